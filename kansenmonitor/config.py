@@ -1,0 +1,216 @@
+"""Programme configuration: one YAML file describes one coalition.
+
+Validated on load so that a typo in a steward's YAML fails with the key and what was expected,
+not with a traceback halfway through a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_THEMES = [
+    "Sport",
+    "Cultuur",
+    "Cognitieve ontwikkeling",
+    "Sociale ontwikkeling",
+    "Oriëntatie op jezelf en de wereld",
+]
+
+AUDIENCES = ("stuurgroep", "lokale_coalitie", "kernteam")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used, with a message naming file, key and expectation."""
+
+
+def normalise_name(name: str) -> str:
+    """Case-, diacritics- and space-insensitive form used to match place and school names."""
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class School(_Strict):
+    name: str
+    aliases: list[str] = []
+
+
+class Area(_Strict):
+    """A village (School en Omgeving) or wijk (NPO)."""
+
+    name: str
+    aliases: list[str] = []
+    schools: list[School] = []
+    pillars: list[str] = []
+    budget: float | None = Field(default=None, ge=0)
+
+
+class PeriodBoundary(_Strict):
+    """A half of the school year, as month-day strings: H1 = 08-01 .. 12-31."""
+
+    name: str
+    start: str = Field(pattern=r"^\d{2}-\d{2}$")
+    end: str = Field(pattern=r"^\d{2}-\d{2}$")
+
+
+class Programme(_Strict):
+    name: str
+    kind: Literal["school_en_omgeving", "npo"]
+    start: dt.date
+    end: dt.date
+    area_label: str = "dorp"
+    area_label_plural: str = "dorpen"
+    school_year_start: str = Field(default="08-01", pattern=r"^\d{2}-\d{2}$")
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> "Programme":
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Target(_Strict):
+    """A goal's target: `value` compared with `comparison`; `more_than_previous` adds a trend goal."""
+
+    value: float | None = None
+    comparison: Literal[">=", "<=", ">", "<", "=="] = ">="
+    more_than_previous: bool = False
+    every_area: bool = False
+    deadline: dt.date | None = None
+    min_areas: int | None = None
+    tolerance: float | None = None
+
+
+class Advice(_Strict):
+    """Texts the report uses in its Doen section, keyed by status."""
+
+    met: str = ""
+    not_met: str = ""
+    no_data: str = ""
+    falling: str = ""
+
+
+class Goal(_Strict):
+    """A goal of the plan as the report tells it: the plan's words, its indicators and advice."""
+
+    title: str
+    description: str = ""
+    indicators: list[str]
+    advice: Advice = Advice()
+
+
+class SourceMapping(_Strict):
+    """How one coalition's export maps onto the contract's canonical fields."""
+
+    sheet: str | None = None
+    columns: dict[str, str] = {}
+
+
+class Smtp(_Strict):
+    host: str | None = None
+    port: int = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    sender: str = "kansenmonitor@localhost"
+
+
+class Config(_Strict):
+    programme: Programme
+    periods: list[PeriodBoundary] = [
+        PeriodBoundary(name="H1", start="08-01", end="12-31"),
+        PeriodBoundary(name="H2", start="01-01", end="07-31"),
+    ]
+    areas: list[Area] = Field(min_length=1)
+    themes: list[str] = DEFAULT_THEMES
+    activity_kinds: list[str] = ["vast", "10-weeks", "eenmalig"]
+    eligible_groups: list[int] = [1, 2, 3, 4, 5, 6, 7, 8]
+    min_respondents: int = Field(default=10, ge=1)
+    vog_max_age_years: int | None = Field(default=None, ge=1)
+    targets: dict[str, Target] = {}
+    goals: list[Goal] = []
+    recipients: dict[str, list[str] | dict[str, list[str]]] = {}
+    steward: list[str] = []
+    smtp: Smtp = Smtp()
+    sources: dict[str, SourceMapping] = {}
+    hold_reports_on_quality_issues: bool = False
+    max_file_mb: float = Field(default=50, gt=0)
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> "Config":
+        seen: dict[str, str] = {}
+        for area in self.areas:
+            for name in [area.name, *area.aliases]:
+                key = normalise_name(name)
+                if key in seen and seen[key] != area.name:
+                    raise ValueError(f"area name '{name}' is used by both '{seen[key]}' and '{area.name}'")
+                seen[key] = area.name
+        unknown = set(self.recipients) - set(AUDIENCES)
+        if unknown:
+            raise ValueError(f"recipients: unknown audience {sorted(unknown)}; expected one of {list(AUDIENCES)}")
+        return self
+
+    @property
+    def slug(self) -> str:
+        return normalise_name(self.programme.name).replace(" ", "-")
+
+    def area_of(self, name: object) -> str | None:
+        """The configured area a delivered village or wijk name refers to, or None."""
+        return self._area_index().get(normalise_name(str(name)))
+
+    def school_of(self, name: object) -> str | None:
+        """The configured school a delivered school name refers to, or None."""
+        return self._school_index().get(normalise_name(str(name)))
+
+    def area_of_school(self, school: str) -> str:
+        return next(a.name for a in self.areas for s in a.schools if s.name == school)
+
+    def schools(self) -> list[str]:
+        return [s.name for a in self.areas for s in a.schools]
+
+    def recipients_for(self, audience: str, area: str | None = None) -> list[str]:
+        listed = self.recipients.get(audience, [])
+        if isinstance(listed, dict):
+            return list(listed.get(area or "", []))
+        return list(listed)
+
+    def _area_index(self) -> dict[str, str]:
+        return {normalise_name(n): a.name for a in self.areas for n in [a.name, *a.aliases]}
+
+    def _school_index(self) -> dict[str, str]:
+        return {
+            normalise_name(n): s.name for a in self.areas for s in a.schools for n in [s.name, *s.aliases]
+        }
+
+
+def _describe(error: dict) -> str:
+    location = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    got = error.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    return f"{location}: {error['msg']}{shown}"
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a programme configuration, or raise ConfigError naming the key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        lines = "\n".join(f"  - {_describe(e)}" for e in exc.errors())
+        raise ConfigError(f"{path}: invalid configuration:\n{lines}") from None

@@ -1,0 +1,310 @@
+"""The database: one schema, the same on SQLite (demo) and PostgreSQL (production).
+
+Fact tables hold one row per delivered record. A record is current while `superseded_by` is
+empty; a later delivery with the same natural key (`record_key`) supersedes it, so history is kept
+and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+DEFAULT_DATABASE_URL = "sqlite:///var/kansenmonitor.db"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Delivery(Base):
+    """The ledger: one row per file received, identified by its checksum within a coalition."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("coalition", "sha256", name="uq_delivery_checksum"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100), index=True)
+    source: Mapped[str | None] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(500))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # loaded | rejected
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuarantinedRow(Base):
+    """A delivered row that failed validation, kept whole as delivered (`raw`, JSON)."""
+
+    __tablename__ = "quarantined_row"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    coalition: Mapped[str] = mapped_column(String(100), index=True)
+    source: Mapped[str] = mapped_column(String(40))
+    row_number: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)
+    period: Mapped[str | None] = mapped_column(String(30))
+    record_key: Mapped[str | None] = mapped_column(String(500))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
+
+
+class QuarantineReason(Base):
+    __tablename__ = "quarantine_reason"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarantined_row_id: Mapped[int] = mapped_column(ForeignKey("quarantined_row.id"), index=True)
+    column_name: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Record:
+    """Columns every fact table shares: where the row came from and whether it still counts."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(30))
+    record_key: Mapped[str] = mapped_column(String(500))
+    source_row: Mapped[int] = mapped_column(Integer)
+
+    @declared_attr
+    def delivery_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("delivery.id"), index=True)
+
+    @declared_attr
+    def superseded_by(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("delivery.id"), nullable=True)
+
+    @declared_attr
+    def __table_args__(cls):
+        return (
+            Index(f"ix_{cls.__tablename__}_current", "coalition", "record_key", "superseded_by"),
+            Index(f"ix_{cls.__tablename__}_period", "coalition", "period"),
+        )
+
+
+class ActivitySession(Record, Base):
+    __tablename__ = "activity_session"
+
+    session_date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    area: Mapped[str] = mapped_column(String(200))
+    target_group: Mapped[str] = mapped_column(String(10))
+    theme_1: Mapped[str] = mapped_column(String(200))
+    theme_2: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    supervisors: Mapped[int] = mapped_column(Integer)
+
+
+class Attendance(Record, Base):
+    __tablename__ = "attendance"
+
+    session_date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    area: Mapped[str] = mapped_column(String(200))
+    school: Mapped[str] = mapped_column(String(200))
+    school_group: Mapped[int] = mapped_column(Integer)
+    pupil: Mapped[str] = mapped_column(String(64))  # HMAC pseudonym, never the school's number
+    present: Mapped[bool] = mapped_column(Boolean)
+
+
+class ChildResponse(Record, Base):
+    __tablename__ = "child_response"
+
+    response_id: Mapped[str] = mapped_column(String(100))
+    completed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    school: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200))
+    school_group: Mapped[int | None] = mapped_column(Integer)
+    feels_safe: Mapped[str | None] = mapped_column(String(20))
+    knows_where_to_go: Mapped[str | None] = mapped_column(String(10))
+    enjoyment: Mapped[int | None] = mapped_column(Integer)
+    idea: Mapped[str | None] = mapped_column(Text)
+
+
+class ParentResponse(Record, Base):
+    __tablename__ = "parent_response"
+
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    school: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200))
+    feels_safe: Mapped[int | None] = mapped_column(Integer)
+    knows_where_to_complain: Mapped[str | None] = mapped_column(String(10))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    remark: Mapped[str | None] = mapped_column(Text)
+
+
+class StaffFeedback(Record, Base):
+    __tablename__ = "staff_feedback"
+
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    role: Mapped[str] = mapped_column(String(20))
+    activity_date: Mapped[dt.date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(200))
+    group_atmosphere: Mapped[int] = mapped_column(Integer)
+    cooperation: Mapped[int] = mapped_column(Integer)
+    remark: Mapped[str | None] = mapped_column(Text)
+
+
+class Supervisor(Record, Base):
+    __tablename__ = "supervisor"
+
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    structural: Mapped[bool] = mapped_column(Boolean)
+    vog_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Complaint(Record, Base):
+    __tablename__ = "complaint"
+
+    complaint_date: Mapped[dt.date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class PupilCount(Record, Base):
+    __tablename__ = "pupil_count"
+
+    school_year: Mapped[str] = mapped_column(String(9))
+    school: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200))
+    group_1: Mapped[int] = mapped_column(Integer)
+    group_2: Mapped[int] = mapped_column(Integer)
+    group_3: Mapped[int] = mapped_column(Integer)
+    group_4: Mapped[int] = mapped_column(Integer)
+    group_5: Mapped[int] = mapped_column(Integer)
+    group_6: Mapped[int] = mapped_column(Integer)
+    group_7: Mapped[int] = mapped_column(Integer)
+    group_8: Mapped[int] = mapped_column(Integer)
+
+
+class Spending(Record, Base):
+    __tablename__ = "spending"
+
+    booking_date: Mapped[dt.date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(200))
+    spending_point: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[float] = mapped_column(Numeric(14, 2))
+
+
+class PartnerResponse(Record, Base):
+    __tablename__ = "partner_response"
+
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    area: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(300))
+    progress: Mapped[int] = mapped_column(Integer)
+    reach: Mapped[int] = mapped_column(Integer)
+    experiences: Mapped[str | None] = mapped_column(Text)
+    results: Mapped[str | None] = mapped_column(Text)
+
+
+class IndicatorValue(Base):
+    """The computed indicators of a period close, kept so trends and reports read the same figures."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        UniqueConstraint("coalition", "period", "indicator", "scope", "scope_name", name="uq_indicator_value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(30))
+    indicator: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(20))
+    scope_name: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))
+    previous_value: Mapped[float | None] = mapped_column(Float)
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ReportDispatch(Base):
+    """One report email per coalition, period, audience and area: pending until the SMTP server took it."""
+
+    __tablename__ = "report_dispatch"
+    __table_args__ = (
+        UniqueConstraint("coalition", "period", "audience", "area", name="uq_report_dispatch"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(30))
+    audience: Mapped[str] = mapped_column(String(30))
+    area: Mapped[str] = mapped_column(String(200), default="")
+    recipients: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300))
+    message_path: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(10))  # pending | sent
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+FACT_TABLES = {
+    "activiteiten": ActivitySession,
+    "aanwezigheid": Attendance,
+    "kindvragenlijst": ChildResponse,
+    "oudervragenlijst": ParentResponse,
+    "begeleidersfeedback": StaffFeedback,
+    "begeleiders": Supervisor,
+    "klachten": Complaint,
+    "leerlingaantallen": PupilCount,
+    "bestedingen": Spending,
+    "partnervragenlijst": PartnerResponse,
+}
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("KANSENMONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (or the environment's, or the demo SQLite file), with SQLite made strict."""
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,78 @@
+"""Measurement periods: halves of the school year by default, named like `2024-2025-H1`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from kansenmonitor.config import Config
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})-(\d{4})-(\w+)$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _month_day(text: str, year: int) -> dt.date:
+    month, day = (int(p) for p in text.split("-"))
+    return dt.date(year, month, day)
+
+
+def _school_year_of(day: dt.date, config: Config) -> int:
+    start = _month_day(config.programme.school_year_start, day.year)
+    return day.year if day >= start else day.year - 1
+
+
+def periods_of_school_year(first_year: int, config: Config) -> list[Period]:
+    school_year_start = _month_day(config.programme.school_year_start, first_year)
+    result = []
+    for boundary in config.periods:
+        start = _month_day(boundary.start, first_year)
+        if start < school_year_start:
+            start = _month_day(boundary.start, first_year + 1)
+        end = _month_day(boundary.end, start.year)
+        if end < start:
+            end = _month_day(boundary.end, start.year + 1)
+        result.append(Period(start, end, f"{first_year}-{first_year + 1}-{boundary.name}"))
+    return sorted(result)
+
+
+def period_of(day: dt.date | dt.datetime, config: Config) -> Period | None:
+    """The period containing `day`, or None when the configured boundaries leave it uncovered."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    year = _school_year_of(day, config)
+    return next((p for p in periods_of_school_year(year, config) if p.start <= day <= p.end), None)
+
+
+def parse_period(name: str, config: Config) -> Period:
+    """The period called `name`, or ValueError listing the programme's periods."""
+    match = PERIOD_PATTERN.match(name)
+    if match:
+        for period in periods_of_school_year(int(match.group(1)), config):
+            if period.name == name:
+                return period
+    known = ", ".join(p.name for p in programme_periods(config))
+    raise ValueError(f"unknown period '{name}'; the programme's periods are: {known}")
+
+
+def programme_periods(config: Config) -> list[Period]:
+    """Every period that overlaps the programme's run, in order."""
+    start, end = config.programme.start, config.programme.end
+    result = []
+    for year in range(_school_year_of(start, config), _school_year_of(end, config) + 1):
+        result += [p for p in periods_of_school_year(year, config) if p.end >= start and p.start <= end]
+    return result
+
+
+def previous_period(period: Period, config: Config) -> Period | None:
+    earlier = [p for p in programme_periods(config) if p.end < period.start]
+    return earlier[-1] if earlier else None

@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh real database per test, on PostgreSQL and on SQLite."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kansenmonitor.config import load_config
+from kansenmonitor.db import make_engine
+from kansenmonitor.migrate import migrate
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("KANSENMONITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_url():
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    name = f"km_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'kansenmonitor.db'}"
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def db_url(request):
+    """Every test using this runs twice: on PostgreSQL and on SQLite."""
+    return request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    migrate(db_url)
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def backpack():
+    return load_config(ROOT / "config" / "borger-odoorn.yaml")
+
+
+@pytest.fixture
+def coevorden():
+    return load_config(ROOT / "config" / "coevorden.yaml")

@@ -1,0 +1,80 @@
+"""The configuration: the shipped files load, and a bad file says which key is wrong and why."""
+
+import datetime as dt
+
+import pytest
+
+from kansenmonitor.config import ConfigError, load_config
+from kansenmonitor.periods import parse_period, period_of, programme_periods
+
+
+def test_shipped_backpack_config_has_the_plan(backpack):
+    assert [a.name for a in backpack.areas] == ["Valthermond", "2e Exloërmond", "Nieuw-Buinen"]
+    assert len(backpack.schools()) == 8
+    assert backpack.area_of("  tweede exloermond ") == "2e Exloërmond"
+    assert backpack.school_of("de klister") == "CKC de Klister"
+    assert backpack.area_of("Emmen") is None
+
+
+def test_shipped_coevorden_config_has_the_budget_table(coevorden):
+    assert len(coevorden.areas) == 8
+    budgets = {a.name: a.budget for a in coevorden.areas}
+    assert budgets["Coevorden Centrum"] == 71221.25
+    assert budgets["Steenwijksmoer en Dalerpeel"] == 10994.50
+    # The plan's table states a total of EUR 239,235.50, but its rows add up to EUR 239,241.50;
+    # the configuration keeps the per-wijk figures, which the spending indicator divides by.
+    assert sum(budgets.values()) == pytest.approx(239241.50)
+
+
+def test_periods_are_school_year_halves(backpack):
+    assert [p.name for p in programme_periods(backpack)] == ["2024-2025-H1", "2024-2025-H2"]
+    assert period_of(dt.date(2024, 12, 31), backpack).name == "2024-2025-H1"
+    assert period_of(dt.date(2025, 1, 1), backpack).name == "2024-2025-H2"
+    with pytest.raises(ValueError, match="unknown period '2024-H1'; the programme's periods are: 2024-2025-H1"):
+        parse_period("2024-H1", backpack)
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """
+programme: {name: X, kind: npo, start: 2024-08-01, end: 2025-07-31}
+areas: [{name: Wijk A}]
+"""
+
+
+def test_minimal_config_loads(tmp_path):
+    assert load_config(_write(tmp_path, MINIMAL)).min_respondents == 10
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (MINIMAL.replace("kind: npo", "kind: subsidie"),
+         "programme.kind: Input should be 'school_en_omgeving' or 'npo' (got 'subsidie')"),
+        (MINIMAL + "min_respondents: nul\n",
+         "min_respondents: Input should be a valid integer, unable to parse string as an integer (got 'nul')"),
+        (MINIMAL + "colour: blue\n", "colour: Extra inputs are not permitted (got 'blue')"),
+        (MINIMAL.replace("areas: [{name: Wijk A}]", ""), "areas: Field required"),
+        (MINIMAL.replace("end: 2025-07-31", "end: 2024-01-01"),
+         "programme: Value error, end (2024-01-01) must be after start (2024-08-01)"),
+        (MINIMAL + "recipients: {wethouder: [a@b.nl]}\n",
+         "unknown audience ['wethouder']"),
+    ],
+)
+def test_bad_config_names_the_key_and_the_expectation(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value)
+    assert message in str(err.value)
+
+
+def test_missing_and_unparseable_files(tmp_path):
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(_write(tmp_path, "programme: [unclosed"))
