@@ -1,0 +1,104 @@
+"""Ingesting one delivered file: read, recognise, validate and load, as one unit of work.
+
+One transaction per file: a file is loaded whole (its valid rows as facts, its failing rows in
+quarantine, its ledger row) or not at all. The checksum ledger makes a second delivery of the same
+bytes change nothing, also when two workers race for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from kansenmonitor.config import Config
+from kansenmonitor.db import Delivery
+from tasks.load import load
+from tasks.read import DeliveryRejected, read_sheet
+from tasks.recognise import recognise
+from tasks.validate import validate
+
+
+@dataclass
+class IngestResult:
+    file: str
+    status: str  # loaded | duplicate | rejected
+    source: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+    delivery_id: int | None = None
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _already_delivered(engine: Engine, config: Config, sha: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(Delivery.id).where(Delivery.coalition == config.slug, Delivery.sha256 == sha)
+        ).scalar()
+
+
+def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **extra) -> dict:
+    return dict(coalition=config.slug, file_name=path.name, sha256=sha, size_bytes=path.stat().st_size,
+                received_at=received, rows_read=0, rows_loaded=0, rows_quarantined=0, **extra)
+
+
+def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
+                received: dt.datetime | None = None) -> IngestResult:
+    """Ingest `path` for `config`'s coalition; never raises for bad content, only for a broken database."""
+    path = Path(path)
+    received = received or dt.datetime.now().replace(microsecond=0)
+    sha = checksum(path)
+    earlier = _already_delivered(engine, config, sha)
+    if earlier:
+        return IngestResult(path.name, "duplicate", delivery_id=earlier,
+                            message="dit bestand is al eerder aangeleverd; er verandert niets")
+    mapping_sheet = None
+    try:
+        sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
+        recognised = recognise(sheet, config, path.name)
+        mapping = config.sources.get(recognised.source.name)
+        mapping_sheet = mapping.sheet if mapping else None
+        if mapping_sheet and mapping_sheet != sheet.name:
+            sheet = read_sheet(path, sheet=mapping_sheet, max_bytes=int(config.max_file_mb * 1_000_000))
+            recognised = recognise(sheet, config, path.name)
+    except DeliveryRejected as rejected:
+        return _reject(engine, config, path, sha, received, str(rejected))
+
+    validated = validate(sheet, recognised, config, key, received.date())
+    try:
+        with engine.begin() as conn:
+            delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), _ledger_row(
+                config, path, sha, received, source=recognised.source.name, sheet=sheet.name, status="loaded",
+            )).scalar_one()
+            delivery = Delivery(id=delivery_id, file_name=path.name, coalition=config.slug)
+            load(conn, config, validated, delivery)
+    except IntegrityError:
+        if _already_delivered(engine, config, sha):
+            return IngestResult(path.name, "duplicate", recognised.source.name,
+                                message="dit bestand is tegelijk door een andere verwerking geladen")
+        raise
+    return IngestResult(path.name, "loaded", recognised.source.name, delivery.rows_read, delivery.rows_loaded,
+                        delivery.rows_quarantined, delivery_id=delivery_id)
+
+
+def _reject(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, reason: str) -> IngestResult:
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(Delivery), _ledger_row(config, path, sha, received, status="rejected",
+                                                       rejection_reason=reason))
+    except IntegrityError:
+        pass
+    return IngestResult(path.name, "rejected", message=reason)

@@ -1,0 +1,196 @@
+"""Turning delivered text into typed values, column at a time, with a reason for every cell that fails.
+
+Parsers never guess: a date that fits none of the contract's forms, or that does not exist, is a
+failure with its reason, not a best effort. An empty cell is left empty; whether it may be is the
+pandera model's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from kansenmonitor.config import Config, normalise_name
+
+TIME = r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+DAY_FIRST = rf"^(?P<d>\d{{1,2}})-(?P<m>\d{{1,2}})-(?P<y>\d{{4}}){TIME}$"
+YEAR_FIRST = rf"^(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){TIME}$"
+EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DATE_FORMS = "dd-mm-jjjj, d-m-jjjj of jjjj-mm-dd (eventueel met tijd hh:mm[:ss])"
+
+TRUE_MARKERS = {"ja", "j", "x", "1", "yes", "y", "true", "waar"}
+FALSE_MARKERS = {"nee", "n", "0", "no", "false", "onwaar", ""}
+
+
+class Parsed:
+    """A parsed column: typed values, and per row the reason it failed (or None)."""
+
+    def __init__(self, values: pd.Series, reasons: pd.Series):
+        self.values = values
+        self.reasons = reasons
+
+
+def _reasons(index: pd.Index) -> pd.Series:
+    return pd.Series(None, index=index, dtype=object)
+
+
+def _empty(raw: pd.Series) -> pd.Series:
+    return raw.isna() | (raw == "")
+
+
+def parse_text(raw: pd.Series, **_) -> Parsed:
+    values = raw.where(~_empty(raw), None).astype(object)
+    return Parsed(values.where(values.notna(), None), _reasons(raw.index))
+
+
+def _timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Timestamps for the cells in a contract form, and which cells had a form but no real date."""
+    parts = raw.str.extract(DAY_FIRST)
+    year_first = raw.str.extract(YEAR_FIRST)
+    parts = parts.fillna(year_first)
+    matched = parts["y"].notna()
+    numbers = parts.apply(pd.to_numeric, errors="coerce")
+    frame = pd.DataFrame({
+        "year": numbers["y"], "month": numbers["m"], "day": numbers["d"],
+        "hour": numbers["H"].fillna(0), "minute": numbers["M"].fillna(0), "second": numbers["S"].fillna(0),
+    })
+    stamps = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    if matched.any():
+        valid = frame[matched]
+        stamps[matched] = pd.to_datetime(valid, errors="coerce").astype("datetime64[us]")
+        bad_time = (valid["hour"] > 23) | (valid["minute"] > 59) | (valid["second"] > 59)
+        stamps[valid.index[bad_time]] = pd.NaT
+    serial = raw.str.fullmatch(EXCEL_SERIAL).fillna(False).astype(bool)
+    if serial.any():
+        days = pd.to_numeric(raw[serial])
+        stamps[serial] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[us]")
+        matched = matched | serial
+    return stamps, matched
+
+
+def parse_datetime(raw: pd.Series, **_) -> Parsed:
+    stamps, matched = _timestamps(raw)
+    reasons = _reasons(raw.index)
+    filled = ~_empty(raw)
+    reasons[filled & ~matched] = f"geen geldige datum; verwacht {DATE_FORMS}"
+    reasons[filled & matched & stamps.isna()] = "deze datum bestaat niet"
+    return Parsed(stamps, reasons)
+
+
+def parse_date(raw: pd.Series, **kw) -> Parsed:
+    parsed = parse_datetime(raw, **kw)
+    return Parsed(parsed.values.dt.normalize(), parsed.reasons)
+
+
+def _integers(raw: pd.Series, reason: str) -> Parsed:
+    cleaned = raw.str.replace(r"^(\d{1,3})((?:\.\d{3})+)$", lambda m: m.group(1) + m.group(2).replace(".", ""),
+                              regex=True)
+    ok = cleaned.str.fullmatch(r"[+-]?\d{1,9}").fillna(False).astype(bool)
+    values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    values[ok] = pd.to_numeric(cleaned[ok]).astype("Int64")
+    reasons = _reasons(raw.index)
+    reasons[~_empty(raw) & ~ok] = reason
+    return Parsed(values, reasons)
+
+
+def parse_int(raw: pd.Series, **_) -> Parsed:
+    return _integers(raw, "geen geheel getal")
+
+
+def parse_group(raw: pd.Series, **_) -> Parsed:
+    return _integers(raw.str.replace(r"(?i)^groep\s*", "", regex=True), "geen groep; verwacht 1 tot en met 8")
+
+
+def parse_marker(raw: pd.Series, **_) -> Parsed:
+    """Presence: ja/nee, j/n, x/leeg and 1/0 all occur; an empty cell means absent."""
+    lowered = raw.fillna("").str.casefold()
+    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    values[lowered.isin(TRUE_MARKERS)] = True
+    values[lowered.isin(FALSE_MARKERS)] = False
+    reasons = _reasons(raw.index)
+    reasons[values.isna()] = "onbekende aanwezigheidsmarkering; gebruik ja/nee, j/n, x/leeg of 1/0"
+    return Parsed(values, reasons)
+
+
+def parse_yes_no(raw: pd.Series, **_) -> Parsed:
+    lowered = raw.fillna("").str.casefold()
+    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    values[lowered.isin(TRUE_MARKERS - {"x"})] = True
+    values[lowered.isin(FALSE_MARKERS - {""})] = False
+    reasons = _reasons(raw.index)
+    reasons[~_empty(raw) & values.isna()] = "verwacht ja of nee"
+    return Parsed(values, reasons)
+
+
+def _lookup(raw: pd.Series, find: Callable[[str], str | None], reason: Callable[[str], str]) -> Parsed:
+    distinct = {v: find(v) for v in raw.dropna().unique() if v != ""}
+    values = raw.map(lambda v: distinct.get(v)).astype(object)
+    reasons = _reasons(raw.index)
+    unknown = [v for v, found in distinct.items() if found is None]
+    for value in unknown:
+        reasons[raw == value] = reason(value)
+    return Parsed(values.where(values.notna(), None), reasons)
+
+
+def parse_area(raw: pd.Series, config: Config, **_) -> Parsed:
+    label = config.programme.area_label
+    known = ", ".join(a.name for a in config.areas)
+    return _lookup(raw, config.area_of, lambda v: f"{label} '{v}' is onbekend; bekend zijn: {known}")
+
+
+def parse_school(raw: pd.Series, config: Config, **_) -> Parsed:
+    return _lookup(raw, config.school_of,
+                   lambda v: f"onbekende school '{v}'; bekend zijn: {', '.join(config.schools())}")
+
+
+def parse_theme(raw: pd.Series, config: Config, **_) -> Parsed:
+    catalogue = {normalise_name(t): t for t in config.themes}
+    return _lookup(raw, lambda v: catalogue.get(normalise_name(v)),
+                   lambda v: f"thema '{v}' staat niet in de themacatalogus ({', '.join(config.themes)})")
+
+
+def parse_choice(raw: pd.Series, allowed: list[str] | None = None, **_) -> Parsed:
+    """Answers are matched case-insensitively onto the contract's spelling; others stay for pandera to reject."""
+    canonical = {normalise_name(a): a for a in allowed or []}
+    values = raw.map(lambda v: canonical.get(normalise_name(v), v) if isinstance(v, str) and v else None)
+    return Parsed(values.astype(object).where(values.notna(), None), _reasons(raw.index))
+
+
+def parse_amount(raw: pd.Series, **_) -> Parsed:
+    """Euros as `1234.56`, `1.234,56` or `€ 1.234,56`; a comma is always the decimal sign."""
+    text = raw.fillna("").str.replace(r"[€\s\u00a0]", "", regex=True).str.replace("EUR", "", case=False)
+    dutch = text.str.contains(",", regex=False)
+    text = text.where(~dutch, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    thousands = text.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3}){2,}|[+-]?\d{1,3}\.\d{3}") & ~dutch
+    text = text.where(~thousands, text.str.replace(".", "", regex=False))
+    ok = text.str.fullmatch(r"[+-]?\d+(?:\.\d{1,2})?").fillna(False).astype(bool)
+    values = pd.Series(np.nan, index=raw.index, dtype="float64")
+    values[ok] = pd.to_numeric(text[ok])
+    reasons = _reasons(raw.index)
+    reasons[~_empty(raw) & ~ok] = "geen geldig bedrag; verwacht bijvoorbeeld 1234,56 of € 1.234,56"
+    return Parsed(values, reasons)
+
+
+def parse_school_year(raw: pd.Series, **_) -> Parsed:
+    parts = raw.str.extract(r"^(\d{4})\s*[-/]\s*(\d{4})$").apply(pd.to_numeric, errors="coerce")
+    ok = parts[0].notna() & (parts[1] == parts[0] + 1)
+    values = (parts[0].astype("Int64").astype(str) + "-" + parts[1].astype("Int64").astype(str)).where(ok, None)
+    reasons = _reasons(raw.index)
+    reasons[~_empty(raw) & ~ok] = "geen geldig schooljaar; verwacht bijvoorbeeld 2024-2025"
+    return Parsed(values.astype(object), reasons)
+
+
+PARSERS: dict[str, Callable[..., Parsed]] = {
+    "text": parse_text, "date": parse_date, "datetime": parse_datetime, "int": parse_int,
+    "group": parse_group, "marker": parse_marker, "yes_no": parse_yes_no, "area": parse_area,
+    "school": parse_school, "theme": parse_theme, "choice": parse_choice, "amount": parse_amount,
+    "school_year": parse_school_year,
+}
+
+
+def to_date(value: pd.Timestamp | None) -> dt.date | None:
+    return None if value is None or pd.isna(value) else value.date()

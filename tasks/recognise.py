@@ -1,0 +1,64 @@
+"""Recognising which source a file is by its header row, wherever title lines put that row.
+
+The file name is only a hint, used to break a tie; a file that matches no source completely is
+rejected with the closest source and the columns it misses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kansenmonitor.config import Config, normalise_name
+from schemas import SOURCES
+from schemas.base import Source
+from tasks.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet
+
+
+@dataclass
+class Recognised:
+    source: Source
+    header_index: int
+    columns: dict[int, str]  # position in the row -> canonical field
+
+
+def _header_key(text: str) -> str:
+    return normalise_name(text)
+
+
+def _match(source: Source, config: Config, row: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Which cells of `row` are this source's headers, and which required headers are missing."""
+    mapping = config.sources.get(source.name)
+    headers = source.headers(mapping.columns if mapping else {})
+    wanted = {_header_key(h): name for name, h in headers.items()}
+    found = {i: wanted[_header_key(c)] for i, c in enumerate(row) if _header_key(c) in wanted}
+    present = set(found.values())
+    required = source.required_headers(mapping.columns if mapping else {})
+    missing = [h for name, h in required.items() if name not in present]
+    return found, missing
+
+
+def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
+    """The source whose required headers all appear in one of the first rows of `sheet`."""
+    candidates = []
+    closest: tuple[int, Source, list[str]] | None = None
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        for source in SOURCES.values():
+            found, missing = _match(source, config, row)
+            if not missing:
+                hinted = source.name in Path(file_name).stem.lower()
+                candidates.append((len(found), hinted, -index, source, found))
+            elif found and (closest is None or len(found) > closest[0]):
+                closest = (len(found), source, missing)
+    if candidates:
+        _, _, neg_index, source, found = max(candidates, key=lambda c: (c[0], c[1], c[2]))
+        return Recognised(source, -neg_index, found)
+    if closest is None:
+        raise DeliveryRejected(
+            "bron niet herkend: geen kopregel gevonden met kolommen uit de aanleverspecificatie"
+        )
+    _, source, missing = closest
+    raise DeliveryRejected(
+        f"bron niet herkend: het bestand lijkt het meest op '{source.name}' ({source.description}), "
+        f"maar mist de kolommen: {', '.join(missing)}"
+    )

@@ -1,0 +1,200 @@
+"""Validating a recognised sheet against its source's pandera model, keeping every reason of every row.
+
+The result splits the rows in two: `valid` (typed, keyed, placed in a period) and `failures` (per row
+all reasons, lazily collected, naming the column, the value as delivered and the reason in Dutch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from kansenmonitor.config import Config, normalise_name
+from kansenmonitor.periods import period_of, periods_of_school_year
+from schemas.base import Source
+from tasks.parse import PARSERS
+from tasks.pseudonymise import pseudonymise
+from tasks.read import Sheet
+from tasks.recognise import Recognised
+
+
+@dataclass
+class Failure:
+    column: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass
+class Validated:
+    """A delivery's rows after validation: every row read is in exactly one of `valid` and `failed`."""
+
+    source: Source
+    rows_read: int
+    valid: pd.DataFrame
+    failed: dict[int, list[Failure]] = field(default_factory=dict)
+    raw: dict[int, dict[str, str]] = field(default_factory=dict)
+    row_numbers: dict[int, int] = field(default_factory=dict)
+    keys: dict[int, str | None] = field(default_factory=dict)
+    periods: dict[int, str | None] = field(default_factory=dict)
+    correction_refs: dict[int, int] = field(default_factory=dict)
+
+    def fail(self, index: int, column: str | None, value: object, reason: str) -> None:
+        shown = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        self.failed.setdefault(index, []).append(Failure(column, shown, reason))
+
+    def raw_json(self, index: int) -> str:
+        return json.dumps(self.raw[index], ensure_ascii=False)
+
+
+CORRECTION_COLUMN = "Correctie-ID"
+
+
+def _frame(sheet: Sheet, recognised: Recognised) -> tuple[pd.DataFrame, list[str], list[int]]:
+    header = sheet.rows[recognised.header_index]
+    body = sheet.rows[recognised.header_index + 1:]
+    numbers = sheet.row_numbers[recognised.header_index + 1:]
+    frame = pd.DataFrame(body, columns=range(len(header)), dtype="str") if body else pd.DataFrame(
+        columns=range(len(header)), dtype="str")
+    return frame, header, numbers
+
+
+def _key_part(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return normalise_name(str(value))
+
+
+def _check_message(check: pa.Check | None, check_name: str, source: Source, header: str, valid: "Validated",
+                   first_rows: dict[str, int], key: str | None) -> str:
+    stats = check.statistics if check is not None else {}
+    if check_name == "not_nullable":
+        return "verplicht veld is leeg"
+    if check_name.startswith("isin"):
+        return f"antwoord is niet toegestaan; toegestaan zijn: {', '.join(map(str, stats['allowed_values']))}"
+    if check_name.startswith("in_range"):
+        return f"moet tussen {stats['min_value']} en {stats['max_value']} liggen"
+    if check_name.startswith("greater_than_or_equal_to"):
+        return f"moet {stats['min_value']} of meer zijn"
+    if check_name.startswith("str_length"):
+        return f"mag niet leeg zijn en hoogstens {stats.get('max_value')} tekens hebben"
+    if check_name == "duplicate_record":
+        return f"dubbele regel: komt al voor op rij {first_rows.get(key, '?')} van dit bestand"
+    return f"voldoet niet aan de controle {check_name}"
+
+
+def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, received: dt.date) -> Validated:
+    """Parse, pseudonymise, key, check and place every row of `sheet` in a period."""
+    source = recognised.source
+    frame, header, numbers = _frame(sheet, recognised)
+    mapping = config.sources.get(source.name)
+    headers = source.headers(mapping.columns if mapping else {})
+    by_field = {name: pos for pos, name in recognised.columns.items()}
+    personal = {pos for pos, name in recognised.columns.items() if source.fields[name]["personal"]}
+    correction_pos = next((i for i, h in enumerate(header) if normalise_name(h) == normalise_name(CORRECTION_COLUMN)),
+                          None)
+
+    result = Validated(source, len(frame), pd.DataFrame())
+    for index in frame.index:
+        result.row_numbers[index] = numbers[index]
+        result.raw[index] = {
+            (h or f"kolom {pos + 1}"): frame.at[index, pos]
+            for pos, h in enumerate(header) if pos not in personal and (h or frame.at[index, pos])
+        }
+        for pos, h in enumerate(header):
+            if not h and frame.at[index, pos]:
+                result.fail(index, f"kolom {pos + 1}", frame.at[index, pos], "cel staat in een kolom zonder kolomkop")
+        if correction_pos is not None and frame.at[index, correction_pos].isdigit():
+            result.correction_refs[index] = int(frame.at[index, correction_pos])
+
+    schema = source.model.to_schema()
+    typed = pd.DataFrame(index=frame.index)
+    parse_failed: set[tuple[int, str]] = set()
+    for name, meta in source.fields.items():
+        if meta["personal"]:
+            continue
+        raw = frame[by_field[name]] if name in by_field else pd.Series("", index=frame.index, dtype="str")
+        allowed = next((c.statistics["allowed_values"] for c in schema.columns[name].checks if c.name == "isin"), None)
+        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed)
+        typed[name] = parsed.values
+        for index, reason in parsed.reasons.dropna().items():
+            result.fail(index, headers[name], raw[index], reason)
+            parse_failed.add((index, name))
+
+    pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
+    keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
+    typed["_key"] = keyed[list(source.natural_key)].apply(lambda r: "|".join(_key_part(v) for v in r), axis=1) \
+        if len(typed) else pd.Series(dtype="str")
+    result.keys = typed["_key"].to_dict()
+
+    first_rows: dict[str, int] = {}
+    for index, k in typed["_key"].items():
+        first_rows.setdefault(k, result.row_numbers[index])
+    model_frame = typed.drop(columns=[n for n, m in source.fields.items() if m["personal"]], errors="ignore")
+    checked = schema.remove_columns([n for n, m in source.fields.items() if m["personal"]])
+    try:
+        checked.validate(model_frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        frame_checks_reported: set[tuple[int, str]] = set()
+        for case in errors.failure_cases.itertuples(index=False):
+            if case.index is None or pd.isna(case.index):
+                continue
+            index = int(case.index)
+            if case.schema_context == "DataFrameSchema":
+                if (index, case.check) in frame_checks_reported:
+                    continue
+                frame_checks_reported.add((index, case.check))
+                case = case._replace(column=None)
+            column = case.column if isinstance(case.column, str) and case.column in headers else None
+            if column and (index, column) in parse_failed:
+                continue
+            check = None
+            if column and case.schema_context == "Column" and not pd.isna(case.check_number):
+                check = checked.columns[column].checks[int(case.check_number)]
+            shown_column = headers[column] if column else ", ".join(headers[n] for n in source.natural_key)
+            value = frame.at[index, by_field[column]] if column and column in by_field else None
+            message = _check_message(check, str(case.check), source, shown_column, result, first_rows,
+                                     result.keys.get(index))
+            result.fail(index, shown_column, value, message)
+
+    _place_in_periods(result, typed, frame, by_field, headers, config, received)
+    if pseudonyms is not None:
+        typed["pupil"] = pseudonyms
+    ok = [i for i in typed.index if i not in result.failed]
+    result.valid = typed.loc[ok].assign(_row=[result.row_numbers[i] for i in ok],
+                                        _period=[result.periods[i] for i in ok])
+    return result
+
+
+def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFrame, by_field: dict[str, int],
+                      headers: dict[str, str], config: Config, received: dt.date) -> None:
+    """Each record belongs to the period containing its date; a date outside the programme's run fails."""
+    source, programme = result.source, config.programme
+    if source.name == "leerlingaantallen":
+        for index, year in typed["school_year"].items():
+            result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
+        return
+    if source.period_field is None:
+        day = min(max(received, programme.start), programme.end)
+        result.periods = {index: period_of(day, config).name for index in typed.index}
+        return
+    column = source.period_field
+    for index, stamp in typed[column].items():
+        if pd.isna(stamp):
+            result.periods[index] = None
+            continue
+        day = stamp.date()
+        period = period_of(day, config)
+        result.periods[index] = period.name if period else None
+        if not programme.start <= day <= programme.end or period is None:
+            result.fail(index, headers[column], frame.at[index, by_field[column]],
+                        f"datum valt buiten de looptijd van het programma "
+                        f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
