@@ -1,4 +1,9 @@
-"""Neutralising what we write into spreadsheets and CSV files a person will open in Excel."""
+"""Neutralising what we write into spreadsheets and CSV files a person will open in Excel.
+
+CSV cells that Excel would run as a formula get a leading quote; the reader takes that quote off
+again, so a correction sheet round-trips. In XLSX such a cell is stored as text, which Excel never
+runs, so the value stays exactly as it was.
+"""
 
 from __future__ import annotations
 
@@ -10,3 +15,18 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def unneutralise(text: str) -> str:
+    """The value behind a cell we (or Excel users) quoted to keep it from running as a formula."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+def append_row(worksheet, values: list[object]) -> None:
+    """Append to an openpyxl worksheet with every text cell stored as text, never as a formula."""
+    worksheet.append(values)
+    for cell in worksheet[worksheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
+from kansenmonitor.safe_output import unneutralise
+
 ZIP_MAGIC = b"PK\x03\x04"
 SEPARATORS = ";,\t"
 MAX_XLSX_EXPANSION = 100  # uncompressed / compressed: beyond this an XLSX is treated as a zip bomb
@@ -38,8 +40,9 @@ class Sheet:
     extra: dict = field(default_factory=dict)
 
 
-def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = None) -> Sheet:
-    """Read `path` into text rows, or raise DeliveryRejected with the reason."""
+def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = None,
+               max_rows: int | None = None) -> Sheet:
+    """Read `path` (its first `max_rows` rows, if given) into text rows, or raise DeliveryRejected."""
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise DeliveryRejected(
@@ -48,9 +51,13 @@ def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = Non
     with path.open("rb") as handle:
         head = handle.read(4)
     if head.startswith(ZIP_MAGIC):
-        return _read_xlsx(path, sheet, max_bytes)
+        return _read_xlsx(path, sheet, max_bytes, max_rows)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise DeliveryRejected("bestand heet .xlsx maar is geen Excel-werkmap (geen geldig XLSX-bestand)")
+    if max_rows is not None:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+        return _read_csv(head.rsplit(b"\n", 1)[0] if b"\n" in head else head, max_rows)
     return _read_csv(path.read_bytes())
 
 
@@ -78,18 +85,20 @@ def _separator(text: str) -> str:
         return max(counts, key=counts.get)
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, max_rows: int | None = None) -> Sheet:
     text, encoding = _decode(data)
     separator = _separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows, numbers, line = [], [], 1
     try:
         for record in reader:
-            cells = [cell.strip() for cell in record]
+            cells = [unneutralise(cell.strip()) for cell in record]
             if any(cells):
                 rows.append(cells)
                 numbers.append(line)
             line = reader.line_num + 1
+            if max_rows is not None and len(rows) >= max_rows:
+                break
     except csv.Error as exc:
         raise DeliveryRejected(f"CSV kan niet worden gelezen vanaf regel {line}: {exc}") from None
     return Sheet(None, _trim_columns(rows), numbers, encoding=encoding, separator=separator)
@@ -111,7 +120,7 @@ def _check_zip(path: Path, max_bytes: int | None) -> None:
         )
 
 
-def _read_xlsx(path: Path, sheet: str | None, max_bytes: int | None) -> Sheet:
+def _read_xlsx(path: Path, sheet: str | None, max_bytes: int | None, max_rows: int | None = None) -> Sheet:
     _check_zip(path, max_bytes)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -124,7 +133,7 @@ def _read_xlsx(path: Path, sheet: str | None, max_bytes: int | None) -> Sheet:
             )
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
         rows, numbers = [], []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(worksheet.iter_rows(values_only=True, max_row=max_rows), start=1):
             cells = [cell_text(v) for v in values]
             if any(cells):
                 rows.append(cells)

@@ -12,7 +12,7 @@ from pathlib import Path
 from kansenmonitor.config import Config, normalise_name
 from schemas import SOURCES
 from schemas.base import Source
-from tasks.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet
+from tasks.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet, read_sheet
 
 
 @dataclass
@@ -62,3 +62,11 @@ def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
         f"bron niet herkend: het bestand lijkt het meest op '{source.name}' ({source.description}), "
         f"maar mist de kolommen: {', '.join(missing)}"
     )
+
+
+def sniff_source(path: Path, config: Config) -> str | None:
+    """The source a file looks like from its first rows, for ordering an inbox; None when unrecognisable."""
+    try:
+        return recognise(read_sheet(path, max_rows=HEADER_SEARCH_ROWS), config, path.name).source.name
+    except DeliveryRejected:
+        return None

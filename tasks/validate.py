@@ -44,7 +44,7 @@ class Validated:
     correction_refs: dict[int, int] = field(default_factory=dict)
 
     def fail(self, index: int, column: str | None, value: object, reason: str) -> None:
-        shown = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        shown = None if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) else str(value)
         self.failed.setdefault(index, []).append(Failure(column, shown, reason))
 
     def raw_json(self, index: int) -> str:

@@ -1,0 +1,48 @@
+"""Flow: ingest everything waiting in a coalition's inbox, one task per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from kansenmonitor.config import load_config
+from kansenmonitor.db import make_engine
+from kansenmonitor.migrate import migrate
+from tasks.inbox import inbox_files
+from tasks.ingest import IngestResult, ingest_file
+from tasks.pseudonymise import pseudonym_key
+
+
+@task(name="ingest-file", retries=2, retry_delay_seconds=[5, 30], task_run_name="ingest {path.name}")
+def ingest_file_task(config_path: str, path: Path, db_url: str | None, demo: bool) -> IngestResult:
+    engine = make_engine(db_url)
+    try:
+        return ingest_file(engine, load_config(config_path), path, pseudonym_key(demo))
+    finally:
+        engine.dispose()
+
+
+def _summary(results: list[IngestResult]) -> str:
+    lines = ["| bestand | bron | status | gelezen | geladen | in quarantaine | melding |",
+             "| --- | --- | --- | ---: | ---: | ---: | --- |"]
+    lines += [f"| {r.file} | {r.source or '-'} | {r.status} | {r.rows_read} | {r.rows_loaded} | "
+              f"{r.rows_quarantined} | {r.message} |" for r in results]
+    return "\n".join(lines)
+
+
+@flow(name="ingest-inbox", log_prints=True)
+def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False) -> list[IngestResult]:
+    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, or rejected."""
+    logger = get_run_logger()
+    migrate(db_url)
+    config = load_config(config_path)
+    results = [ingest_file_task(config_path, path, db_url, demo) for path in inbox_files(Path(inbox), config)]
+    for r in results:
+        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
+                    r.rows_loaded, r.rows_quarantined, r.message)
+    create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{_summary(results)}",
+                             key=f"validatie-{config.slug}", description="Validatie per bestand")
+    create_table_artifact(table=[r.__dict__ for r in results], key=f"aanleveringen-{config.slug}")
+    return results
