@@ -308,3 +308,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+class QualityResult(Base):
+    """One finding of the period's data-quality gate (Great Expectations), for the report's appendix."""
+
+    __tablename__ = "quality_result"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100), index=True)
+    period: Mapped[str] = mapped_column(String(30))
+    check_name: Mapped[str] = mapped_column(String(100))
+    scope_name: Mapped[str] = mapped_column(String(200), default="")
+    passed: Mapped[bool] = mapped_column(Boolean)
+    blocking: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PeriodRelease(Base):
+    """A period's reports held back by the quality gate until the steward releases them."""
+
+    __tablename__ = "period_release"
+    __table_args__ = (UniqueConstraint("coalition", "period", name="uq_period_release"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10))  # held | released
+    reason: Mapped[str] = mapped_column(Text, default="")
+    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    released_by: Mapped[str | None] = mapped_column(String(200))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:01:57.966799
+Create Date: 2026-11-23 02:14:11.631729
 """
 
 from alembic import op
@@ -54,6 +54,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('coalition', 'period', 'indicator', 'scope', 'scope_name', name='uq_indicator_value')
     )
+    op.create_table('period_release',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('coalition', sa.String(length=100), nullable=False),
+    sa.Column('period', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('held_at', sa.DateTime(), nullable=True),
+    sa.Column('released_at', sa.DateTime(), nullable=True),
+    sa.Column('released_by', sa.String(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('coalition', 'period', name='uq_period_release')
+    )
+    op.create_table('quality_result',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('coalition', sa.String(length=100), nullable=False),
+    sa.Column('period', sa.String(length=30), nullable=False),
+    sa.Column('check_name', sa.String(length=100), nullable=False),
+    sa.Column('scope_name', sa.String(length=200), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('blocking', sa.Boolean(), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('quality_result', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quality_result_coalition'), ['coalition'], unique=False)
+
     op.create_table('report_dispatch',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('coalition', sa.String(length=100), nullable=False),
@@ -413,6 +440,11 @@ def downgrade() -> None:
 
     op.drop_table('activity_session')
     op.drop_table('report_dispatch')
+    with op.batch_alter_table('quality_result', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quality_result_coalition'))
+
+    op.drop_table('quality_result')
+    op.drop_table('period_release')
     op.drop_table('indicator_value')
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_coalition'))
