@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from rich.console import Console
+from rich.progress import track
 
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
@@ -38,7 +41,10 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
     logger = get_run_logger()
     migrate(db_url)
     config = load_config(config_path)
-    results = [ingest_file_task(config_path, path, db_url, demo) for path in inbox_files(Path(inbox), config)]
+    files = inbox_files(Path(inbox), config)
+    progress = track(files, description="Aanleveringen verwerken", transient=True,
+                     disable=len(files) < 2 or not sys.stderr.isatty(), console=Console(stderr=True))
+    results = [ingest_file_task(config_path, path, db_url, demo) for path in progress]
     for r in results:
         logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
                     r.rows_loaded, r.rows_quarantined, r.message)
