@@ -26,7 +26,7 @@ PeriodOption = Annotated[str, typer.Option("--period", help="Measurement period,
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]fout:[/red] {message}", highlight=False)
+    console.print(f"[red]fout:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

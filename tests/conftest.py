@@ -61,3 +61,12 @@ def backpack():
 @pytest.fixture
 def coevorden():
     return load_config(ROOT / "config" / "coevorden.yaml")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session: real flow and task runs, isolated state."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
