@@ -13,6 +13,7 @@ from rich.progress import track
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
+from reports.validation import write_validation_report
 from tasks.inbox import inbox_files
 from tasks.ingest import IngestResult, ingest_file
 from tasks.pseudonymise import pseudonym_key
@@ -36,8 +37,12 @@ def _summary(results: list[IngestResult]) -> str:
 
 
 @flow(name="ingest-inbox", log_prints=True)
-def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False) -> list[IngestResult]:
-    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, or rejected."""
+def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False,
+                 out_dir: str | None = None) -> list[IngestResult]:
+    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, or rejected.
+
+    With `out_dir`, the steward's validation report is written there as `validatie.html`.
+    """
     logger = get_run_logger()
     migrate(db_url)
     config = load_config(config_path)
@@ -51,4 +56,10 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
     create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{_summary(results)}",
                              key=f"validatie-{config.slug}", description="Validatie per bestand")
     create_table_artifact(table=[r.__dict__ for r in results], key=f"aanleveringen-{config.slug}")
+    if out_dir:
+        engine = make_engine(db_url)
+        try:
+            logger.info("validatierapport: %s", write_validation_report(engine, config, results, Path(out_dir)))
+        finally:
+            engine.dispose()
     return results

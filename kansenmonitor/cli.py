@@ -55,14 +55,18 @@ def _print_ingest(results) -> None:
 @app.command()
 def ingest(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder with deliveries.")],
            db: DbOption = None,
-           demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False) -> None:
+           demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False,
+           out: Annotated[Optional[Path], typer.Option("--out", help="Write the validation report here.")] = None,
+           ) -> None:
     """Ingest every file in the inbox: load, quarantine or reject, one transaction per file."""
     from flows.ingest_inbox import ingest_inbox
 
     _config(config)
     if not inbox.is_dir():
         _fail(f"inbox '{inbox}' bestaat niet of is geen map")
-    _print_ingest(ingest_inbox(str(config), str(inbox), db, demo))
+    _print_ingest(ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None))
+    if out:
+        console.print(f"validatierapport: {out / 'validatie.html'}")
 
 
 @app.command()
@@ -81,7 +85,7 @@ def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder w
         period: PeriodOption, db: DbOption = None, out: OutOption = Path("out"),
         demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False) -> None:
     """Ingest the inbox, then close the period."""
-    ingest(config, inbox, db, demo)
+    ingest(config, inbox, db, demo, out)
     close(config, period, db, out)
 
 

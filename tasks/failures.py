@@ -28,6 +28,7 @@ SHEET_PREFIX = [CORRECTION_COLUMN, "Bestand", "Rij", "Reden"]
 @dataclass
 class FailedRow:
     id: int
+    delivery_id: int
     file: str
     sheet: str | None
     source: str
@@ -61,7 +62,7 @@ def failed_rows(engine: Engine, coalition: str | None = None, file: str | None =
             ).scalars():
                 reasons.setdefault(reason.quarantined_row_id, []).append(
                     (reason.column_name, reason.value, reason.reason))
-    return [FailedRow(q.id, name, sheet, q.source, q.period, q.row_number, json.loads(q.raw), reasons.get(q.id, []),
+    return [FailedRow(q.id, q.delivery_id, name, sheet, q.source, q.period, q.row_number, json.loads(q.raw), reasons.get(q.id, []),
                       q.resolved_by) for q, name, sheet in rows]
 
 
