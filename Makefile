@@ -24,6 +24,7 @@ demo: install
 
 services:
 	.ci/ensure-services
+	.ci/ensure-report-tools
 
 test: install services
 	$(PY) -m pytest
