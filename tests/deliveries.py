@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from pathlib import Path
 
-import openpyxl
+from kansenmonitor.examples import write_csv, write_xlsx
+from schemas import SOURCES
 
-PLANNING_HEADER = ["Datum", "Activiteit", "Dorp", "Doelgroep", "Thema 1", "Thema 2", "Soort", "Begeleiders"]
-ATTENDANCE_HEADER = ["Datum", "Activiteit", "Dorp", "School", "Groep", "Leerling", "Aanwezig"]
+PLANNING_HEADER = list(SOURCES["activiteiten"].headers({}).values())
+ATTENDANCE_HEADER = list(SOURCES["aanwezigheid"].headers({}).values())
 
-
-def write_csv(path: Path, rows: list[list[object]], separator: str = ";", encoding: str = "utf-8") -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=separator, lineterminator="\r\n").writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
-
-def write_xlsx(path: Path, rows: list[list[object]], title: str | None = None, sheet: str = "Blad1") -> Path:
-    workbook = openpyxl.Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet
-    if title:
-        worksheet.append([title])
-        worksheet.append([])
-    for row in rows:
-        worksheet.append(row)
-    workbook.save(path)
-    return path
+__all__ = ["write_csv", "write_xlsx", "planning", "session", "attendance", "present", "excel_date"]
 
 
 def planning(*sessions: list[object]) -> list[list[object]]:
