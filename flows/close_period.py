@@ -7,16 +7,19 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
+from flows.hooks import notify_steward
+from flows.retries import retry_policy
+from flows.schedule import latest_closed_period, today
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
-from tasks.mail import send_reports
-from tasks.report import build_reports
+from tasks.mail import Dispatch, send_reports
+from tasks.report import Report, build_reports
 
 
-@task(name="compute-indicators", retries=2, retry_delay_seconds=[5, 30])
+@task(name="compute-indicators", **retry_policy())
 def indicators_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> list[IndicatorRow]:
     config = load_config(config_path)
     engine = make_engine(db_url)
@@ -29,23 +32,44 @@ def indicators_task(config_path: str, period: str, db_url: str | None, out_dir: 
     return rows
 
 
-@task(name="build-and-send-reports", retries=2, retry_delay_seconds=[10, 60])
-def reports_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> list:
+@task(name="build-reports", **retry_policy())
+def reports_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> list[Report]:
     config = load_config(config_path)
     engine = make_engine(db_url)
     try:
-        reports = build_reports(engine, config, parse_period(period, config), out_dir)
-        return send_reports(engine, config, parse_period(period, config), reports, out_dir)
+        return build_reports(engine, config, parse_period(period, config), out_dir)
     finally:
         engine.dispose()
 
 
-@flow(name="close-period", log_prints=True)
-def close_period(config_path: str, period: str, db_url: str | None = None, out_dir: str = "out") -> dict:
-    """Compute the period's indicators, write `indicators.csv`, render the reports and send them."""
+@task(name="send-reports", **retry_policy())
+def send_task(config_path: str, period: str, db_url: str | None, out_dir: Path,
+              reports: list[Report]) -> list[Dispatch]:
+    """A message the mail server did not take fails the task, so Prefect retries it with backoff; a retry
+    sends only what is still pending."""
+    config = load_config(config_path)
+    engine = make_engine(db_url)
+    try:
+        dispatches = send_reports(engine, config, period, reports, out_dir)
+    finally:
+        engine.dispose()
+    unsent = [str(d) for d in dispatches if d.status == "pending"]
+    if unsent:
+        raise RuntimeError("rapporten niet verzonden: " + "; ".join(unsent))
+    return dispatches
+
+
+@flow(name="close-period", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
+def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
+                 out_dir: str = "out") -> dict:
+    """Compute the period's indicators, write `indicators.csv`, render the reports and send them.
+
+    Without `period` (the schedule passes none) it closes the most recent period that has ended.
+    """
     logger = get_run_logger()
     migrate(db_url)
     config = load_config(config_path)
+    period = period or latest_closed_period(config, today()).name
     parse_period(period, config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +78,6 @@ def close_period(config_path: str, period: str, db_url: str | None = None, out_d
         table=[{k: getattr(r, k) for k in ("indicator", "scope", "scope_name", "value", "target", "status")}
                for r in rows],
         key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
-    dispatches = reports_task(config_path, period, db_url, out)
+    dispatches = send_task(config_path, period, db_url, out, reports_task(config_path, period, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
     return {"indicators": rows, "dispatches": dispatches, "out": str(out)}

@@ -10,6 +10,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from rich.console import Console
 from rich.progress import track
 
+from flows.hooks import notify_steward
+from flows.retries import retry_policy
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
@@ -19,7 +21,7 @@ from tasks.ingest import IngestResult, ingest_file
 from tasks.pseudonymise import pseudonym_key
 
 
-@task(name="ingest-file", retries=2, retry_delay_seconds=[5, 30], task_run_name="ingest {path.name}")
+@task(name="ingest-file", task_run_name="ingest {path.name}", **retry_policy())
 def ingest_file_task(config_path: str, path: Path, db_url: str | None, demo: bool) -> IngestResult:
     engine = make_engine(db_url)
     try:
@@ -36,7 +38,7 @@ def _summary(results: list[IngestResult]) -> str:
     return "\n".join(lines)
 
 
-@flow(name="ingest-inbox", log_prints=True)
+@flow(name="ingest-inbox", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False,
                  out_dir: str | None = None) -> list[IngestResult]:
     """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, or rejected.

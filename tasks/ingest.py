@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
@@ -21,6 +21,10 @@ from tasks.load import load
 from tasks.read import DeliveryRejected, read_sheet
 from tasks.recognise import recognise
 from tasks.validate import validate
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached or dropped the connection; nothing of the file was stored."""
 
 
 @dataclass
@@ -58,7 +62,18 @@ def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **e
 def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
                 received: dt.datetime | None = None) -> IngestResult:
     """Ingest `path` for `config`'s coalition; never raises for bad content, only for a broken database."""
-    path = Path(path)
+    try:
+        return _ingest(engine, config, Path(path), key, received)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(
+            f"database niet bereikbaar of verbinding verbroken ({engine.url.render_as_string(hide_password=True)}) "
+            f"tijdens {Path(path).name}: {reason}; er is niets van dit bestand opgeslagen, het wordt opnieuw "
+            "aangeboden bij de volgende poging"
+        ) from exc
+
+
+def _ingest(engine: Engine, config: Config, path: Path, key: bytes, received: dt.datetime | None) -> IngestResult:
     received = received or dt.datetime.now().replace(microsecond=0)
     sha = checksum(path)
     earlier = _already_delivered(engine, config, sha)
@@ -68,12 +83,16 @@ def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
     mapping_sheet = None
     try:
         sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
+        if not sheet.rows:
+            raise DeliveryRejected("bestand is leeg: er staat geen enkele gevulde regel in")
         recognised = recognise(sheet, config, path.name)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
         if mapping_sheet and mapping_sheet != sheet.name:
             sheet = read_sheet(path, sheet=mapping_sheet, max_bytes=int(config.max_file_mb * 1_000_000))
             recognised = recognise(sheet, config, path.name)
+        if recognised.header_index == len(sheet.rows) - 1:
+            raise DeliveryRejected("bestand bevat alleen een kopregel en geen gegevensregels; er is niets geladen")
     except DeliveryRejected as rejected:
         return _reject(engine, config, path, sha, received, str(rejected))
 

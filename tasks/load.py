@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pandas as pd
@@ -10,9 +9,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason
+from tasks.copy_load import copy_rows
 from tasks.validate import Validated
 
 CHUNK = 500
+DATE_FIELDS = {"session_date", "activity_date", "vog_date", "complaint_date", "booking_date"}
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -20,17 +21,12 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _plain(value: object) -> object:
-    """A database-ready Python value: no pandas NA, Timestamps as date or datetime."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and pd.isna(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+def _python(values: pd.Series, as_date: bool = False) -> list:
+    """A column as database-ready Python values, column at a time: None for every kind of missing,
+    Timestamps as datetime (or date), numpy and pandas scalars as plain Python."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        values = values.dt.date if as_date else values.dt.to_pydatetime()
+    return [None if missing else value for value, missing in zip(values.tolist(), values.isna().tolist())]
 
 
 def check_session_references(conn: Connection, config: Config, validated: Validated) -> None:
@@ -54,23 +50,28 @@ def check_session_references(conn: Connection, config: Config, validated: Valida
     validated.valid = valid[~missing]
 
 
-def _fact_rows(config: Config, validated: Validated, delivery_id: int) -> list[dict]:
+def _fact_columns(config: Config, validated: Validated, delivery_id: int) -> dict[str, list]:
+    """The fact table's columns for the valid rows, as equally long lists of Python values."""
     table = FACT_TABLES[validated.source.name].__table__
     names = [c.name for c in table.columns]
     frame = validated.valid
     if "area" in names and "area" not in frame and "school" in frame:
         frame = frame.assign(area=frame["school"].map(config.area_of_school))
-    fields = [n for n in names if n in frame.columns]
-    rows = []
-    for values in frame[fields + ["_key", "_row", "_period"]].to_dict("records"):
-        row = {n: _plain(values[n]) for n in fields}
-        for date_field in ("session_date", "activity_date", "vog_date", "complaint_date", "booking_date"):
-            if isinstance(row.get(date_field), dt.datetime):
-                row[date_field] = row[date_field].date()
-        row.update(coalition=config.slug, record_key=values["_key"], source_row=values["_row"],
-                   period=values["_period"], delivery_id=delivery_id)
-        rows.append(row)
-    return rows
+    columns = {n: _python(frame[n], n in DATE_FIELDS) for n in names if n in frame.columns}
+    return columns | {"coalition": [config.slug] * len(frame), "record_key": _python(frame["_key"]),
+                      "source_row": _python(frame["_row"]), "period": _python(frame["_period"]),
+                      "delivery_id": [delivery_id] * len(frame)}
+
+
+def _insert_facts(conn: Connection, validated: Validated, columns: dict[str, list]) -> None:
+    """PostgreSQL takes the rows by COPY; SQLite (the demo) by batched INSERTs."""
+    table = FACT_TABLES[validated.source.name].__table__
+    rows = zip(*columns.values())
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, table, list(columns), rows)
+        return
+    for chunk in _chunks([dict(zip(columns, row)) for row in rows], 5000):
+        conn.execute(insert(table), chunk)
 
 
 def _supersede(conn: Connection, config: Config, validated: Validated, delivery_id: int) -> None:
@@ -119,8 +120,7 @@ def load(conn: Connection, config: Config, validated: Validated, delivery: Deliv
     delivery.rows_quarantined = len(validated.failed)
     assert delivery.rows_read == delivery.rows_loaded + delivery.rows_quarantined, "reconciliation failed"
     _supersede(conn, config, validated, delivery.id)
-    for chunk in _chunks(_fact_rows(config, validated, delivery.id), 5000):
-        conn.execute(insert(FACT_TABLES[validated.source.name]), chunk)
+    _insert_facts(conn, validated, _fact_columns(config, validated, delivery.id))
     _quarantine(conn, config, validated, delivery.id)
     _resolve_quarantine(conn, config, validated, delivery)
     conn.execute(update(Delivery).where(Delivery.id == delivery.id).values(

@@ -15,10 +15,10 @@ import pandas as pd
 
 from kansenmonitor.config import Config, normalise_name
 
-TIME = r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
-DAY_FIRST = rf"^(?P<d>\d{{1,2}})-(?P<m>\d{{1,2}})-(?P<y>\d{{4}}){TIME}$"
-YEAR_FIRST = rf"^(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){TIME}$"
-EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"
+TIME = r"(?:[ T]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?"
+DAY_FIRST = rf"^(?P<d>[0-9]{{1,2}})-(?P<m>[0-9]{{1,2}})-(?P<y>[0-9]{{4}}){TIME}$"
+YEAR_FIRST = rf"^(?P<y>[0-9]{{4}})-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}}){TIME}$"
+EXCEL_SERIAL = r"^[0-9]{5}(?:\.[0-9]+)?$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_FORMS = "dd-mm-jjjj, d-m-jjjj of jjjj-mm-dd (eventueel met tijd hh:mm[:ss])"
 
@@ -87,9 +87,9 @@ def parse_date(raw: pd.Series, **kw) -> Parsed:
 
 
 def _integers(raw: pd.Series, reason: str) -> Parsed:
-    cleaned = raw.str.replace(r"^(\d{1,3})((?:\.\d{3})+)$", lambda m: m.group(1) + m.group(2).replace(".", ""),
+    cleaned = raw.str.replace(r"^([0-9]{1,3})((?:\.[0-9]{3})+)$", lambda m: m.group(1) + m.group(2).replace(".", ""),
                               regex=True)
-    ok = cleaned.str.fullmatch(r"[+-]?\d{1,9}").fillna(False).astype(bool)
+    ok = cleaned.str.fullmatch(r"[+-]?[0-9]{1,9}").fillna(False).astype(bool)
     values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     values[ok] = pd.to_numeric(cleaned[ok]).astype("Int64")
     reasons = _reasons(raw.index)
@@ -165,9 +165,9 @@ def parse_amount(raw: pd.Series, **_) -> Parsed:
     text = raw.fillna("").str.replace(r"[€\s\u00a0]", "", regex=True).str.replace("EUR", "", case=False)
     dutch = text.str.contains(",", regex=False)
     text = text.where(~dutch, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    thousands = text.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3}){2,}|[+-]?\d{1,3}\.\d{3}") & ~dutch
+    thousands = text.str.fullmatch(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3}){2,}|[+-]?[0-9]{1,3}\.[0-9]{3}") & ~dutch
     text = text.where(~thousands, text.str.replace(".", "", regex=False))
-    ok = text.str.fullmatch(r"[+-]?\d+(?:\.\d{1,2})?").fillna(False).astype(bool)
+    ok = text.str.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]{1,2})?").fillna(False).astype(bool)
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
     values[ok] = pd.to_numeric(text[ok])
     reasons = _reasons(raw.index)
@@ -176,7 +176,7 @@ def parse_amount(raw: pd.Series, **_) -> Parsed:
 
 
 def parse_school_year(raw: pd.Series, **_) -> Parsed:
-    parts = raw.str.extract(r"^(\d{4})\s*[-/]\s*(\d{4})$").apply(pd.to_numeric, errors="coerce")
+    parts = raw.str.extract(r"^([0-9]{4})\s*[-/]\s*([0-9]{4})$").apply(pd.to_numeric, errors="coerce")
     ok = parts[0].notna() & (parts[1] == parts[0] + 1)
     values = (parts[0].astype("Int64").astype(str) + "-" + parts[1].astype("Int64").astype(str)).where(ok, None)
     reasons = _reasons(raw.index)

@@ -7,15 +7,19 @@ go back from pseudonym to pupil number.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import os
+import re
 
 import pandas as pd
 
 KEY_VARIABLE = "KANSENMONITOR_PSEUDONYM_KEY"
 SECRET_BLOCK_VARIABLE = "KANSENMONITOR_PSEUDONYM_SECRET_BLOCK"
 DEMO_KEY = "kansenmonitor-demo-key-not-for-real-data"
+TOKEN = re.compile(r"^PSN-[A-Za-z0-9_-]{43}$")
 
 
 class MissingKeyError(RuntimeError):
@@ -40,11 +44,29 @@ def pseudonym_key(demo: bool = False) -> bytes:
     )
 
 
+def quarantine_token(pseudonym: str) -> str:
+    """The pseudonym as quarantine shows it in place of a pupil number: short enough for the
+    `Leerling` column (47 characters), so a correction sheet redelivers the same child."""
+    return "PSN-" + base64.urlsafe_b64encode(bytes.fromhex(pseudonym)).decode("ascii").rstrip("=")
+
+
+def _from_token(text: str) -> str | None:
+    if not TOKEN.match(text):
+        return None
+    try:
+        return base64.urlsafe_b64decode(text[4:] + "=").hex()
+    except (binascii.Error, ValueError):
+        return None
+
+
 def pseudonymise(school: pd.Series, pupil: pd.Series, key: bytes) -> pd.Series:
-    """HMAC-SHA256 of `school|pupil` per row, as hex; empty where either part is missing."""
+    """HMAC-SHA256 of `school|pupil` per row, as hex; empty where either part is missing.
+
+    A quarantine token (a corrected row coming back) already is the pseudonym and is taken as it is.
+    """
     def one(s: object, p: object) -> str | None:
         if not isinstance(s, str) or not isinstance(p, str) or not p:
             return None
-        return hmac.new(key, f"{s}|{p}".encode("utf-8"), hashlib.sha256).hexdigest()
+        return _from_token(p) or hmac.new(key, f"{s}|{p}".encode("utf-8"), hashlib.sha256).hexdigest()
 
     return pd.Series([one(s, p) for s, p in zip(school, pupil)], index=pupil.index, dtype=object)

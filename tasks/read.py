@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 SEPARATORS = ";,\t"
 MAX_XLSX_EXPANSION = 100  # uncompressed / compressed: beyond this an XLSX is treated as a zip bomb
 HEADER_SEARCH_ROWS = 30
+CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+UNLIKELY_CP1252 = re.compile("[ƒ†‡ˆ‰Š‹ŒŽ˜š›œžŸ¡¢£¤¥¦¨ª¬\xad¯µ¶¸¹º¿]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+CSV_ERRORS = {
+    "unexpected end of data": "een aanhalingsteken (\") wordt niet afgesloten",
+    "field larger than field limit": "een cel is langer dan 131072 tekens",
+}
 
 
 class DeliveryRejected(Exception):
@@ -62,18 +70,43 @@ def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = Non
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
         raise DeliveryRejected(
             "bestand is in UTF-16 opgeslagen; sla het op als CSV UTF-8 of CSV (gescheiden door puntkomma's)"
         )
     if b"\x00" in data:
         raise DeliveryRejected("bestand bevat binaire gegevens (NUL-tekens); dit is geen CSV- of XLSX-bestand")
-    for encoding in ("utf-8-sig", "cp1252"):
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
         try:
-            return data.decode(encoding), encoding
+            text, encoding = data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
-            continue
-    raise DeliveryRejected("onbekende tekencodering; lever het bestand aan als UTF-8 of Windows-1252")
+            text, encoding = "", None
+    if encoding is None or (encoding == "cp1252" and _misdecoded(text)):
+        raise DeliveryRejected("onbekende tekencodering; lever het bestand aan als UTF-8 of Windows-1252")
+    control = CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise DeliveryRejected(
+            f"bestand bevat een stuurteken (U+{ord(control.group()):04X}) op regel {line}; "
+            "dit is geen leesbaar CSV-bestand of het is beschadigd"
+        )
+    return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Text saved as UTF-16 without a byte order mark: every other byte of its ASCII is NUL."""
+    sample = data[:4096]
+    return len(sample) >= 8 and (sample[1::2].count(0) > 0.9 * (len(sample) // 2)
+                                 or sample[0::2].count(0) > 0.9 * (len(sample) // 2))
+
+
+def _misdecoded(text: str) -> bool:
+    """Another single-byte encoding (Central European, Cyrillic, Japanese) read as Windows-1252 shows
+    symbols that Dutch exports do not contain; a few stray ones are tolerated."""
+    foreign = len(UNLIKELY_CP1252.findall(text))
+    return foreign >= 3 and foreign > 0.2 * len(NON_ASCII.findall(text))
 
 
 def _separator(text: str) -> str:
@@ -88,19 +121,20 @@ def _separator(text: str) -> str:
 def _read_csv(data: bytes, max_rows: int | None = None) -> Sheet:
     text, encoding = _decode(data)
     separator = _separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows, numbers, line = [], [], 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    rows, numbers, row = [], [], 1  # rows as Excel numbers them: a cell's line breaks do not start a new row
     try:
         for record in reader:
             cells = [unneutralise(cell.strip()) for cell in record]
             if any(cells):
                 rows.append(cells)
-                numbers.append(line)
-            line = reader.line_num + 1
+                numbers.append(row)
+            row += 1
             if max_rows is not None and len(rows) >= max_rows:
                 break
     except csv.Error as exc:
-        raise DeliveryRejected(f"CSV kan niet worden gelezen vanaf regel {line}: {exc}") from None
+        why = next((dutch for english, dutch in CSV_ERRORS.items() if str(exc).startswith(english)), str(exc))
+        raise DeliveryRejected(f"CSV kan niet worden gelezen vanaf rij {row}: {why}") from None
     return Sheet(None, _trim_columns(rows), numbers, encoding=encoding, separator=separator)
 
 
@@ -139,6 +173,10 @@ def _read_xlsx(path: Path, sheet: str | None, max_bytes: int | None, max_rows: i
                 rows.append(cells)
                 numbers.append(number)
         return Sheet(worksheet.title, _trim_columns(rows), numbers)
+    except DeliveryRejected:
+        raise
+    except Exception as exc:  # a damaged sheet inside a sound zip fails only while its rows are read
+        raise DeliveryRejected(f"XLSX kan niet worden gelezen: {type(exc).__name__}: {exc}") from None
     finally:
         workbook.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,7 +18,7 @@ from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.periods import period_of, periods_of_school_year
 from schemas.base import Source
 from tasks.parse import PARSERS
-from tasks.pseudonymise import pseudonymise
+from tasks.pseudonymise import pseudonymise, quarantine_token
 from tasks.read import Sheet
 from tasks.recognise import Recognised
 
@@ -29,6 +30,34 @@ class Failure:
     reason: str
 
 
+class DeliveredRows(Mapping):
+    """The rows as delivered (header -> cell, personal columns left out), built only when one is asked
+    for: only quarantined rows ever are, and a dict per row of a large delivery costs more than checking it."""
+
+    def __init__(self, frame: pd.DataFrame, header: list[str], personal: set[int]):
+        self._frame, self._header = frame, header
+        self._shown = [pos for pos in range(len(header)) if pos not in personal]
+        self._mask: tuple[str, Callable[[int], str]] | None = None
+
+    def mask(self, column: str, shown: Callable[[int], str]) -> None:
+        """Show `shown(index)` in place of what was delivered in `column`."""
+        self._mask = (column, shown)
+
+    def __getitem__(self, index: int) -> dict[str, str]:
+        cells = self._frame.loc[index].tolist()
+        row = {(self._header[pos] or f"kolom {pos + 1}"): cells[pos]
+               for pos in self._shown if self._header[pos] or cells[pos]}
+        if self._mask and self._mask[0] in row:
+            row[self._mask[0]] = self._mask[1](index)
+        return row
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._frame.index)
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+
 @dataclass
 class Validated:
     """A delivery's rows after validation: every row read is in exactly one of `valid` and `failed`."""
@@ -37,7 +66,7 @@ class Validated:
     rows_read: int
     valid: pd.DataFrame
     failed: dict[int, list[Failure]] = field(default_factory=dict)
-    raw: dict[int, dict[str, str]] = field(default_factory=dict)
+    raw: Mapping[int, dict[str, str]] = field(default_factory=dict)
     row_numbers: dict[int, int] = field(default_factory=dict)
     keys: dict[int, str | None] = field(default_factory=dict)
     periods: dict[int, str | None] = field(default_factory=dict)
@@ -70,7 +99,14 @@ def _key_part(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return f"{value:.2f}"
-    return normalise_name(str(value))
+    text = str(value)
+    return " ".join(text.lower().split()) if text.isascii() else normalise_name(text)  # same, without Unicode work
+
+
+def _key_column(values: pd.Series) -> pd.Series:
+    """`_key_part` of every value, worked out once per distinct value."""
+    parts = {value: _key_part(value) for value in values.dropna().unique()}
+    return values.map(parts).fillna("")
 
 
 def _check_message(check: pa.Check | None, check_name: str, source: Source, header: str, valid: "Validated",
@@ -102,18 +138,14 @@ def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, r
     correction_pos = next((i for i, h in enumerate(header) if normalise_name(h) == normalise_name(CORRECTION_COLUMN)),
                           None)
 
-    result = Validated(source, len(frame), pd.DataFrame())
-    for index in frame.index:
-        result.row_numbers[index] = numbers[index]
-        result.raw[index] = {
-            (h or f"kolom {pos + 1}"): frame.at[index, pos]
-            for pos, h in enumerate(header) if pos not in personal and (h or frame.at[index, pos])
-        }
-        for pos, h in enumerate(header):
-            if not h and frame.at[index, pos]:
-                result.fail(index, f"kolom {pos + 1}", frame.at[index, pos], "cel staat in een kolom zonder kolomkop")
-        if correction_pos is not None and frame.at[index, correction_pos].isdigit():
-            result.correction_refs[index] = int(frame.at[index, correction_pos])
+    result = Validated(source, len(frame), pd.DataFrame(), raw=DeliveredRows(frame, header, personal))
+    result.row_numbers = dict(zip(frame.index, numbers))
+    headless = sorted((index, pos) for pos, h in enumerate(header) if not h for index in frame.index[frame[pos] != ""])
+    for index, pos in headless:
+        result.fail(index, f"kolom {pos + 1}", frame.at[index, pos], "cel staat in een kolom zonder kolomkop")
+    if correction_pos is not None:
+        refs = frame[correction_pos]
+        result.correction_refs = {index: int(ref) for index, ref in refs[refs.str.isdigit()].items()}
 
     schema = source.model.to_schema()
     typed = pd.DataFrame(index=frame.index)
@@ -131,13 +163,13 @@ def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, r
 
     pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
     keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
-    typed["_key"] = keyed[list(source.natural_key)].apply(lambda r: "|".join(_key_part(v) for v in r), axis=1) \
+    parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
+    typed["_key"] = pd.Series(["|".join(p) for p in zip(*parts)], index=typed.index) \
         if len(typed) else pd.Series(dtype="str")
     result.keys = typed["_key"].to_dict()
 
-    first_rows: dict[str, int] = {}
-    for index, k in typed["_key"].items():
-        first_rows.setdefault(k, result.row_numbers[index])
+    first = ~typed["_key"].duplicated()
+    first_rows = dict(zip(typed["_key"][first].tolist(), pd.Series(numbers, index=frame.index)[first].tolist()))
     model_frame = typed.drop(columns=[n for n, m in source.fields.items() if m["personal"]], errors="ignore")
     checked = schema.remove_columns([n for n, m in source.fields.items() if m["personal"]])
     try:
@@ -168,6 +200,7 @@ def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, r
     _place_in_periods(result, typed, frame, by_field, headers, config, received)
     if pseudonyms is not None:
         typed["pupil"] = pseudonyms
+        _mask_pupils(result, header[by_field["pupil"]], headers["pupil"], pseudonyms)
     ok = [i for i in typed.index if i not in result.failed]
     result.valid = typed.loc[ok].assign(_row=[result.row_numbers[i] for i in ok],
                                         _period=[result.periods[i] for i in ok])
@@ -183,18 +216,29 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
             result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
         return
     if source.period_field is None:
-        day = min(max(received, programme.start), programme.end)
-        result.periods = {index: period_of(day, config).name for index in typed.index}
+        period = period_of(min(max(received, programme.start), programme.end), config).name
+        result.periods = dict.fromkeys(typed.index, period)
         return
     column = source.period_field
-    for index, stamp in typed[column].items():
-        if pd.isna(stamp):
-            result.periods[index] = None
-            continue
-        day = stamp.date()
-        period = period_of(day, config)
-        result.periods[index] = period.name if period else None
-        if not programme.start <= day <= programme.end or period is None:
-            result.fail(index, headers[column], frame.at[index, by_field[column]],
-                        f"datum valt buiten de looptijd van het programma "
-                        f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
+    days = typed[column].dt.normalize()
+    placed = {day: period_of(day.date(), config) for day in days.dropna().unique()}
+    names = days.map({day: period.name if period else None for day, period in placed.items()})
+    result.periods = dict(zip(typed.index, names.astype(object).where(days.notna(), None).tolist()))
+    outside = days.map({day: period is None or not programme.start <= day.date() <= programme.end
+                        for day, period in placed.items()}).fillna(False).astype(bool)
+    for index in typed.index[outside]:
+        result.fail(index, headers[column], frame.at[index, by_field[column]],
+                    f"datum valt buiten de looptijd van het programma "
+                    f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
+
+
+def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: pd.Series) -> None:
+    """Quarantine keeps a row as delivered except its pupil number: the pseudonym's token stands in, so a
+    corrected row is still the same child; a pupil cell that failed itself is blanked, never kept."""
+    failed_cells = {i for i, failures in result.failed.items() for f in failures if f.column == shown}
+    result.raw.mask(delivered, lambda index: quarantine_token(pseudonyms[index])
+                    if pseudonyms[index] and index not in failed_cells else "")
+    for failures in result.failed.values():
+        for failure in failures:
+            if failure.column == shown:
+                failure.value = None

@@ -1,0 +1,105 @@
+"""`python -m bench [--scale 0.001]`: generate the country at a scale, ingest it, close the period, and print
+every figure side by side as `name: value`, with each target and by how much it is met or missed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)
+from bench.db import fresh_database  # noqa: E402
+from kansenmonitor.national import Shape, generate  # noqa: E402
+
+TARGETS = {  # name: (target, higher is better)
+    "load_vs_raw_copy": (0.7, True),
+    "end_to_end_rows_per_s": (150_000, True),
+    "peak_memory_mb": (2048, False),
+    "indicators_s": (15, False),
+    "report_s_per_report": (1.5, False),
+    "prefect_overhead": (0.15, False),
+}
+
+
+def show(name: str, value: float | int | str) -> None:
+    shown = f"{value:.3f}" if isinstance(value, float) and abs(value) < 100 else (
+        f"{value:.0f}" if isinstance(value, float) else str(value))
+    print(f"{name}: {shown}", flush=True)
+    if name in TARGETS and isinstance(value, (int, float)):
+        target, higher = TARGETS[name]
+        met = value >= target if higher else value <= target
+        show_value = f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+        print(f"{name}_target_met: {'yes' if met else 'no'} ({show_value} of {target})", flush=True)
+
+
+def run(scale: float, out: Path) -> None:
+    shape = Shape.at(scale)
+    show("scale", scale)
+    show("coalitions", shape.coalitions)
+    show("children", shape.children)
+    start = time.perf_counter()
+    written = generate(out, scale, workers=2)
+    show("generate_s", time.perf_counter() - start)
+    for source, rows in written.items():
+        show(f"rows_{source}", rows)
+    jobs = passes.inboxes(out)
+    show("files", sum(len(files) for _, _, files in jobs))
+
+    with fresh_database() as url:
+        stages = passes.by_stage(url, jobs)
+        for stage in ("parse", "validate", "pseudonymise", "load"):
+            show(f"{stage}_rows_per_s", stages.rows[stage] / max(stages.seconds[stage], 1e-9))
+            show(f"{stage}_ms_per_file", 1000 * stages.seconds[stage] / stages.files)
+        attendance_s, attendance_rows = stages.load_by_source["aanwezigheid"]
+        load_attendance = attendance_rows / attendance_s
+        show("load_attendance_rows_per_s", load_attendance)
+        sticks = limits.yardsticks(url)
+        show("yardstick_rows", sticks["rows"])
+        show("raw_copy_rows_per_s", sticks["raw_copy"])
+        show("copy_stream_rows_per_s", sticks["copy_stream"])
+        show("to_sql_rows_per_s", sticks["to_sql"])
+        show("load_vs_raw_copy", load_attendance / sticks["raw_copy"])
+        show("copy_stream_vs_raw_copy", sticks["copy_stream"] / sticks["raw_copy"])
+        show("load_vs_to_sql", load_attendance / sticks["to_sql"])
+
+    with fresh_database() as url:
+        seconds, rows = passes.plainly(url, jobs)
+        show("end_to_end_s", seconds)
+        show("end_to_end_rows_per_s", rows / seconds)
+        show("end_to_end_ms_per_file", 1000 * seconds / stages.files)
+        show("peak_memory_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        seconds_indicators, count = period.indicators(url, jobs)
+        show("indicator_rows", count)
+        show("indicators_s", seconds_indicators)
+        seconds_reports, count = period.reports(url, jobs)
+        show("reports", count)
+        show("report_s_per_report", seconds_reports / max(count, 1))
+
+    with fresh_database() as url:
+        flowed = passes.through_prefect(url, jobs)
+        show("prefect_flow_s", flowed)
+        show("prefect_overhead", flowed / seconds - 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.001)
+    parser.add_argument("--out", type=Path, help="where to write the deliveries (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.out:
+        run(args.scale, args.out)
+        return
+    with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
+        run(args.scale, Path(folder))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

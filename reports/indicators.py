@@ -1,0 +1,86 @@
+"""What each indicator is called in Dutch and how its figures are written: the one place for both.
+
+The kind decides the formatting: a share is a fraction shown as a percentage, a count a whole number,
+a mean a number with one decimal, and a budget share a percentage of euros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["share", "count", "mean", "budget"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    label: str
+    kind: Kind
+
+
+INDICATORS: dict[str, Indicator] = {
+    "veiligheid_kinderen": Indicator("Kinderen die zich veilig voelen bij de activiteiten", "share"),
+    "veiligheid_ouders": Indicator("Ouders die zeggen dat hun kind zich veilig voelt", "share"),
+    "klachtweg_kinderen": Indicator("Kinderen die weten bij wie ze terecht kunnen", "share"),
+    "klachtweg_ouders": Indicator("Ouders die weten waar ze terecht kunnen met een klacht", "share"),
+    "vog_dekking": Indicator("Structurele begeleiders met een geldige VOG", "share"),
+    "klachten_interactie": Indicator("Klachten over interactie of groepsdynamiek", "count"),
+    "groepssfeer": Indicator("Groepssfeer volgens begeleiders en leerkrachten (1-5)", "mean"),
+    "aanbod_onderbouw": Indicator("Activiteiten voor groep 1-4 met minstens 10 kinderen, sinds de start", "count"),
+    "themamix": Indicator("Activiteiten met een mix van twee thema's", "share"),
+    "ontwikkelgebieden": Indicator("Ontwikkelgebieden die aan bod kwamen", "count"),
+    "extra_aanbod": Indicator("Extra activiteiten (10-weeks programma of eenmalig)", "count"),
+    "deelnemers": Indicator("Kinderen die minstens één keer meededen", "count"),
+    "bereik": Indicator("Bereik: deel van de leerlingen dat meedeed", "share"),
+    "opkomst": Indicator("Opkomst: deel van de aanmeldingen dat aanwezig was", "share"),
+    "ideeen": Indicator("Ideeën in de ideeënbus", "count"),
+    "besteding": Indicator("Besteed deel van het wijkbudget", "budget"),
+    "voortgang_partners": Indicator("Voortgang van de acties volgens de partners (1-5)", "mean"),
+}
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The indicator's label and kind; an id the list does not know is shown as a count under its id."""
+    return INDICATORS.get(indicator_id, Indicator(indicator_id, "count"))
+
+
+def is_percentage(indicator_id: str) -> bool:
+    return indicator(indicator_id).kind in ("share", "budget")
+
+
+def _number(value: float, decimals: int) -> str:
+    """Dutch notation: thousands dot, decimal comma."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_value(indicator_id: str, value: float | None) -> str:
+    """The figure as a Dutch reader writes it: `92%`, `4,2`, `1.234`; a dash when there is none."""
+    if value is None:
+        return "—"
+    kind = indicator(indicator_id).kind
+    if kind in ("share", "budget"):
+        return f"{_number(value * 100, 0)}%"
+    if kind == "mean":
+        return _number(value, 1)
+    return _number(value, 0 if float(value).is_integer() else 1)
+
+
+def format_change(indicator_id: str, change: float) -> str:
+    """A difference between two periods: percentage points for shares, the unit itself otherwise."""
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    if is_percentage(indicator_id):
+        return f"{sign}{_number(abs(change) * 100, 0)} procentpunt"
+    return f"{sign}{format_value(indicator_id, abs(change))}"
+
+
+def format_basis(indicator_id: str, numerator: float | None, denominator: float | None) -> str:
+    """What the figure rests on, e.g. `46 van 50` or `€ 12.345 van € 39.604`; empty when unknown."""
+    kind = indicator(indicator_id).kind
+    if kind == "share" and numerator is not None and denominator is not None:
+        return f"{_number(numerator, 0)} van {_number(denominator, 0)}"
+    if kind == "budget" and numerator is not None and denominator is not None:
+        return f"€ {_number(numerator, 0)} van € {_number(denominator, 0)}"
+    if kind == "mean" and denominator is not None:
+        return f"{_number(denominator, 0)} antwoorden"
+    return ""

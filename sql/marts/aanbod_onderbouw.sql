@@ -1,0 +1,40 @@
+-- Sessions for groups 1-4 with at least :min_children distinct children present, counted from the
+-- programme's start to the end of the period, among all 1-4 sessions with children present.
+WITH population AS (
+    SELECT
+        attendance.delivery_id,
+        attendance.source_row,
+        attendance.area,
+        attendance.school,
+        attendance.session_date,
+        attendance.activity,
+        attendance.pupil
+    FROM stg_attendance AS attendance
+    JOIN stg_sessions AS sessions
+        ON sessions.session_date = attendance.session_date
+        AND sessions.activity = attendance.activity
+        AND sessions.area = attendance.area
+    WHERE sessions.target_group = '1-4'
+      AND attendance.is_present = 1
+      AND attendance.session_date <= :period_end
+),
+
+sessions_for_groups_1_4 AS (
+    SELECT
+        scope,
+        scope_name,
+        session_date,
+        COUNT(DISTINCT pupil) AS children_present
+    FROM population_in_scope
+    WHERE scope IN ('coalition', 'area')
+    GROUP BY scope, scope_name, session_date, activity, area
+)
+
+SELECT
+    scope,
+    scope_name,
+    COUNT(CASE WHEN children_present >= :min_children THEN 1 END) AS numerator,
+    COUNT(session_date) AS denominator,
+    COUNT(CASE WHEN children_present >= :min_children THEN 1 END) AS value
+FROM sessions_for_groups_1_4
+GROUP BY scope, scope_name

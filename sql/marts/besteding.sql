@@ -1,0 +1,39 @@
+-- NPO spending from the programme's start to the end of the period, as a share of the budget
+-- (the wijk's, or for the coalition all wijken's together); as the variants `punt_1` .. `punt_4`
+-- the share of the same budget spent on each Bestedingspunt.
+WITH population AS (
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        NULL AS school,
+        'punt_' || CAST(spending_point AS VARCHAR(2)) AS variant,
+        amount
+    FROM stg_spending
+    WHERE booking_date <= :period_end
+)
+
+SELECT
+    scope,
+    scope_name,
+    NULL AS variant,
+    COALESCE(ROUND(SUM(amount), 2), 0) AS numerator,
+    MAX(budget) AS denominator,
+    CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value
+FROM population_in_scope
+WHERE scope IN ('coalition', 'area')
+GROUP BY scope, scope_name
+
+UNION ALL
+
+SELECT
+    scope,
+    scope_name,
+    variant,
+    ROUND(SUM(amount), 2) AS numerator,
+    MAX(budget) AS denominator,
+    CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value
+FROM population_in_scope
+WHERE scope IN ('coalition', 'area')
+  AND variant IS NOT NULL
+GROUP BY scope, scope_name, variant

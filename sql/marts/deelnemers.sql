@@ -1,0 +1,16 @@
+-- Children present at least once in the period, among the children registered; per village where
+-- the sessions took place and per child's school.
+WITH population AS (
+    SELECT delivery_id, source_row, area, school, pupil, is_present
+    FROM stg_attendance
+    WHERE period = :period
+)
+
+SELECT
+    scope,
+    scope_name,
+    COUNT(DISTINCT CASE WHEN is_present = 1 THEN pupil END) AS numerator,
+    COUNT(DISTINCT pupil) AS denominator,
+    CASE WHEN COUNT(source_row) > 0 THEN COUNT(DISTINCT CASE WHEN is_present = 1 THEN pupil END) END AS value
+FROM population_in_scope
+GROUP BY scope, scope_name

@@ -1,0 +1,22 @@
+-- Extra activities beyond the fixed programme: 10-week programmes and one-off sessions, among the
+-- sessions of the period.
+WITH population AS (
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        NULL AS school,
+        CASE WHEN kind IN ('10-weeks', 'eenmalig') THEN 1 ELSE 0 END AS is_extra
+    FROM stg_sessions
+    WHERE period = :period
+)
+
+SELECT
+    scope,
+    scope_name,
+    COALESCE(SUM(is_extra), 0) AS numerator,
+    COUNT(source_row) AS denominator,
+    SUM(is_extra) AS value
+FROM population_in_scope
+WHERE scope IN ('coalition', 'area')
+GROUP BY scope, scope_name

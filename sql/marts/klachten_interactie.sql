@@ -1,0 +1,22 @@
+-- Complaints about the interaction with supervisors or the group dynamics, among all complaints of
+-- the period. No complaint is a count of zero, not missing data.
+WITH population AS (
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        NULL AS school,
+        CASE WHEN category IN ('interactie', 'groepsdynamiek') THEN 1 ELSE 0 END AS is_about_interaction
+    FROM stg_complaints
+    WHERE period = :period
+)
+
+SELECT
+    scope,
+    scope_name,
+    COALESCE(SUM(is_about_interaction), 0) AS numerator,
+    COUNT(source_row) AS denominator,
+    COALESCE(SUM(is_about_interaction), 0) AS value
+FROM population_in_scope
+WHERE scope IN ('coalition', 'area')
+GROUP BY scope, scope_name

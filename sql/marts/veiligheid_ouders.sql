@@ -1,0 +1,21 @@
+-- Parents who say their child feels safe: agreement 4 or 5 among the parents who answered.
+WITH population AS (
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        CASE WHEN feels_safe >= 4 THEN 1 ELSE 0 END AS feels_safe
+    FROM stg_parent_responses
+    WHERE period = :period
+      AND feels_safe IS NOT NULL
+)
+
+SELECT
+    scope,
+    scope_name,
+    COALESCE(SUM(feels_safe), 0) AS numerator,
+    COUNT(source_row) AS denominator,
+    CAST(SUM(feels_safe) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
+FROM population_in_scope
+GROUP BY scope, scope_name

@@ -1,0 +1,7 @@
+-- Attendance whose session is not (or no longer) in the current planning.
+SELECT a.session_date, a.title, a.area, a.n_rows
+FROM {batch} AS a
+LEFT JOIN activity_session AS s
+  ON s.coalition = :coalition AND s.superseded_by IS NULL
+ AND s.session_date = a.session_date AND s.title = a.title AND s.area = a.area
+WHERE s.id IS NULL

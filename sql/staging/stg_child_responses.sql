@@ -1,0 +1,16 @@
+-- Answers to the children's survey.
+SELECT
+    delivery_id,
+    source_row,
+    period,
+    response_id,
+    school,
+    area,
+    school_group,
+    feels_safe,
+    knows_where_to_go,
+    enjoyment,
+    idea
+FROM child_response
+WHERE coalition = :coalition
+  AND superseded_by IS NULL

@@ -1,0 +1,16 @@
+-- Activity sessions of the planning that still count.
+SELECT
+    delivery_id,
+    source_row,
+    period,
+    session_date,
+    title AS activity,
+    area,
+    target_group,
+    theme_1,
+    theme_2,
+    kind,
+    supervisors
+FROM activity_session
+WHERE coalition = :coalition
+  AND superseded_by IS NULL

@@ -1,0 +1,204 @@
+"""Send the reports by email, each at most once, with the `report_dispatch` table as the ledger.
+
+A report is composed once into an `.eml` file and recorded as `pending`. Delivering it first claims the
+row (`pending` -> `sending`) in its own transaction, so two runs never hand the same message to a server;
+the server's acceptance makes it `sent`, a failure puts it back to `pending` for the next run. A run
+that dies between claim and answer leaves `sending`: the message may or may not have gone out, so it
+is reported and never retried by itself.
+
+Without an SMTP host the message is written to `out_dir/outbox/` instead, and that counts as delivered
+(`sent`, with the outbox path): the outbox is where a person picks the mail up, and writing it again
+on every run would hand them duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, insert, select, update
+
+from kansenmonitor.config import Config
+from kansenmonitor.db import ReportDispatch
+from kansenmonitor.periods import Period
+from reports.plaintext import plain_text
+
+if TYPE_CHECKING:
+    from tasks.report import Report
+
+SECURITY = ("starttls", "ssl", "none")
+TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None
+    port: int
+    security: str
+    sender: str
+    user: str | None
+    password: str | None
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What happened to one report email in this run."""
+
+    audience: str
+    area: str
+    recipients: str
+    status: str  # sent | already_sent | pending | sending | skipped
+    path: str
+    error: str = ""
+
+    def __str__(self) -> str:
+        who = f"{self.audience}{' ' + self.area if self.area else ''}"
+        text = {"sent": f"verzonden aan {self.recipients}", "already_sent": "was al eerder verzonden",
+                "pending": "niet verzonden, volgt bij de volgende run", "skipped": "geen ontvangers ingesteld",
+                "sending": "verzending onderbroken: controleer of het bericht aankwam"}[self.status]
+        return f"{who}: {text} ({self.path}){' — ' + self.error if self.error else ''}"
+
+
+def reject_line_breaks(what: str, value: str) -> str:
+    """Refuse a value that would end an email header early and start one of its own (header injection)."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"refusing to put a line break into an email header: the {what} {value!r} contains one")
+    return value
+
+
+def smtp_settings(config: Config) -> SmtpSettings:
+    """The configuration's `smtp`, overridden by KANSENMONITOR_SMTP_*; credentials only from the environment."""
+    env = os.environ.get
+    security = env("KANSENMONITOR_SMTP_SECURITY", config.smtp.security)
+    if security not in SECURITY:
+        raise ValueError(f"KANSENMONITOR_SMTP_SECURITY is '{security}'; expected one of: {', '.join(SECURITY)}")
+    port = env("KANSENMONITOR_SMTP_PORT", str(config.smtp.port))
+    if not port.isdigit():
+        raise ValueError(f"KANSENMONITOR_SMTP_PORT is '{port}'; expected a port number")
+    return SmtpSettings(env("KANSENMONITOR_SMTP_HOST", config.smtp.host) or None, int(port), security,
+                        reject_line_breaks("sender", env("KANSENMONITOR_SMTP_SENDER", config.smtp.sender)),
+                        env("KANSENMONITOR_SMTP_USER") or None, env("KANSENMONITOR_SMTP_PASSWORD") or None)
+
+
+def compose(report: Report, sender: str) -> EmailMessage:
+    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached."""
+    message = EmailMessage()
+    message["Subject"] = reject_line_breaks("subject", report.subject)
+    message["From"] = reject_line_breaks("sender", sender)
+    message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in report.recipients)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="kansenmonitor")
+    message.set_content(plain_text(report.html))
+    message.add_alternative(report.html, subtype="html")
+    html_part = message.get_payload()[1]
+    for chart in report.charts:
+        html_part.add_related(chart.png, "image", "png", cid=f"<{chart.cid}>", filename=f"{chart.name}.png",
+                              disposition="inline")
+    message.add_attachment(report.pdf_path.read_bytes(), "application", "pdf", filename=report.pdf_path.name)
+    return message
+
+
+def _record(engine: Engine, coalition: str, period: str, report: Report, sender: str, folder: Path):
+    """Keep the composed message as pending; a report already sent (or being sent) is left alone and its
+    ledger row (status, message_path) returned."""
+    area = report.area or ""
+    key = (ReportDispatch.coalition == coalition, ReportDispatch.period == period,
+           ReportDispatch.audience == report.audience, ReportDispatch.area == area)
+    with engine.begin() as conn:
+        earlier = conn.execute(select(ReportDispatch.status, ReportDispatch.message_path).where(*key)).first()
+        if earlier is not None and earlier.status in ("sent", "sending"):
+            return earlier
+        path = (folder / f"{report.name}.eml").resolve()
+        path.write_bytes(compose(report, sender).as_bytes(policy=SMTP))
+        values = {"recipients": ", ".join(report.recipients), "subject": report.subject, "message_path": str(path)}
+        if earlier is None:
+            conn.execute(insert(ReportDispatch).values(coalition=coalition, period=period, audience=report.audience,
+                                                       area=area, status="pending", created_at=dt.datetime.now(),
+                                                       **values))
+        else:
+            conn.execute(update(ReportDispatch).where(*key).values(**values))
+    return None
+
+
+def _set_status(engine: Engine, dispatch_id: int, old: str, new: str, **values) -> bool:
+    """Move a dispatch from `old` to `new`; False when another run moved it first."""
+    with engine.begin() as conn:
+        moved = conn.execute(update(ReportDispatch).where(ReportDispatch.id == dispatch_id,
+                                                          ReportDispatch.status == old).values(status=new, **values))
+        return moved.rowcount == 1
+
+
+def _smtp_send(settings: SmtpSettings, recipients: list[str], data: bytes) -> dict:
+    """Hand the message to the server; the recipients it refused (the others got it)."""
+    context = ssl.create_default_context()
+    if settings.security == "ssl":
+        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT_SECONDS, context=context)
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
+    with client:
+        if settings.security == "starttls":
+            client.starttls(context=context)
+        if settings.user:
+            client.login(settings.user, settings.password or "")
+        return client.sendmail(settings.sender, recipients, data)
+
+
+def _deliver(engine: Engine, settings: SmtpSettings, row, outbox: Path) -> Dispatch:
+    """Send one pending message (or put it in the outbox) and record the outcome."""
+    result = dict(audience=row.audience, area=row.area, recipients=row.recipients, path=row.message_path)
+    message = Path(row.message_path)
+    if not message.exists():
+        return Dispatch(**result, status="pending", error=f"het bericht {message} bestaat niet meer")
+    if settings.host is None:
+        outbox.mkdir(parents=True, exist_ok=True)
+        target = outbox / f"{row.coalition}-{row.period}-{message.name}"
+        shutil.copyfile(message, target)
+        _set_status(engine, row.id, "pending", "sent", sent_at=dt.datetime.now(), message_path=str(target))
+        return Dispatch(**dict(result, path=str(target)), status="sent")
+    if not _set_status(engine, row.id, "pending", "sending"):
+        return Dispatch(**result, status="already_sent")
+    try:
+        refused = _smtp_send(settings, row.recipients.split(", "), message.read_bytes())
+    except (OSError, smtplib.SMTPException) as exc:
+        _set_status(engine, row.id, "sending", "pending")
+        return Dispatch(**result, status="pending",
+                        error=f"SMTP-server {settings.host}:{settings.port}: {exc.__class__.__name__}: {exc}")
+    _set_status(engine, row.id, "sending", "sent", sent_at=dt.datetime.now())
+    error = f"geweigerd door de server: {', '.join(refused)}" if refused else ""
+    return Dispatch(**result, status="sent", error=error)
+
+
+def send_reports(engine: Engine, config: Config, period: Period | str, reports: list[Report],
+                 out_dir: Path) -> list[Dispatch]:
+    """Record every report as pending, then deliver every pending message of the period, earlier ones too.
+
+    One failing message never stops the others: its error is in its Dispatch and it stays pending.
+    """
+    settings = smtp_settings(config)
+    period = str(period)
+    folder = Path(out_dir) / "reports" / period
+    folder.mkdir(parents=True, exist_ok=True)
+    results = []
+    for report in reports:
+        area = report.area or ""
+        if not report.recipients:
+            results.append(Dispatch(report.audience, area, "", "skipped", str(report.html_path)))
+            continue
+        earlier = _record(engine, config.slug, period, report, settings.sender, folder)
+        if earlier:
+            results.append(Dispatch(report.audience, area, ", ".join(report.recipients),
+                                    "already_sent" if earlier.status == "sent" else "sending", earlier.message_path))
+    with engine.connect() as conn:
+        pending = conn.execute(select(ReportDispatch).where(
+            ReportDispatch.coalition == config.slug, ReportDispatch.period == period,
+            ReportDispatch.status == "pending").order_by(ReportDispatch.id)).all()
+    return results + [_deliver(engine, settings, row, Path(out_dir) / "outbox") for row in pending]

@@ -1,0 +1,179 @@
+"""The quality gate's catalogue: which suites and checks apply to a coalition's period, and how a failing
+row reads for the data steward.
+
+Every check is one SQL query (`sql/quality/`) that returns one row per problem, run by Great Expectations
+as an `UnexpectedRowsExpectation` on its suite's asset. Queries are rendered with their values inlined
+because Great Expectations runs them as plain text, so the values are rendered as SQL literals by
+SQLAlchemy for the database's own dialect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Dialect, literal, select, text, union_all
+
+from kansenmonitor.config import Config
+from kansenmonitor.periods import Period, previous_period
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "quality"
+COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The gate's tunable limits; each maps to a proposed `quality:` key of the configuration."""
+
+    register_max_age_days: int = 365
+    outlier_factor: float = 3.0
+    min_sessions_for_median: int = 5
+    max_participant_drop: float = 0.5
+    min_previous_participants: int = 10
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule. `rule` is shown in Data Docs and stored when it passes; `explain` turns a row into
+    (scope, Dutch detail) for the steward."""
+
+    name: str
+    rule: str
+    query: str
+    blocking: bool
+    explain: Callable[[dict], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    asset: str
+    checks: list[Check]
+
+
+def suites_for(config: Config, period: Period, limits: Thresholds, dialect: Dialect) -> list[Suite]:
+    """The suites that apply: attendance checks where the coalition has schools, the register check where
+    the coalition measures VOG coverage."""
+    base = dict(coalition=config.slug, period=period.name)
+    suites = []
+    if config.schools():
+        suites += [_completeness(config, period, base, dialect), _plausibility(config, period, base, limits, dialect),
+                   _references(base, dialect)]
+    if _measures(config, "vog_dekking"):
+        suites.append(_freshness(config, period, base, limits, dialect))
+    return suites
+
+
+def _render(name: str, dialect: Dialect, *, for_expectation: bool = True, **values: object) -> str:
+    """`sql/quality/<name>.sql` with its `:parameters` as literals; an expectation's query also keeps
+    `{batch}` as the only format field, so braces in configured names cannot break it."""
+    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
+    sql = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+    subqueries = {k: v for k, v in values.items() if not isinstance(v, (str, int, float))}
+    scalars = {k: v for k, v in values.items() if k not in subqueries}
+    statement = text(sql).bindparams(**{k: v for k, v in scalars.items() if f":{k}" in sql})
+    rendered = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    for key, subquery in subqueries.items():
+        compiled = subquery.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        rendered = rendered.replace(f"{{{key}}}", f"({compiled})")
+    if for_expectation:
+        rendered = rendered.replace("{", "{{").replace("}", "}}").replace("{{batch}}", "{batch}")
+    return rendered
+
+
+def _measures(config: Config, indicator: str) -> bool:
+    return indicator in config.targets or any(indicator in goal.indicators for goal in config.goals)
+
+
+def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
+    schools = union_all(*[select(literal(s).label("school")) for s in config.schools()])
+    checks = [
+        Check(f"volledigheid_{source}", f"Elke school leverde {source} aan voor {period.name}.",
+              _render("missing_school", dialect, source=source, schools=schools), True,
+              lambda row, source=source: (row["school"],
+                                          f"{row['school']} leverde geen {source} aan voor {period.name}"))
+        for source in COMPLETE_SOURCES
+    ]
+    return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False, **base), checks)
+
+
+def _plausibility(config: Config, period: Period, base: dict, limits: Thresholds, dialect: Dialect) -> Suite:
+    factor = _number(limits.outlier_factor)
+    checks = [Check(
+        "sessie_uitschieter",
+        f"Geen sessie in {period.name} met meer dan {factor}× de mediaan van de sessies aan aanwezige kinderen "
+        f"(bij ten minste {limits.min_sessions_for_median} sessies).",
+        _render("session_outlier", dialect, **base, factor=limits.outlier_factor,
+               min_sessions=limits.min_sessions_for_median), False,
+        lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['present']} kinderen aanwezig, meer dan "
+                                    f"{factor}× de mediaan ({_number(row['median'])})"))]
+    previous = previous_period(period, config)
+    label = config.programme.area_label
+    if previous:
+        drop = round(limits.max_participant_drop * 100)
+        checks.append(Check(
+            "deelnemers_daling",
+            f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt t.o.v. {previous.name} "
+            f"(bij ten minste {limits.min_previous_participants} deelnemers).",
+            _render("participant_drop", dialect, **base, previous=previous.name, max_drop=limits.max_participant_drop,
+                   min_previous=limits.min_previous_participants), False,
+            lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in {previous.name} "
+                                      f"naar {row['n_current']} in {period.name} "
+                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
+    asset = _render("present_children", dialect, for_expectation=False, **base,
+                   previous=previous.name if previous else "")
+    return Suite("plausibiliteit", asset, checks)
+
+
+def _references(base: dict, dialect: Dialect) -> Suite:
+    check = Check(
+        "sessie_niet_gepland", "Alle aanwezigheid hoort bij een sessie in de actuele activiteitenplanning.",
+        _render("unplanned_session", dialect, **base), True,
+        lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['n_rows']} aanwezigheidsregels horen bij "
+                                    "een sessie die niet (meer) in de actuele planning staat"))
+    return Suite("referentiele-integriteit", _render("attendance_sessions", dialect, for_expectation=False, **base),
+                 [check])
+
+
+def _freshness(config: Config, period: Period, base: dict, limits: Thresholds, dialect: Dialect) -> Suite:
+    end = f"{period.end:%d-%m-%Y}"
+    max_age = limits.register_max_age_days
+    cutoff = period.end - dt.timedelta(days=max_age)
+    checks = [
+        Check("register_begeleiders_ontbreekt", "Het register begeleiders is aangeleverd.",
+              _render("register_missing", dialect), True,
+              lambda row: ("begeleiders", "Register begeleiders is niet aangeleverd; de VOG-dekking kan niet worden "
+                                          "bepaald")),
+        Check("register_begeleiders_verouderd", f"Het register begeleiders is op {end} niet ouder dan {max_age} dagen.",
+              _render("register_stale", dialect, cutoff=cutoff.isoformat()), True,
+              lambda row: ("begeleiders", _stale(row, period, max_age))),
+    ]
+    return Suite("actualiteit", _render("supervisor_register", dialect, for_expectation=False, **base), checks)
+
+
+def _stale(row: dict, period: Period, max_age: int) -> str:
+    received = _day(row["received_at"])
+    return (f"Register begeleiders is {(period.end - received).days} dagen oud op {period.end:%d-%m-%Y} "
+            f"(aangeleverd op {received:%d-%m-%Y} als {row['file_name']}; toegestaan is {max_age} dagen)")
+
+
+def _day(value: object) -> dt.date:
+    """A date from a query row: SQLite hands text back where PostgreSQL hands dates."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _session(row: dict, joiner: str = " ") -> str:
+    return f"{_day(row['session_date']):%d-%m-%Y} {row['title']}{joiner}{row['area']}"
+
+
+def _number(value: float | Decimal) -> str:
+    """3.0 → '3', 6.5 → '6,5': how a Dutch reader writes numbers."""
+    number = round(float(value), 1)
+    return f"{number:g}".replace(".", ",")

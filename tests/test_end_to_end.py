@@ -1,0 +1,88 @@
+"""The whole path, as a user runs it: example deliveries → `kansenmonitor run` → indicators, reports, email.
+
+Runs on PostgreSQL and on SQLite through the real CLI and real Prefect flow runs, and the two
+databases must give byte-identical `indicators.csv` files.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kansenmonitor.cli import app
+from kansenmonitor.examples import write_examples
+from tasks.failures import failed_rows
+from kansenmonitor.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
+HEADER = "indicator,scope,scope_name,period,value,numerator,denominator,target,status,previous_value,suppressed"
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("examples")
+    return write_examples(folder), folder
+
+
+def run_both_periods(db_url: str, inbox: Path, out: Path) -> list:
+    runner = CliRunner()
+    results = []
+    for period in ("2024-2025-H1", "2024-2025-H2"):
+        result = runner.invoke(app, ["run", "--config", str(BACKPACK), "--inbox", str(inbox), "--period", period,
+                                     "--db", db_url, "--out", str(out / period)], catch_exceptions=False)
+        results.append(result)
+    return results
+
+
+def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_harness, examples, pg_url,
+                                                                        sqlite_url, tmp_path):
+    written, folder = examples
+    inbox = written["borger-odoorn"][0].parent
+    outputs = {}
+    for name, url in (("postgresql", pg_url), ("sqlite", sqlite_url)):
+        results = run_both_periods(url, inbox, tmp_path / name)
+        assert [r.exit_code for r in results] == [0, 0], [r.output for r in results]
+        outputs[name] = (tmp_path / name / "2024-2025-H2" / "indicators.csv").read_bytes()
+
+    assert outputs["postgresql"] == outputs["sqlite"]
+    text = outputs["sqlite"].decode("utf-8")
+    assert text.splitlines()[0] == HEADER
+    rows = list(csv.DictReader(text.splitlines()))
+    indicators = {r["indicator"] for r in rows}
+    assert {"veiligheid_kinderen", "themamix", "deelnemers", "opkomst"} <= indicators
+    coalition_participants = next(r for r in rows if r["indicator"] == "deelnemers" and r["scope"] == "coalition")
+    assert coalition_participants["previous_value"] != ""
+
+    expected_faults = json.loads((folder / "expected_faults.json").read_text())
+    quarantined = {(r.file, r.row) for r in failed_rows(make_engine(sqlite_url))}
+    backpack_faults = {(f["file"], f["row"]) for f in expected_faults if f["coalition"] == "borger-odoorn"}
+    assert backpack_faults <= quarantined
+
+    report = tmp_path / "sqlite" / "2024-2025-H2" / "reports" / "2024-2025-H2" / "stuurgroep.html"
+    assert "Een veilige omgeving voor kinderen tijdens de activiteiten" in report.read_text(encoding="utf-8")
+    messages = sorted((tmp_path / "sqlite" / "2024-2025-H2" / "outbox").glob("*.eml"))
+    assert messages, "no email in the outbox"
+    stuurgroep = [email.message_from_bytes(m.read_bytes()) for m in messages]
+    assert any(m["To"] == "stuurgroep@backpack.example" for m in stuurgroep)
+
+
+def test_run_rejects_an_unknown_period_with_the_known_ones(sqlite_url, tmp_path):
+    result = CliRunner().invoke(app, ["run", "--config", str(BACKPACK), "--inbox", str(tmp_path), "--period",
+                                      "2025-H1", "--db", sqlite_url])
+    assert result.exit_code == 2
+    assert "unknown period '2025-H1'; the programme's periods are: 2024-2025-H1, 2024-2025-H2" in result.output
+
+
+def test_run_reports_a_broken_configuration(tmp_path):
+    config = tmp_path / "kapot.yaml"
+    config.write_text("programme: {name: X, kind: npo}\nareas: []\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "--config", str(config), "--inbox", str(tmp_path), "--period", "x"])
+    assert result.exit_code == 2
+    assert "programme.start: Field required" in result.output
+    assert "areas: List should have at least 1 item after validation" in result.output

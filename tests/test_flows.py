@@ -1,0 +1,91 @@
+"""The flows' scheduling helpers and their failure notice, in real flow runs on a temporary Prefect server.
+
+Runs through deployments, a worker and retries are in test_deployments.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from prefect.client.orchestration import get_client
+
+from flows.ingest_inbox import ingest_inbox
+from flows.schedule import latest_closed_period
+from tests.test_mail import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
+
+
+@pytest.mark.parametrize(("day", "period"), [
+    (dt.date(2025, 1, 1), "2024-2025-H1"),
+    (dt.date(2025, 1, 15), "2024-2025-H1"),
+    (dt.date(2025, 8, 15), "2024-2025-H2"),
+    (dt.date(2027, 1, 15), "2024-2025-H2"),
+])
+def test_latest_closed_period_is_the_last_one_ended_before_the_day(backpack, day, period):
+    assert latest_closed_period(backpack, day).name == period
+
+
+def test_latest_closed_period_refuses_a_day_before_any_period_ended(backpack):
+    with pytest.raises(ValueError, match="no period of Backpack Borger-Odoorn has ended before 2024-12-31; "
+                                         "the first ends on 2024-12-31"):
+        latest_closed_period(backpack, dt.date(2024, 12, 31))
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=default)))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setenv("KANSENMONITOR_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KANSENMONITOR_SMTP_PORT", str(controller.port))
+    monkeypatch.setenv("KANSENMONITOR_SMTP_SECURITY", "none")
+    yield mailbox
+    controller.stop()
+
+
+def failing_ingest(tmp_path: Path, sqlite_url: str):
+    """An ingest run whose inbox is missing: it fails before touching any file."""
+    state = ingest_inbox(str(BACKPACK), str(tmp_path / "ontbreekt"), sqlite_url, out_dir=str(tmp_path / "out"),
+                         return_state=True)
+    assert state.is_failed()
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(state.state_details.flow_run_id)
+
+
+def test_a_failed_run_mails_the_steward(prefect_harness, smtp_server, tmp_path, sqlite_url):
+    run = failing_ingest(tmp_path, sqlite_url)
+
+    assert len(smtp_server.received) == 1
+    recipients, message = smtp_server.received[0]
+    assert recipients == ["datasteward@backpack.example"]
+    assert message["From"] == "kansenmonitor@backpack.example"
+    assert message["Subject"] == f"Kansenmonitor Backpack Borger-Odoorn: ingest-inbox mislukt (run {run.name})"
+    body = message.get_content()
+    assert "FileNotFoundError" in body and str(tmp_path / "ontbreekt") in body
+    assert str(run.id) in body
+
+
+def test_without_a_mail_server_the_notice_waits_in_the_outbox(prefect_harness, monkeypatch, tmp_path, sqlite_url):
+    monkeypatch.delenv("KANSENMONITOR_SMTP_HOST", raising=False)
+    run = failing_ingest(tmp_path, sqlite_url)
+
+    notice = tmp_path / "out" / "outbox" / f"mislukt-ingest-inbox-{run.id}.eml"
+    message = email.message_from_bytes(notice.read_bytes(), policy=default)
+    assert message["To"] == "datasteward@backpack.example"
+    assert run.name in message["Subject"]
