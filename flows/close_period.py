@@ -15,7 +15,7 @@ from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
-from tasks.mail import Dispatch, send_reports
+from tasks.mail import Dispatch, ReportsNotSent, send_reports
 from tasks.report import Report, build_reports
 
 
@@ -55,7 +55,7 @@ def send_task(config_path: str, period: str, db_url: str | None, out_dir: Path,
         engine.dispose()
     unsent = [str(d) for d in dispatches if d.status == "pending"]
     if unsent:
-        raise RuntimeError("rapporten niet verzonden: " + "; ".join(unsent))
+        raise ReportsNotSent("rapporten niet verzonden: " + "; ".join(unsent))
     return dispatches
 
 

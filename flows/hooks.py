@@ -17,7 +17,7 @@ from prefect.logging.loggers import flow_run_logger
 from prefect.utilities.urls import url_for
 
 from kansenmonitor.config import Config, ConfigError, load_config
-from tasks.mail import _smtp_send, reject_line_breaks, smtp_settings
+from tasks.mail import smtp_send, reject_line_breaks, smtp_settings
 
 
 def failure_message(flow_name: str, flow_run, state, config: Config, sender: str) -> EmailMessage:
@@ -51,7 +51,7 @@ def notify_steward(flow, flow_run, state) -> None:
     message = failure_message(flow.name, flow_run, state, config, settings.sender)
     if settings.host and config.steward:
         try:
-            _smtp_send(settings, config.steward, message.as_bytes(policy=SMTP))
+            smtp_send(settings, config.steward, message.as_bytes(policy=SMTP))
             logger.info("datasteward gewaarschuwd: %s", ", ".join(config.steward))
             return
         except (OSError, smtplib.SMTPException) as exc:

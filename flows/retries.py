@@ -8,13 +8,26 @@ KANSENMONITOR_RETRY_SECONDS sets the first wait; it is read when a flow-run proc
 from __future__ import annotations
 
 import os
+import smtplib
 
 from prefect.tasks import exponential_backoff
+from sqlalchemy.exc import OperationalError
+
+from tasks.ingest import DatabaseUnavailable
+from tasks.mail import ReportsNotSent
 
 RETRIES = 3
+# What a wait can cure: a database or mail server that is away. A bug or bad configuration fails at once.
+TRANSIENT = (DatabaseUnavailable, OperationalError, ReportsNotSent, smtplib.SMTPException, OSError)
+
+
+def is_transient(task, task_run, state) -> bool:
+    """Prefect's retry condition: retry only the failures a wait can cure."""
+    return isinstance(state.result(raise_on_failure=False), TRANSIENT)
 
 
 def retry_policy() -> dict:
     """Keyword arguments for `@task`: the retries, their exponential waits and the jitter."""
     first_wait = float(os.environ.get("KANSENMONITOR_RETRY_SECONDS", "10"))
-    return {"retries": RETRIES, "retry_delay_seconds": exponential_backoff(first_wait), "retry_jitter_factor": 0.5}
+    return {"retries": RETRIES, "retry_delay_seconds": exponential_backoff(first_wait), "retry_jitter_factor": 0.5,
+            "retry_condition_fn": is_transient}

@@ -39,6 +39,10 @@ SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_SECONDS = 30
 
 
+class ReportsNotSent(RuntimeError):
+    """Some messages are still pending after a send; a later attempt sends only those."""
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str | None
@@ -137,7 +141,7 @@ def _set_status(engine: Engine, dispatch_id: int, old: str, new: str, **values) 
         return moved.rowcount == 1
 
 
-def _smtp_send(settings: SmtpSettings, recipients: list[str], data: bytes) -> dict:
+def smtp_send(settings: SmtpSettings, recipients: list[str], data: bytes) -> dict:
     """Hand the message to the server; the recipients it refused (the others got it)."""
     context = ssl.create_default_context()
     if settings.security == "ssl":
@@ -167,7 +171,7 @@ def _deliver(engine: Engine, settings: SmtpSettings, row, outbox: Path) -> Dispa
     if not _set_status(engine, row.id, "pending", "sending"):
         return Dispatch(**result, status="already_sent")
     try:
-        refused = _smtp_send(settings, row.recipients.split(", "), message.read_bytes())
+        refused = smtp_send(settings, row.recipients.split(", "), message.read_bytes())
     except (OSError, smtplib.SMTPException) as exc:
         _set_status(engine, row.id, "sending", "pending")
         return Dispatch(**result, status="pending",

@@ -7,6 +7,7 @@ all reasons, lazily collected, naming the column, the value as delivered and the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from tasks.parse import PARSERS
 from tasks.pseudonymise import pseudonymise, quarantine_token
 from tasks.read import Sheet
 from tasks.recognise import Recognised
+
+KEY_LENGTH = 500  # the record_key columns of the fact and quarantine tables
 
 
 @dataclass
@@ -103,6 +106,13 @@ def _key_part(value: object) -> str:
     return " ".join(text.lower().split()) if text.isascii() else normalise_name(text)  # same, without Unicode work
 
 
+def _bounded_key(key: str) -> str:
+    """Keep a natural key within the database column: a very long one keeps its start plus a hash of the whole."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"{key[:KEY_LENGTH - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def _key_column(values: pd.Series) -> pd.Series:
     """`_key_part` of every value, worked out once per distinct value."""
     parts = {value: _key_part(value) for value in values.dropna().unique()}
@@ -164,7 +174,7 @@ def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, r
     pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
     keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
     parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
-    typed["_key"] = pd.Series(["|".join(p) for p in zip(*parts)], index=typed.index) \
+    typed["_key"] = pd.Series([_bounded_key("|".join(p)) for p in zip(*parts)], index=typed.index) \
         if len(typed) else pd.Series(dtype="str")
     result.keys = typed["_key"].to_dict()
 

@@ -127,6 +127,17 @@ def test_bad_rows_are_quarantined_with_exact_reason_and_row_number(engine, backp
                                   "Begeleiders": "3"}
 
 
+def test_a_cell_too_long_for_any_key_is_quarantined_not_fatal(engine, backpack, tmp_path):
+    """The natural key of a row holds its title; a 4,000-character title must not break the file's load."""
+    long_title = "Circus " * 600
+    path = write_csv(tmp_path / "planning.csv", planning(session(), session(title=long_title)))
+    result = ingest(engine, backpack, path)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 1)
+    [(row, column, value, reason)] = reasons(engine, "planning.csv")
+    assert (row, column, value.strip(), reason) == (
+        3, "Activiteit", long_title.strip(), "mag niet leeg zijn en hoogstens 300 tekens hebben")
+
+
 def test_attendance_must_refer_to_a_planned_session(engine, backpack, tmp_path):
     ingest(engine, backpack, write_csv(tmp_path / "p.csv", planning(session())))
     path = write_csv(tmp_path / "a.csv", attendance(present("1"), present("2", date="19-09-2024"),
