@@ -64,10 +64,10 @@ def test_copy_keeps_tabs_line_breaks_backslashes_quotes_and_nulls(pg_url, backpa
 
 
 def test_a_copy_failing_halfway_leaves_nothing_of_the_file(pg_url, backpack, tmp_path):
-    """A record key longer than the column allows makes PostgreSQL stop the COPY at the second row."""
-    far_away = {"name": "Ver" * 60, "schools": [{"name": "OBS Verweg"}]}
+    """An area name longer than its column allows makes PostgreSQL stop the COPY at the second row."""
+    far_away = {"name": "Ver" * 70, "schools": [{"name": "OBS Verweg"}]}
     config = Config.model_validate(backpack.model_dump() | {"areas": [*backpack.model_dump()["areas"], far_away]})
-    path = write_csv(tmp_path / "planning.csv", planning(session(), session(title="x" * 300, area="Ver" * 60)))
+    path = write_csv(tmp_path / "planning.csv", planning(session(), session(title="x" * 300, area="Ver" * 70)))
     migrate(pg_url)
     engine = make_engine(pg_url)
     try:

@@ -15,6 +15,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+from flows.retries import RETRIES
 from kansenmonitor.db import Attendance, Delivery, QuarantinedRow, make_engine
 from kansenmonitor.migrate import migrate
 from tasks.ingest import DatabaseUnavailable, ingest_file
