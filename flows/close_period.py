@@ -11,12 +11,20 @@ from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from flows.schedule import latest_closed_period, today
 from kansenmonitor.config import load_config
-from kansenmonitor.db import make_engine
+from kansenmonitor.db import database_url, make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
 from tasks.mail import Dispatch, ReportsNotSent, send_reports
+from tasks.quality import GateResult, run_quality_gate
 from tasks.report import Report, build_reports
+
+
+@task(name="quality-gate", **retry_policy())
+def quality_gate_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> GateResult:
+    """Judge the period as a whole before anything is computed from it; writes Data Docs under `out_dir`."""
+    config = load_config(config_path)
+    return run_quality_gate(db_url or database_url(None), config, parse_period(period, config), out_dir)
 
 
 @task(name="compute-indicators", **retry_policy())
@@ -62,7 +70,9 @@ def send_task(config_path: str, period: str, db_url: str | None, out_dir: Path,
 @flow(name="close-period", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
                  out_dir: str = "out") -> dict:
-    """Compute the period's indicators, write `indicators.csv`, render the reports and send them.
+    """Judge the period's data, compute its indicators, write `indicators.csv`, render the reports and send them.
+
+    Reports the quality gate holds are built but stay unsent until `kansenmonitor release`.
 
     Without `period` (the schedule passes none) it closes the most recent period that has ended.
     """
@@ -73,6 +83,15 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     parse_period(period, config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    gate = quality_gate_task(config_path, period, db_url, out)
+    create_table_artifact(
+        table=[{"controle": f.check, "onderdeel": f.scope, "blokkerend": f.blocking, "bevinding": f.detail}
+               for f in gate.problems] or [{"controle": "alle", "bevinding": "geen bevindingen"}],
+        key=f"kwaliteit-{config.slug}", description=f"Kwaliteitscontrole {period}; Data Docs: {gate.data_docs}")
+    logger.info("kwaliteitscontrole: %s bevindingen, Data Docs: %s", len(gate.problems), gate.data_docs)
+    if gate.held:
+        logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
+                       "kansenmonitor release --config %s --period %s", period, config_path, period)
     rows = indicators_task(config_path, period, db_url, out)
     create_table_artifact(
         table=[{k: getattr(r, k) for k in ("indicator", "scope", "scope_name", "value", "target", "status")}
@@ -80,4 +99,4 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
         key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
     dispatches = send_task(config_path, period, db_url, out, reports_task(config_path, period, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
-    return {"indicators": rows, "dispatches": dispatches, "out": str(out)}
+    return {"indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}

@@ -16,7 +16,7 @@ from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 
 app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk half jaar.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Programme configuration (YAML).")]
 DbOption = Annotated[Optional[str], typer.Option("--db", help="Database URL; default KANSENMONITOR_DATABASE_URL "
@@ -57,36 +57,48 @@ def ingest(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folde
            db: DbOption = None,
            demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False,
            out: Annotated[Optional[Path], typer.Option("--out", help="Write the validation report here.")] = None,
-           ) -> None:
+           ) -> list:
     """Ingest every file in the inbox: load, quarantine or reject, one transaction per file."""
     from flows.ingest_inbox import ingest_inbox
 
     _config(config)
     if not inbox.is_dir():
         _fail(f"inbox '{inbox}' bestaat niet of is geen map")
-    _print_ingest(ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None))
+    results = ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None)
+    _print_ingest(results)
     if out:
         console.print(f"validatierapport: {out / 'validatie.html'}")
+    return results
 
 
 @app.command()
 def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: OutOption = Path("out")) -> None:
-    """Close a period: indicators, reports, email."""
+    """Close a period: quality gate, indicators, reports, email."""
     from flows.close_period import close_period
 
     _period(period, _config(config))
     result = close_period(str(config), period, db, str(out))
+    gate = result["quality"]
+    console.print(f"kwaliteitscontrole: {len(gate.problems)} bevindingen; Data Docs: {gate.data_docs}")
+    for dispatch in result["dispatches"]:
+        console.print(str(dispatch), highlight=False)
     console.print(f"indicatoren: {out / 'indicators.csv'}; rapporten: {out / 'reports' / period}")
-    return result
 
 
 @app.command()
 def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder with deliveries.")],
         period: PeriodOption, db: DbOption = None, out: OutOption = Path("out"),
         demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False) -> None:
-    """Ingest the inbox, then close the period."""
-    ingest(config, inbox, db, demo, out)
+    """Ingest the inbox, then close the period; the validation report links the period's Data Docs."""
+    from reports.validation import write_validation_report
+
+    results = ingest(config, inbox, db, demo, None)
     close(config, period, db, out)
+    engine = make_engine(db)
+    try:
+        console.print(f"validatierapport: {write_validation_report(engine, _config(config), results, out)}")
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -154,6 +166,19 @@ def report(config: ConfigOption, period: PeriodOption,
     reports = [r for r in build_reports(engine, cfg, p, out) if r.audience == audience]
     for dispatch in send_reports(engine, cfg, p, reports, out):
         console.print(str(dispatch))
+
+
+@app.command()
+def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
+            by: Annotated[str, typer.Option("--door", "--by", help="Who releases; default the login name.")] = "",
+            ) -> None:
+    """Release a period's reports that the quality gate held; the next close sends them."""
+    from tasks.quality_release import release_period
+
+    cfg = _config(config)
+    migrate(db)
+    console.print(release_period(make_engine(db), cfg, _period(period, cfg).name,
+                                 by or os.environ.get("USER") or "onbekend"), highlight=False)
 
 
 @app.command("migrate")

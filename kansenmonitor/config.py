@@ -89,6 +89,7 @@ class Target(_Strict):
     deadline: dt.date | None = None
     min_areas: int | None = None
     tolerance: float | None = None
+    min_children: int | None = Field(default=None, ge=1)
 
 
 class Advice(_Strict):
@@ -116,6 +117,17 @@ class SourceMapping(_Strict):
     columns: dict[str, str] = {}
 
 
+class Quality(_Strict):
+    """The period's quality gate: when a count is implausible and a register stale."""
+
+    register_max_age_days: int = Field(default=365, ge=1)
+    outlier_factor: float = Field(default=3.0, gt=1)
+    min_sessions_for_median: int = Field(default=5, ge=1)
+    max_participant_drop: float = Field(default=0.5, gt=0, lt=1)
+    min_previous_participants: int = Field(default=10, ge=1)
+    hold_reports: bool = False
+
+
 class Smtp(_Strict):
     host: str | None = None
     port: int = 587
@@ -141,7 +153,7 @@ class Config(_Strict):
     steward: list[str] = []
     smtp: Smtp = Smtp()
     sources: dict[str, SourceMapping] = {}
-    hold_reports_on_quality_issues: bool = False
+    quality: Quality = Quality()
     max_file_mb: float = Field(default=50, gt=0)
 
     @model_validator(mode="after")

@@ -269,7 +269,7 @@ class ReportDispatch(Base):
     recipients: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(300))
     message_path: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(10))  # pending | sent
+    status: Mapped[str] = mapped_column(String(10))  # pending | sending | sent
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from kansenmonitor.config import load_config
+from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import programme_periods
 
@@ -25,6 +26,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
     from flows.close_period import close_period
     from flows.ingest_inbox import ingest_inbox
     from kansenmonitor.examples import write_examples
+    from reports.validation import write_validation_report
 
     out = Path(out)
     if db_url.startswith("sqlite:///"):
@@ -37,19 +39,26 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         config = load_config(config_path)
         inbox = inboxes[name][0].parent
         console.rule(f"{config.programme.name}")
-        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True, out_dir=str(out / name))
+        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True)
         read = sum(r.rows_read for r in results)
         quarantined = sum(r.rows_quarantined for r in results)
         console.print(f"{len(results)} bestanden, {read} rijen gelezen, {quarantined} in quarantaine")
         periods = [p.name for p in programme_periods(config) if p.name in DEMO_SCHOOL_YEAR]
         for period in periods:
             close_period(str(config_path), period, db_url, str(out / name / period))
+        engine = make_engine(db_url)
+        try:
+            console.print(f"validatierapport: {write_validation_report(engine, config, results, out / name)}")
+        finally:
+            engine.dispose()
         folders[name] = out / name
     console.rule("Klaar")
     for name, folder in folders.items():
         for report in sorted(folder.glob(f"{DEMO_SCHOOL_YEAR[-1]}/reports/**/*.html")):
             console.print(f"rapport: {report}")
         console.print(f"indicatoren: {folder / DEMO_SCHOOL_YEAR[-1] / 'indicators.csv'}")
+        console.print(f"Data Docs: {folder / DEMO_SCHOOL_YEAR[-1] / 'data-docs' / 'index.html'}")
+        console.print(f"validatierapport: {folder / 'validatie.html'}")
     console.print(f"fouten in de aanleveringen: kansenmonitor failures --db {db_url}")
     return folders
 

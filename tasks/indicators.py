@@ -28,7 +28,7 @@ CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator"
               "previous_value", "suppressed"]
 SCOPE_ORDER = {"coalition": 0, "area": 1, "school": 2}
 
-# The plan's minimum of children for a session of groups 1-4 to count (aanbod_onderbouw).
+# The plan's minimum of children for a session of groups 1-4 to count, unless the target sets its own.
 SESSION_MIN_CHILDREN = 10
 
 # Shares resting on people's answers or on children: shown only with enough respondents behind them.
@@ -156,12 +156,17 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _min_children(config: Config) -> int:
+    target = config.targets.get("aanbod_onderbouw")
+    return target.min_children if target and target.min_children else SESSION_MIN_CHILDREN
+
+
 def _period_params(config: Config, period: Period) -> dict:
     end = period.end
     valid_from = _years_before(end, config.vog_max_age_years) if config.vog_max_age_years else dt.date.min
     return dict(coalition=config.slug, period=period.name, period_end=end,
                 after_period_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-                school_year=period.name[:9], vog_valid_from=valid_from, min_children=SESSION_MIN_CHILDREN,
+                school_year=period.name[:9], vog_valid_from=valid_from, min_children=_min_children(config),
                 catalogue_size=len(config.themes))
 
 

@@ -31,12 +31,15 @@ from kansenmonitor.config import Config
 from kansenmonitor.db import ReportDispatch
 from kansenmonitor.periods import Period
 from reports.plaintext import plain_text
+from tasks.quality_release import is_held
 
 if TYPE_CHECKING:
     from tasks.report import Report
 
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_SECONDS = 30
+HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met "
+        "'kansenmonitor release --period {period}'")
 
 
 class ReportsNotSent(RuntimeError):
@@ -60,7 +63,7 @@ class Dispatch:
     audience: str
     area: str
     recipients: str
-    status: str  # sent | already_sent | pending | sending | skipped
+    status: str  # sent | already_sent | pending | sending | skipped | held
     path: str
     error: str = ""
 
@@ -68,7 +71,8 @@ class Dispatch:
         who = f"{self.audience}{' ' + self.area if self.area else ''}"
         text = {"sent": f"verzonden aan {self.recipients}", "already_sent": "was al eerder verzonden",
                 "pending": "niet verzonden, volgt bij de volgende run", "skipped": "geen ontvangers ingesteld",
-                "sending": "verzending onderbroken: controleer of het bericht aankwam"}[self.status]
+                "sending": "verzending onderbroken: controleer of het bericht aankwam",
+                "held": "niet verzonden"}[self.status]
         return f"{who}: {text} ({self.path}){' — ' + self.error if self.error else ''}"
 
 
@@ -185,7 +189,8 @@ def send_reports(engine: Engine, config: Config, period: Period | str, reports: 
                  out_dir: Path) -> list[Dispatch]:
     """Record every report as pending, then deliver every pending message of the period, earlier ones too.
 
-    One failing message never stops the others: its error is in its Dispatch and it stays pending.
+    One failing message never stops the others: its error is in its Dispatch and it stays pending. While the
+    quality gate holds the period, everything stays pending until the steward releases it.
     """
     settings = smtp_settings(config)
     period = str(period)
@@ -205,4 +210,7 @@ def send_reports(engine: Engine, config: Config, period: Period | str, reports: 
         pending = conn.execute(select(ReportDispatch).where(
             ReportDispatch.coalition == config.slug, ReportDispatch.period == period,
             ReportDispatch.status == "pending").order_by(ReportDispatch.id)).all()
+    if is_held(engine, config, period):
+        return results + [Dispatch(row.audience, row.area, row.recipients, "held", row.message_path,
+                                   error=HELD.format(period=period)) for row in pending]
     return results + [_deliver(engine, settings, row, Path(out_dir) / "outbox") for row in pending]

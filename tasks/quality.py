@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, insert
 from kansenmonitor.config import Config
 from kansenmonitor.db import QualityResult, make_engine
 from kansenmonitor.periods import Period, parse_period
-from tasks.quality_checks import Thresholds, suites_for
+from tasks.quality_checks import suites_for
 from tasks.quality_gx import Outcome, validate
 from tasks.quality_release import apply_hold
 
@@ -48,15 +48,14 @@ class GateResult:
         return [f for f in self.problems if f.blocking]
 
 
-def run_quality_gate(engine_or_url: Engine | str, config: Config, period: Period | str, out_dir: Path | str,
-                     limits: Thresholds = Thresholds()) -> GateResult:
+def run_quality_gate(engine_or_url: Engine | str, config: Config, period: Period | str, out_dir: Path | str) -> GateResult:
     """Judge the period's current rows, store the findings, hold or free the reports, write Data Docs."""
     period = period if isinstance(period, Period) else parse_period(period, config)
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         docs_dir = Path(out_dir) / "data-docs"
         outcomes = validate(engine.url.render_as_string(hide_password=False),
-                            suites_for(config, period, limits, engine.dialect), docs_dir,
+                            suites_for(config, period, engine.dialect), docs_dir,
                             run_name=period.name)
         findings = [f for outcome in outcomes for f in _findings(outcome)]
         held = _store(engine, config, period.name, findings)
@@ -89,4 +88,4 @@ def _store(engine: Engine, config: Config, period: str, findings: list[Finding])
             conn.execute(insert(QualityResult), [
                 dict(coalition=config.slug, period=period, check_name=f.check, scope_name=f.scope, passed=f.passed,
                      blocking=f.blocking, detail=f.detail, computed_at=now) for f in findings])
-        return apply_hold(conn, config, period, reason if config.hold_reports_on_quality_issues else None, now)
+        return apply_hold(conn, config, period, reason if config.quality.hold_reports else None, now)

@@ -25,17 +25,6 @@ COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """The gate's tunable limits; each maps to a proposed `quality:` key of the configuration."""
-
-    register_max_age_days: int = 365
-    outlier_factor: float = 3.0
-    min_sessions_for_median: int = 5
-    max_participant_drop: float = 0.5
-    min_previous_participants: int = 10
-
-
-@dataclass(frozen=True)
 class Check:
     """One rule. `rule` is shown in Data Docs and stored when it passes; `explain` turns a row into
     (scope, Dutch detail) for the steward."""
@@ -54,16 +43,16 @@ class Suite:
     checks: list[Check]
 
 
-def suites_for(config: Config, period: Period, limits: Thresholds, dialect: Dialect) -> list[Suite]:
+def suites_for(config: Config, period: Period, dialect: Dialect) -> list[Suite]:
     """The suites that apply: attendance checks where the coalition has schools, the register check where
     the coalition measures VOG coverage."""
     base = dict(coalition=config.slug, period=period.name)
     suites = []
     if config.schools():
-        suites += [_completeness(config, period, base, dialect), _plausibility(config, period, base, limits, dialect),
+        suites += [_completeness(config, period, base, dialect), _plausibility(config, period, base, dialect),
                    _references(base, dialect)]
     if _measures(config, "vog_dekking"):
-        suites.append(_freshness(config, period, base, limits, dialect))
+        suites.append(_freshness(config, period, base, dialect))
     return suites
 
 
@@ -100,26 +89,26 @@ def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) 
     return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False, **base), checks)
 
 
-def _plausibility(config: Config, period: Period, base: dict, limits: Thresholds, dialect: Dialect) -> Suite:
-    factor = _number(limits.outlier_factor)
+def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
+    factor = _number(config.quality.outlier_factor)
     checks = [Check(
         "sessie_uitschieter",
         f"Geen sessie in {period.name} met meer dan {factor}× de mediaan van de sessies aan aanwezige kinderen "
-        f"(bij ten minste {limits.min_sessions_for_median} sessies).",
-        _render("session_outlier", dialect, **base, factor=limits.outlier_factor,
-               min_sessions=limits.min_sessions_for_median), False,
+        f"(bij ten minste {config.quality.min_sessions_for_median} sessies).",
+        _render("session_outlier", dialect, **base, factor=config.quality.outlier_factor,
+               min_sessions=config.quality.min_sessions_for_median), False,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['present']} kinderen aanwezig, meer dan "
                                     f"{factor}× de mediaan ({_number(row['median'])})"))]
     previous = previous_period(period, config)
     label = config.programme.area_label
     if previous:
-        drop = round(limits.max_participant_drop * 100)
+        drop = round(config.quality.max_participant_drop * 100)
         checks.append(Check(
             "deelnemers_daling",
             f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt t.o.v. {previous.name} "
-            f"(bij ten minste {limits.min_previous_participants} deelnemers).",
-            _render("participant_drop", dialect, **base, previous=previous.name, max_drop=limits.max_participant_drop,
-                   min_previous=limits.min_previous_participants), False,
+            f"(bij ten minste {config.quality.min_previous_participants} deelnemers).",
+            _render("participant_drop", dialect, **base, previous=previous.name, max_drop=config.quality.max_participant_drop,
+                   min_previous=config.quality.min_previous_participants), False,
             lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in {previous.name} "
                                       f"naar {row['n_current']} in {period.name} "
                                       f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
@@ -138,9 +127,9 @@ def _references(base: dict, dialect: Dialect) -> Suite:
                  [check])
 
 
-def _freshness(config: Config, period: Period, base: dict, limits: Thresholds, dialect: Dialect) -> Suite:
+def _freshness(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
     end = f"{period.end:%d-%m-%Y}"
-    max_age = limits.register_max_age_days
+    max_age = config.quality.register_max_age_days
     cutoff = period.end - dt.timedelta(days=max_age)
     checks = [
         Check("register_begeleiders_ontbreekt", "Het register begeleiders is aangeleverd.",

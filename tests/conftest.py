@@ -70,7 +70,11 @@ def coevorden():
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect server for the whole session: real flow and task runs, isolated state."""
+    from prefect.logging.configuration import setup_logging
     from prefect.testing.utilities import prefect_test_harness
 
+    # Bind Prefect's console log handler to the session's stderr now; set up inside a CliRunner it would keep
+    # writing to that invocation's stream after it closed.
+    setup_logging(incremental=False)
     with prefect_test_harness(server_startup_timeout=120):
         yield

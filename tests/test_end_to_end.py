@@ -18,6 +18,7 @@ from kansenmonitor.cli import app
 from kansenmonitor.examples import write_examples
 from tasks.failures import failed_rows
 from kansenmonitor.db import make_engine
+from tests.deliveries import attendance, planning, present, session, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
@@ -64,6 +65,10 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
     backpack_faults = {(f["file"], f["row"]) for f in expected_faults if f["coalition"] == "borger-odoorn"}
     assert backpack_faults <= quarantined
 
+    validation = (tmp_path / "sqlite" / "2024-2025-H2" / "validatie.html").read_text(encoding="utf-8")
+    assert '<a href="data-docs/index.html">Data Docs periode</a>' in validation
+    assert "volledigheid" in (tmp_path / "sqlite" / "2024-2025-H2" / "data-docs" / "index.html").read_text()
+
     report = tmp_path / "sqlite" / "2024-2025-H2" / "reports" / "2024-2025-H2" / "stuurgroep.html"
     assert "Een veilige omgeving voor kinderen tijdens de activiteiten" in report.read_text(encoding="utf-8")
     messages = sorted((tmp_path / "sqlite" / "2024-2025-H2" / "outbox").glob("*.eml"))
@@ -86,3 +91,30 @@ def test_run_reports_a_broken_configuration(tmp_path):
     assert result.exit_code == 2
     assert "programme.start: Field required" in result.output
     assert "areas: List should have at least 1 item after validation" in result.output
+
+
+def test_a_held_period_sends_nothing_until_the_steward_releases_it(prefect_harness, sqlite_url, tmp_path):
+    config = tmp_path / "backpack.yaml"
+    config.write_text(BACKPACK.read_text(encoding="utf-8") + "\nquality:\n  hold_reports: true\n", encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "planning.csv", planning(session()))
+    write_csv(inbox / "aanwezigheid.csv", attendance(present("1"), present("2")))  # one school of eight delivered
+    out = tmp_path / "out"
+    runner = CliRunner()
+    common = ["--config", str(config), "--period", "2024-2025-H1", "--db", sqlite_url]
+
+    held = runner.invoke(app, ["run", *common, "--inbox", str(inbox), "--out", str(out)], catch_exceptions=False)
+    assert held.exit_code == 0, held.output
+    assert "stuurgroep: niet verzonden" in held.output
+    assert "tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met 'kansenmonitor " \
+           "release --period 2024-2025-H1'" in held.output
+    assert not list((out / "outbox").glob("*.eml"))
+
+    released = runner.invoke(app, ["release", *common, "--door", "Fatima"], catch_exceptions=False)
+    assert released.output.strip() == ("De rapportage van 2024-2025-H1 is vrijgegeven door Fatima; de rapporten "
+                                       "kunnen worden verstuurd.")
+    sent = runner.invoke(app, ["close", *common, "--out", str(out)], catch_exceptions=False)
+    assert "stuurgroep: verzonden aan stuurgroep@backpack.example" in sent.output
+    assert any(email.message_from_bytes(m.read_bytes())["To"] == "stuurgroep@backpack.example"
+               for m in (out / "outbox").glob("*.eml"))

@@ -389,6 +389,15 @@ def test_change_is_the_difference_with_the_previous_period(rows):
     assert computed[("groepssfeer", COALITION)].change is None
 
 
+def test_the_plan_sets_how_many_children_make_a_session_of_groups_1_to_4_count(engine, config):
+    insert_scenario(engine)
+    strict = config.model_copy(update={"targets": config.targets | {
+        "aanbod_onderbouw": config.targets["aanbod_onderbouw"].model_copy(update={"min_children": 1000})}})
+    computed = _index(compute_indicators(engine, strict, parse_period(H2, strict)))
+    assert (computed[("aanbod_onderbouw", COALITION)].value, computed[("aanbod_onderbouw", COALITION)].status) == (
+        0, "not_met")
+
+
 def test_the_first_period_has_no_previous_value_and_its_own_spending_pace(engine, config):
     insert_scenario(engine)
     computed = _index(compute_indicators(engine, config, parse_period(H1, config)))

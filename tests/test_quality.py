@@ -105,7 +105,7 @@ def test_gate_reports_exactly_the_planted_gaps(engine, backpack, tmp_path):
 
 
 def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path):
-    config = backpack.model_copy(update={"hold_reports_on_quality_issues": True})
+    config = backpack.model_copy(update={"quality": backpack.quality.model_copy(update={"hold_reports": True})})
     ingest(engine, config, write_xlsx(tmp_path / "planning.xlsx", planning(
         session("12-09-2024"), session("19-09-2024"))))
     ingest(engine, config, write_csv(tmp_path / "aanwezigheid.csv", attendance(
