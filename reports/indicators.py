@@ -26,7 +26,8 @@ INDICATORS: dict[str, Indicator] = {
     "vog_dekking": Indicator("Structurele begeleiders met een geldige VOG", "share"),
     "klachten_interactie": Indicator("Klachten over interactie of groepsdynamiek", "count"),
     "groepssfeer": Indicator("Groepssfeer volgens begeleiders en leerkrachten (1-5)", "mean"),
-    "aanbod_onderbouw": Indicator("Activiteiten voor groep 1-4 met minstens 10 kinderen, sinds de start", "count"),
+    "groepssfeer_aandeel": Indicator("Begeleiders en leerkrachten die de groepssfeer met 4 of 5 beoordelen", "share"),
+    "aanbod_onderbouw": Indicator("Activiteiten voor groep 1-4 met genoeg kinderen, sinds de start", "count"),
     "themamix": Indicator("Activiteiten met een mix van twee thema's", "share"),
     "ontwikkelgebieden": Indicator("Ontwikkelgebieden die aan bod kwamen", "count"),
     "extra_aanbod": Indicator("Extra activiteiten (10-weeks programma of eenmalig)", "count"),
@@ -35,7 +36,12 @@ INDICATORS: dict[str, Indicator] = {
     "opkomst": Indicator("Opkomst: deel van de aanmeldingen dat aanwezig was", "share"),
     "ideeen": Indicator("Ideeën in de ideeënbus", "count"),
     "besteding": Indicator("Besteed deel van het wijkbudget", "budget"),
+    "besteding_punt_1": Indicator("Besteed aan initiatieven van professionals (bestedingspunt 1)", "budget"),
+    "besteding_punt_2": Indicator("Besteed aan vervolginitiatieven na evaluatie (bestedingspunt 2)", "budget"),
+    "besteding_punt_3": Indicator("Besteed aan het versterken van de samenwerking (bestedingspunt 3)", "budget"),
+    "besteding_punt_4": Indicator("Besteed aan initiatieven van ouders en leerlingen (bestedingspunt 4)", "budget"),
     "voortgang_partners": Indicator("Voortgang van de acties volgens de partners (1-5)", "mean"),
+    "voortgang_partners_aandeel": Indicator("Partners die de voortgang met 3 of meer beoordelen", "share"),
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select, union
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import FACT_TABLES, Attendance, ChildResponse, Delivery, QuarantinedRow
+from kansenmonitor.db import FACT_TABLES, Attendance, ChildResponse, Delivery, QualityResult, QuarantinedRow
 
 
 @dataclass(frozen=True, order=True)
@@ -30,6 +30,26 @@ class MissingSchool:
     school: str
     area: str
     source: str
+
+
+@dataclass(frozen=True)
+class GateSummary:
+    """What the period's quality gate stored: how many checks ran and what they found."""
+
+    checks: int
+    findings: list[QualityResult]
+
+
+def gate_summary(engine: Engine, coalition: str, period: str) -> GateSummary | None:
+    """The stored gate result of the period, or None when the gate has not run for it."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(QualityResult).where(QualityResult.coalition == coalition,
+                                                        QualityResult.period == period)
+                            .order_by(QualityResult.blocking.desc(), QualityResult.check_name,
+                                      QualityResult.scope_name)).all()
+    if not rows:
+        return None
+    return GateSummary(len({r.check_name for r in rows}), [r for r in rows if not r.passed])
 
 
 def source_quality(engine: Engine, coalition: str, period: str) -> list[SourceQuality]:

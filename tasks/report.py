@@ -18,7 +18,7 @@ from kansenmonitor.config import AUDIENCES, Config, normalise_name
 from kansenmonitor.periods import Period, parse_period, programme_periods
 from reports.analysis import COALITION, GoalView, Readings, Scope, goal_view, indicator_view, learning
 from reports.charts import Chart, participants_chart, trend_chart
-from reports.quality import missing_schools, source_quality
+from reports.quality import gate_summary, missing_schools, source_quality
 from reports.queries import read_indicators, sample_ideas
 from reports.render import cid_src, data_uri, render_html, write_pdf
 from tasks.mail import reject_line_breaks
@@ -138,6 +138,8 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
         "ideas": sample_ideas(engine, config.slug, period.name) if "lokale_coalitie" in wanted else [],
     }
     missing = missing_schools(engine, config, period.name)
+    gate = gate_summary(engine, config.slug, period.name)
+    places = {*config.schools(), *(a.name for a in config.areas)}
     folder = Path(out_dir) / "reports" / period.name
     folder.mkdir(parents=True, exist_ok=True)
     drawn: dict[str, Chart | None] = {}
@@ -149,6 +151,9 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
                        learning=learning(config, readings, period.name, coverage.learn),
                        missing=[m for m in missing if m.school in coverage.schools],
+                       gate=gate and dict(checks=gate.checks, findings=[
+                           f for f in gate.findings if f.scope_name not in places
+                           or f.scope_name in {*coverage.schools, coverage.area}]),
                        has_schools=bool(coverage.schools))
         template = f"advies/{coverage.audience}.html.j2"
         name = report_name(coverage.audience, coverage.area)

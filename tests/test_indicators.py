@@ -464,3 +464,12 @@ def test_text_cells_that_excel_would_run_are_neutralised(tmp_path):
     write_indicators_csv([row], tmp_path / "indicators.csv")
     line = (tmp_path / "indicators.csv").read_text(encoding="utf-8").splitlines()[1]
     assert line == 'ideeen,school,"\'=HYPERLINK(""http://x"")",2024-2025-H2,2,2,5,> 0,met,,false'
+
+
+def test_every_computed_indicator_has_a_dutch_label_and_the_right_notation(rows):
+    from reports.indicators import INDICATORS, format_value
+
+    assert {r.indicator for r in rows} - INDICATORS.keys() == set()
+    assert {r.indicator for r in rows} >= {"groepssfeer_aandeel", "voortgang_partners_aandeel", "besteding_punt_1"}
+    assert format_value("groepssfeer_aandeel", 0.755) == "76%"
+    assert format_value("besteding_punt_2", 0.5) == "50%"

@@ -184,6 +184,23 @@ def test_quality_appendix_reconciles_sources_and_names_schools_that_sent_nothing
     assert "CKC Rehoboth Valthermond kindvragenlijst" in kernteam and "CKC de Wegwijzer" not in kernteam
 
 
+def test_quality_appendix_shows_what_the_period_gate_found(engine, backpack, build, tmp_path):
+    from tasks.quality import run_quality_gate
+
+    before = page_text(build("stuurgroep")["stuurgroep"].html_path.read_text("utf-8"))
+    assert "Kwaliteitscontrole van de periode" not in before
+    gate = run_quality_gate(engine, backpack, H2, tmp_path / "gate")
+    reports = build("lokale_coalitie", "kernteam")
+    text = page_text(reports["lokale_coalitie"].html_path.read_text("utf-8"))
+    checks = len({f.check for f in gate.findings})
+    assert f"De kwaliteitscontrole voerde {checks} controles uit op alle geladen gegevens over {H2}" in text
+    assert gate.problems and all(" ".join(f.detail.split()) in text for f in gate.problems)
+    kernteam = page_text(reports["kernteam-valthermond"].html_path.read_text("utf-8"))
+    elsewhere = [f for f in gate.problems if f.scope in backpack.schools()
+                 and backpack.area_of_school(f.scope) != "Valthermond"]
+    assert elsewhere and not any(" ".join(f.detail.split()) in kernteam for f in elsewhere)
+
+
 def test_email_body_refers_to_charts_by_content_id_and_the_file_embeds_them(build):
     reports = build("stuurgroep")
     report = reports["stuurgroep"]
