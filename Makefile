@@ -29,6 +29,12 @@ services:
 test: install services
 	$(PY) -m pytest
 
+serve: install
+	bin/serve
+
+bench: install services
+	$(PY) -m bench --scale $(or $(SCALE),0.001)
+
 lock:
 	$(PY) -m pip freeze --exclude-editable > requirements.lock
 
