@@ -31,7 +31,7 @@ from tasks.inbox import inbox_files
 from tasks.ingest import ingest_file
 from tasks.pseudonymise import pseudonym_key
 from tests.deliveries import attendance, planning, present, session, write_csv
-from tests.test_mail import free_port
+from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"

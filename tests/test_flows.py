@@ -11,12 +11,11 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
 
 from flows.ingest_inbox import ingest_inbox
 from flows.schedule import latest_closed_period
-from tests.test_mail import free_port
+from tests.smtp import smtp_server  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
@@ -36,27 +35,6 @@ def test_latest_closed_period_refuses_a_day_before_any_period_ended(backpack):
     with pytest.raises(ValueError, match="no period of Backpack Borger-Odoorn has ended before 2024-12-31; "
                                          "the first ends on 2024-12-31"):
         latest_closed_period(backpack, dt.date(2024, 12, 31))
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=default)))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp_server(monkeypatch):
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setenv("KANSENMONITOR_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("KANSENMONITOR_SMTP_PORT", str(controller.port))
-    monkeypatch.setenv("KANSENMONITOR_SMTP_SECURITY", "none")
-    yield mailbox
-    controller.stop()
 
 
 def failing_ingest(tmp_path: Path, sqlite_url: str):
