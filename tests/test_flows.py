@@ -67,3 +67,25 @@ def test_without_a_mail_server_the_notice_waits_in_the_outbox(prefect_harness, m
     message = email.message_from_bytes(notice.read_bytes(), policy=default)
     assert message["To"] == "datasteward@backpack.example"
     assert run.name in message["Subject"]
+
+
+def test_files_are_ingested_in_batches_each_file_in_its_own_transaction(prefect_harness, monkeypatch, tmp_path,
+                                                                         sqlite_url):
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from tests.deliveries import attendance, planning, present, session, write_csv
+
+    monkeypatch.setenv("KANSENMONITOR_INGEST_BATCH_FILES", "2")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "a-planning.csv", planning(session()))
+    write_csv(inbox / "b-aanwezigheid.csv", attendance(present("1"), present("2")))
+    write_csv(inbox / "c-kapot.csv", [["geen", "bekende", "kolommen"], ["1", "2", "3"]])
+    state = ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True)
+    results = state.result()
+    assert [(r.file, r.status, r.rows_loaded) for r in results] == [
+        ("a-planning.csv", "loaded", 1), ("b-aanwezigheid.csv", "loaded", 2), ("c-kapot.csv", "rejected", 0)]
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(
+            any_=[state.state_details.flow_run_id])))
+    assert sorted(r.name for r in runs) == ["ingest a-planning.csv (+1 more)", "ingest c-kapot.csv (+0 more)"]
