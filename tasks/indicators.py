@@ -31,9 +31,10 @@ SCOPE_ORDER = {"coalition": 0, "area": 1, "school": 2}
 # The plan's minimum of children for a session of groups 1-4 to count, unless the target sets its own.
 SESSION_MIN_CHILDREN = 10
 
-# Shares resting on people's answers or on children: shown only with enough respondents behind them.
+# Figures resting on people's answers or on children: shown only with enough respondents behind them.
 RESPONDENT_BASED = frozenset({
-    "veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen", "klachtweg_ouders",
+    "groepssfeer", "voortgang_partners", "veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen",
+    "klachtweg_ouders",
     "groepssfeer_aandeel", "voortgang_partners_aandeel", "bereik", "opkomst",
 })
 
@@ -386,14 +387,15 @@ def csv_number(value: float | None) -> str:
 
 
 def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
-    """The indicators as CSV; a suppressed cell's figures are left empty, text cells neutralised for Excel."""
+    """The indicators as CSV; a suppressed cell keeps its numerator and denominator for the steward but not its
+    value (nor the previous one), text cells neutralised for Excel."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_HEADER)
         for r in sorted(rows, key=_sort_key):
-            figures = [None] * 3 if r.suppressed else [r.value, r.numerator, r.denominator]
+            figures = [None if r.suppressed else r.value, r.numerator, r.denominator]
             previous = None if r.suppressed else r.previous_value
             writer.writerow([neutralise(r.indicator), neutralise(r.scope), neutralise(r.scope_name),
                              neutralise(r.period), *map(csv_number, figures), neutralise(r.target),
