@@ -84,7 +84,7 @@ def reject_line_breaks(what: str, value: str) -> str:
 
 
 def smtp_settings(config: Config) -> SmtpSettings:
-    """The configuration's `smtp`, overridden by KANSENMONITOR_SMTP_*; credentials only from the environment."""
+    """The configuration's `smtp`, overridden by KANSENMONITOR_SMTP_*; credentials never from the configuration."""
     env = os.environ.get
     security = env("KANSENMONITOR_SMTP_SECURITY", config.smtp.security)
     if security not in SECURITY:
@@ -92,9 +92,26 @@ def smtp_settings(config: Config) -> SmtpSettings:
     port = env("KANSENMONITOR_SMTP_PORT", str(config.smtp.port))
     if not port.isdigit():
         raise ValueError(f"KANSENMONITOR_SMTP_PORT is '{port}'; expected a port number")
+    user, password = _credentials()
     return SmtpSettings(env("KANSENMONITOR_SMTP_HOST", config.smtp.host) or None, int(port), security,
                         reject_line_breaks("sender", env("KANSENMONITOR_SMTP_SENDER", config.smtp.sender)),
-                        env("KANSENMONITOR_SMTP_USER") or None, env("KANSENMONITOR_SMTP_PASSWORD") or None)
+                        user, password)
+
+
+def _credentials() -> tuple[str | None, str | None]:
+    """User and password from the environment, else from the Prefect Secret block that
+    KANSENMONITOR_SMTP_SECRET_BLOCK names, holding `{"user": ..., "password": ...}`."""
+    user, password = os.environ.get("KANSENMONITOR_SMTP_USER"), os.environ.get("KANSENMONITOR_SMTP_PASSWORD")
+    block = os.environ.get("KANSENMONITOR_SMTP_SECRET_BLOCK")
+    if not (user or password) and block:
+        from prefect.blocks.system import Secret
+
+        stored = Secret.load(block).get()
+        if not isinstance(stored, dict) or not {"user", "password"} <= stored.keys():
+            raise ValueError(f"the Prefect Secret block '{block}' (KANSENMONITOR_SMTP_SECRET_BLOCK) must hold "
+                             '{"user": ..., "password": ...}')
+        user, password = stored["user"], stored["password"]
+    return user or None, password or None
 
 
 def compose(report: Report, sender: str) -> EmailMessage:

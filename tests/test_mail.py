@@ -134,3 +134,46 @@ def test_smtp_settings_come_from_the_configuration_and_the_environment_overrides
     monkeypatch.setenv("KANSENMONITOR_SMTP_SECURITY", "tls")
     with pytest.raises(ValueError, match="KANSENMONITOR_SMTP_SECURITY is 'tls'; expected one of: starttls, ssl"):
         smtp_settings(backpack)
+
+
+def test_smtp_login_with_credentials_from_a_prefect_secret_block(prefect_harness, engine, backpack, tmp_path,
+                                                                 reports, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from prefect.blocks.system import Secret
+
+    from tests.smtp import Inbox, free_port
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"geheim-uit-het-blok")
+
+    Secret(value={"user": "kansenmonitor", "password": "geheim-uit-het-blok"}).save("smtp-backpack", overwrite=True)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        for name, value in (("HOST", "127.0.0.1"), ("PORT", str(controller.port)), ("SECURITY", "none"),
+                            ("SECRET_BLOCK", "smtp-backpack")):
+            monkeypatch.setenv(f"KANSENMONITOR_SMTP_{name}", value)
+        monkeypatch.delenv("KANSENMONITOR_SMTP_USER", raising=False)
+        monkeypatch.delenv("KANSENMONITOR_SMTP_PASSWORD", raising=False)
+        results = send_reports(engine, backpack, H2, reports, tmp_path)
+    finally:
+        controller.stop()
+    assert [r.status for r in results] == ["sent"] * 4
+    assert logins == [("kansenmonitor", "geheim-uit-het-blok")] * 4 and len(inbox.received) == 4
+
+
+def test_a_secret_block_without_user_and_password_is_refused_by_name(prefect_harness, backpack, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    Secret(value="alleen-een-wachtwoord").save("smtp-kapot", overwrite=True)
+    monkeypatch.setenv("KANSENMONITOR_SMTP_SECRET_BLOCK", "smtp-kapot")
+    with pytest.raises(ValueError) as error:
+        smtp_settings(backpack)
+    assert str(error.value) == ("the Prefect Secret block 'smtp-kapot' (KANSENMONITOR_SMTP_SECRET_BLOCK) must hold "
+                                '{"user": ..., "password": ...}')
