@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import csv
 import email
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kansenmonitor.cli import app
+from kansenmonitor.config import load_config
+from reports.indicators import format_value
+from reports.indicators import indicator as indicator_info
 from kansenmonitor.examples import write_examples
 from tasks.failures import failed_rows
 from kansenmonitor.db import make_engine
@@ -22,6 +27,10 @@ from tests.deliveries import attendance, planning, present, session, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
+def indicator_label(indicator_id: str) -> str:
+    return indicator_info(indicator_id).label
+
+
 HEADER = "indicator,scope,scope_name,period,value,numerator,denominator,target,status,previous_value,suppressed"
 
 
@@ -71,6 +80,15 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
 
     report = tmp_path / "sqlite" / "2024-2025-H2" / "reports" / "2024-2025-H2" / "stuurgroep.html"
     assert "Een veilige omgeving voor kinderen tijdens de activiteiten" in report.read_text(encoding="utf-8")
+    # The report shows the figures of indicators.csv: every coalition figure of a goal, as the reader writes it.
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", report.read_text(
+        encoding="utf-8")))).split())
+    in_goals = {i for goal in load_config(BACKPACK).goals for i in goal.indicators}
+    figures = [(r["indicator"], format_value(r["indicator"], float(r["value"]))) for r in rows
+               if r["scope"] == "coalition" and r["indicator"] in in_goals and r["suppressed"] == "false"
+               and r["value"]]
+    assert len(figures) >= 10
+    assert [f for f in figures if f"{indicator_label(f[0])} {f[1]}" not in shown] == []
     messages = sorted((tmp_path / "sqlite" / "2024-2025-H2" / "outbox").glob("*.eml"))
     assert messages, "no email in the outbox"
     stuurgroep = [email.message_from_bytes(m.read_bytes()) for m in messages]
