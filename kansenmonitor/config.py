@@ -90,6 +90,7 @@ class Target(_Strict):
     min_areas: int | None = None
     tolerance: float | None = None
     min_children: int | None = Field(default=None, ge=1)
+    counts_from: int | None = Field(default=None, ge=1, le=5)
 
 
 class Advice(_Strict):

@@ -157,6 +157,19 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+# Where an answer on a 1-5 scale starts to count for a share, unless the target sets `counts_from`.
+RATING_FROM = {"veiligheid_ouders": ("safe_from", 4), "groepssfeer": ("good_from", 4),
+               "voortgang_partners": ("on_track_from", 3)}
+
+
+def _rating_thresholds(config: Config) -> dict[str, int]:
+    found = {}
+    for indicator_id, (parameter, default) in RATING_FROM.items():
+        target = config.targets.get(indicator_id)
+        found[parameter] = target.counts_from if target and target.counts_from else default
+    return found
+
+
 def _min_children(config: Config) -> int:
     target = config.targets.get("aanbod_onderbouw")
     return target.min_children if target and target.min_children else SESSION_MIN_CHILDREN
@@ -168,7 +181,7 @@ def _period_params(config: Config, period: Period) -> dict:
     return dict(coalition=config.slug, period=period.name, period_end=end,
                 after_period_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
                 school_year=period.name[:9], vog_valid_from=valid_from, min_children=_min_children(config),
-                catalogue_size=len(config.themes))
+                catalogue_size=len(config.themes), **_rating_thresholds(config))
 
 
 def statement(config: Config, period: Period, mart: str, final: str | None = None) -> tuple[TextClause, dict]:

@@ -473,3 +473,13 @@ def test_every_computed_indicator_has_a_dutch_label_and_the_right_notation(rows)
     assert {r.indicator for r in rows} >= {"groepssfeer_aandeel", "voortgang_partners_aandeel", "besteding_punt_1"}
     assert format_value("groepssfeer_aandeel", 0.755) == "76%"
     assert format_value("besteding_punt_2", 0.5) == "50%"
+
+
+def test_where_a_rating_starts_to_count_comes_from_the_target(engine, config):
+    insert_scenario(engine)
+    strict = config.model_copy(update={"targets": config.targets | {
+        "groepssfeer": config.targets["groepssfeer"].model_copy(update={"counts_from": 5})}})
+    computed = _index(compute_indicators(engine, strict, parse_period(H2, strict)))
+    default = _index(compute_indicators(engine, config, parse_period(H2, config)))
+    assert default[("groepssfeer_aandeel", COALITION)].numerator == 3
+    assert computed[("groepssfeer_aandeel", COALITION)].numerator < 3

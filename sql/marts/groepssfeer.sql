@@ -1,5 +1,5 @@
 -- Group atmosphere as supervisors and teachers rate it (1-5): the mean rating, and as the variant
--- `aandeel` the share of ratings of 4 or 5.
+-- `aandeel` the share of ratings of `good_from` or more (the plan: 4 or 5).
 WITH population AS (
     SELECT
         delivery_id,
@@ -7,7 +7,7 @@ WITH population AS (
         area,
         NULL AS school,
         group_atmosphere,
-        CASE WHEN group_atmosphere >= 4 THEN 1 ELSE 0 END AS is_good
+        CASE WHEN group_atmosphere >= :good_from THEN 1 ELSE 0 END AS is_good
     FROM stg_staff_feedback
     WHERE period = :period
 )

@@ -1,5 +1,5 @@
 -- Progress of the actions as the partners report it (1 stagnates - 5 ahead of plan): the mean, and as
--- the variant `aandeel` the share of answers of 3 or more.
+-- the variant `aandeel` the share of answers of `on_track_from` or more (the plan: 3).
 WITH population AS (
     SELECT
         delivery_id,
@@ -7,7 +7,7 @@ WITH population AS (
         area,
         NULL AS school,
         progress,
-        CASE WHEN progress >= 3 THEN 1 ELSE 0 END AS is_on_track
+        CASE WHEN progress >= :on_track_from THEN 1 ELSE 0 END AS is_on_track
     FROM stg_partner_responses
     WHERE period = :period
 )
