@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
 from tasks.load import load
-from tasks.read import DeliveryRejected, read_sheet
-from tasks.recognise import recognise
+from tasks.read import DeliveryRejected, Sheet, read_sheet
+from tasks.recognise import Recognised, recognise
 from tasks.validate import validate
 
 
@@ -85,7 +85,7 @@ def _ingest(engine: Engine, config: Config, path: Path, key: bytes, received: dt
         sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
         if not sheet.rows:
             raise DeliveryRejected("bestand is leeg: er staat geen enkele gevulde regel in")
-        recognised = recognise(sheet, config, path.name)
+        sheet, recognised = _recognise(path, sheet, config)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
         if mapping_sheet and mapping_sheet != sheet.name:
@@ -111,6 +111,22 @@ def _ingest(engine: Engine, config: Config, path: Path, key: bytes, received: dt
         raise
     return IngestResult(path.name, "loaded", recognised.source.name, delivery.rows_read, delivery.rows_loaded,
                         delivery.rows_quarantined, delivery_id=delivery_id)
+
+
+def _recognise(path: Path, first: Sheet, config: Config) -> tuple[Sheet, Recognised]:
+    """Recognise the source on the first sheet, else on a sheet the configuration names for a source (an
+    explanation sheet often comes first); the first sheet's reason when none is recognised."""
+    try:
+        return first, recognise(first, config, path.name)
+    except DeliveryRejected as on_first:
+        named = {m.sheet for m in config.sources.values() if m.sheet and m.sheet != first.name}
+        for name in sorted(named) if path.suffix.lower() == ".xlsx" else []:
+            try:
+                sheet = read_sheet(path, sheet=name, max_bytes=int(config.max_file_mb * 1_000_000))
+                return sheet, recognise(sheet, config, path.name)
+            except DeliveryRejected:
+                continue
+        raise on_first
 
 
 def _reject(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, reason: str) -> IngestResult:

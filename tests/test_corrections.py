@@ -76,3 +76,21 @@ def test_failures_filter_by_file_source_and_period(engine, backpack, quarantined
     assert [r.file for r in failed_rows(engine, file="other.csv")] == ["other.csv"]
     assert {r.source for r in failed_rows(engine, source="activiteiten")} == {"activiteiten"}
     assert [r.row for r in failed_rows(engine, period="2024-2025-H1")] == [4, 5, 2]
+
+
+def test_failures_command_filters_and_writes_the_correction_sheet(engine, db_url, quarantined, tmp_path):
+    from typer.testing import CliRunner
+
+    from kansenmonitor.cli import app
+
+    target = tmp_path / "correcties.xlsx"
+    result = CliRunner().invoke(app, ["failures", "--db", db_url, "--source", "activiteiten", "--file",
+                                      "planning.csv", "--xlsx", str(target)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "deze datum bestaat niet" in result.output and "3 rijen in quarantaine" in result.output
+    assert "Emmen" in result.output and "dorp 'Emmen' is onbekend" in result.output
+    sheet = openpyxl.load_workbook(target).active
+    assert [c.value for c in sheet[1]][:2] == ["Correctie-ID", "Bestand"]
+    assert sheet.max_row == 4
+    none = CliRunner().invoke(app, ["failures", "--db", db_url, "--source", "aanwezigheid"], env={"COLUMNS": "250"})
+    assert none.exit_code == 0 and "0 rijen in quarantaine" in none.output

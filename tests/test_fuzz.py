@@ -272,3 +272,26 @@ def test_a_mutated_delivery_is_loaded_quarantined_or_rejected_never_half(sqlite_
     accounted(sqlite_engine, result)
     if result.status == "loaded":
         assert result.source == kind
+
+
+@pytest.fixture(scope="module")
+def sound_workbook(tmp_path_factory) -> bytes:
+    return write_xlsx(tmp_path_factory.mktemp("sound") / "aanwezigheid.xlsx", VALID["aanwezigheid"]).read_bytes()
+
+
+@settings(FUZZ, max_examples=80)
+@given(data=st.data())
+def test_a_workbook_with_damaged_bytes_is_loaded_quarantined_or_rejected_never_half(sqlite_engine, backpack,
+                                                                                   tmp_path_factory, sound_workbook,
+                                                                                   data):
+    """Bytes flipped anywhere in the zip (headers, compressed sheet XML, directory) or the file cut short."""
+    damaged = bytearray(sound_workbook)
+    for _ in range(data.draw(st.integers(1, 8))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.one_of(st.none(), st.integers(0, len(damaged))))
+    path = tmp_path_factory.mktemp("damaged") / "aanwezigheid.xlsx"
+    path.write_bytes(bytes(damaged[:cut] if cut is not None else damaged))
+    result = ingest_file(sqlite_engine, backpack, path, KEY)
+    event(f"xlsx {result.status}")
+    assert result.status in ("loaded", "rejected", "duplicate")
+    accounted(sqlite_engine, result)

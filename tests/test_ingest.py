@@ -222,3 +222,30 @@ def test_unreadable_files_are_rejected_with_a_reason(sqlite_url, backpack, tmp_p
     result = ingest(make_engine(sqlite_url), backpack, path)
     assert result.status == "rejected"
     assert message in result.message
+
+
+def test_a_coalitions_own_headers_and_sheet_from_the_configuration(engine, backpack, tmp_path):
+    import openpyxl
+
+    from kansenmonitor.config import SourceMapping
+
+    config = backpack.model_copy(update={"sources": {"activiteiten": SourceMapping(
+        sheet="Planning", columns={"title": "Naam activiteit", "area": "Kern"})}})
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Uitleg"
+    workbook.active.append(["Vul de planning in op het tweede blad."])
+    sheet = workbook.create_sheet("Planning")
+    header = ["Naam activiteit" if h == "Activiteit" else "Kern" if h == "Dorp" else h for h in planning()[0]]
+    sheet.append(header)
+    sheet.append(session(title="Judo", area="Nieuw-Buinen"))
+    sheet.append(session(title="Dans", area="Emmen"))
+    path = tmp_path / "planning.xlsx"
+    workbook.save(path)
+
+    result = ingest(engine, config, path)
+    assert (result.source, result.rows_loaded, result.rows_quarantined) == ("activiteiten", 1, 1)
+    assert reasons(engine, "planning.xlsx") == [
+        (3, "Kern", "Emmen", "dorp 'Emmen' is onbekend; bekend zijn: Valthermond, 2e Exloërmond, Nieuw-Buinen")]
+    with engine.connect() as conn:
+        assert conn.execute(select(ActivitySession.title, ActivitySession.area)).all() == [("Judo", "Nieuw-Buinen")]
+    assert ingest(engine, backpack, write_xlsx(tmp_path / "standaard.xlsx", [header, session()])).status == "rejected"
