@@ -248,3 +248,24 @@ def test_report_renders_in_a_real_browser(engine, backpack, tmp_path):
 def test_preview_rejects_an_unknown_audience(engine, backpack, tmp_path):
     with pytest.raises(ValueError, match="unknown audience 'wethouder'; expected one of: stuurgroep"):
         preview_reports(engine, backpack, H2, "wethouder", tmp_path)
+
+
+def test_report_preview_command_writes_the_files_and_sends_nothing(engine, db_url, backpack, tmp_path):
+    from sqlalchemy import func, select
+    from typer.testing import CliRunner
+
+    from kansenmonitor.cli import app
+    from kansenmonitor.db import ReportDispatch
+
+    seed(engine, backpack)
+    config = Path(__file__).resolve().parent.parent / "config" / "borger-odoorn.yaml"
+    result = CliRunner().invoke(app, ["report", "--config", str(config), "--period", H2, "--audience", "kernteam",
+                                      "--preview", "--db", db_url, "--out", str(tmp_path)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    written = sorted(Path(line).name for line in result.output.split())
+    assert written == sorted(f"kernteam-{place}.{ext}" for place in ("2e-exloermond", "nieuw-buinen", "valthermond")
+                             for ext in ("html", "pdf"))
+    assert all((tmp_path / "reports" / H2 / name).stat().st_size > 1000 for name in written)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ReportDispatch)).scalar() == 0
+    assert not (tmp_path / "outbox").exists()
