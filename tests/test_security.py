@@ -22,6 +22,7 @@ from tasks.failures import failed_rows, write_correction_sheets, write_listing_c
 from tasks.ingest import ingest_file
 from tasks.pseudonymise import KEY_VARIABLE, SECRET_BLOCK_VARIABLE, MissingKeyError, pseudonym_key
 from tests.conftest import PG_ADMIN_URL
+from tests.conftest import ROOT
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
 
 KEY = b"security-test-key"
@@ -236,6 +237,21 @@ def test_loader_loads_a_delivery_but_cannot_delete_drop_or_alter(login_as, backp
     assert _refused(loader, "CREATE TABLE stash (pupil text)") == "permission denied for schema public"
     assert _refused(loader, "UPDATE alembic_version SET version_num = '0001'") == \
         "permission denied for table alembic_version"
+
+
+def test_the_loader_closes_a_period_gate_indicators_reports_and_mail(prefect_harness, login_as, backpack, tmp_path):
+    from flows.close_period import close_period
+
+    loader = login_as("kansenmonitor_loader")
+    url = loader.url.render_as_string(hide_password=False)
+    ingest_file(loader, backpack, write_csv(tmp_path / "planning.csv", planning(session())), KEY)
+    ingest_file(loader, backpack, write_csv(tmp_path / "a.csv", attendance(present(PUPILS[0]), present(PUPILS[1]))),
+                KEY)
+    result = close_period(str(ROOT / "config" / "borger-odoorn.yaml"), "2024-2025-H1", url, str(tmp_path / "out"))
+    assert result["quality"].data_docs.exists()
+    assert (tmp_path / "out" / "indicators.csv").read_text(encoding="utf-8").count("\n") > 10
+    assert {d.status for d in result["dispatches"]} == {"sent"}
+    assert len(list((tmp_path / "out" / "outbox").glob("*.eml"))) == len(result["dispatches"])
 
 
 def test_no_application_role_owns_anything_and_every_table_is_granted(pg_url):
