@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from rich.console import Console
-from rich.progress import track
+from rich.progress import MofNCompleteColumn, Progress
 
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
@@ -60,9 +60,13 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
     files = inbox_files(Path(inbox), config)
     size = batch_size()
     batches = [files[i:i + size] for i in range(0, len(files), size)]
-    progress = track(batches, description="Aanleveringen verwerken", transient=True,
-                     disable=len(batches) < 2 or not sys.stderr.isatty(), console=Console(stderr=True))
-    results = [r for batch in progress for r in ingest_files_task(config_path, batch, db_url, demo, len(batch) - 1)]
+    results = []
+    with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), transient=True,
+                  disable=len(files) < 2 or not sys.stderr.isatty(), console=Console(stderr=True)) as progress:
+        bar = progress.add_task("Aanleveringen verwerken", total=len(files))
+        for batch in batches:
+            results += ingest_files_task(config_path, batch, db_url, demo, len(batch) - 1)
+            progress.advance(bar, len(batch))
     for r in results:
         logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
                     r.rows_loaded, r.rows_quarantined, r.message)

@@ -89,3 +89,38 @@ def test_files_are_ingested_in_batches_each_file_in_its_own_transaction(prefect_
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(
             any_=[state.state_details.flow_run_id])))
     assert sorted(r.name for r in runs) == ["ingest a-planning.csv (+1 more)", "ingest c-kapot.csv (+0 more)"]
+
+
+def test_an_ingest_in_a_terminal_shows_a_progress_bar_over_the_files(prefect_harness, tmp_path, sqlite_url):
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.deliveries import planning, session, write_csv
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(3):
+        write_csv(inbox / f"planning-{n}.csv", planning(session(date=f"1{n}-09-2024")))
+    primary, secondary = os.openpty()
+    env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value(), KANSENMONITOR_INGEST_BATCH_FILES="1",
+               COLUMNS="200", TERM="xterm")
+    process = subprocess.Popen([sys.executable, "-m", "kansenmonitor.cli", "ingest", "--config", str(BACKPACK),
+                                "--inbox", str(inbox), "--db", sqlite_url], stdout=secondary, stderr=secondary,
+                               stdin=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=120) == 0, seen.decode(errors="replace")
+    os.close(primary)
+    screen = seen.decode("utf-8", errors="replace")
+    assert "Aanleveringen verwerken" in screen and "1/3" in screen and "2/3" in screen
