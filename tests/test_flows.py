@@ -123,4 +123,5 @@ def test_an_ingest_in_a_terminal_shows_a_progress_bar_over_the_files(prefect_har
     assert process.wait(timeout=120) == 0, seen.decode(errors="replace")
     os.close(primary)
     screen = seen.decode("utf-8", errors="replace")
-    assert "Aanleveringen verwerken" in screen and "1/3" in screen and "2/3" in screen
+    # The bar is drawn when it starts and when it stops; the steps between depend on the refresh timing.
+    assert "Aanleveringen verwerken" in screen and "0/3" in screen and "3/3" in screen
