@@ -126,3 +126,43 @@ def test_partner_questionnaire(engine, coevorden, tmp_path):
     assert (result.source, result.rows_loaded) == ("partnervragenlijst", 1)
     assert loaded(engine, PartnerResponse.area, PartnerResponse.progress, PartnerResponse.reach,
                   PartnerResponse.period) == [("Schoonoord en de Kiel", 4, 35, "2024-2025-H2")]
+
+
+BAD_ROWS = {  # source: (config, file rows, expected (row, column, value, reason))
+    "oudervragenlijst": ("backpack", [
+        ["Tijdstempel", "Op welke school zit uw kind?", "Mijn kind voelt zich veilig bij de activiteiten",
+         "Ik weet waar ik terecht kan met een klacht", "Hoe tevreden bent u over het aanbod?", "Opmerkingen"],
+        ["14-11-2024 19:32:05", "OBS de Westhoek", "5", "Ja", "4", ""],
+        ["14-11-2024 19:40:00", "OBS de Westhoek", "7", "Ja", "4", ""]]),
+    "klachten": ("backpack", [
+        ["Datum", "Dorp", "Categorie", "Omschrijving", "Status"],
+        ["01-10-2024", "Nieuw-Buinen", "Interactie", "Begeleider was kortaf", "afgehandeld"],
+        ["02-10-2024", "Nieuw-Buinen", "Interactie", "Te druk", "misschien"]]),
+    "begeleidersfeedback": ("backpack", [
+        ["Tijdstempel", "Rol", "Datum activiteit", "Dorp", "Groepssfeer", "Samenwerking", "Opmerkingen"],
+        ["12-09-2024 18:00", "Begeleider", "12-09-2024", "Valthermond", "4", "5", ""],
+        ["12-09-2024 18:05", "ouder", "12-09-2024", "Valthermond", "4", "5", ""]]),
+    "partnervragenlijst": ("coevorden", [
+        ["Tijdstempel", "Wijk", "Organisatie", "Actie", "Voortgang", "Bereik", "Ervaringen", "Resultaten"],
+        ["20-01-2025 10:00:00", "Schoonoord & De Kiel", "Bibliotheek", "Voorleesochtend", "4", "35", "", ""],
+        ["21-01-2025 10:00:00", "Schoonoord & De Kiel", "Bibliotheek", "Voorleesmiddag", "veel", "35", "", ""]]),
+}
+
+
+@pytest.mark.parametrize("source", sorted(BAD_ROWS))
+def test_a_bad_row_of_each_survey_names_row_column_value_and_reason(engine, request, tmp_path, source):
+    config_name, rows = BAD_ROWS[source]
+    result = ingest_file(engine, request.getfixturevalue(config_name), write_csv(tmp_path / f"{source}.csv", rows),
+                         KEY)
+    assert (result.source, result.rows_loaded, result.rows_quarantined) == (source, 1, 1)
+    [failure] = failed_rows(engine)
+    assert (failure.row, failure.reasons) == EXPECTED_BAD[source]
+
+
+EXPECTED_BAD = {
+    "oudervragenlijst": (3, [("Mijn kind voelt zich veilig bij de activiteiten", "7", "moet tussen 1 en 5 liggen")]),
+    "klachten": (3, [("Status", "misschien", "antwoord is niet toegestaan; toegestaan zijn: open, afgehandeld")]),
+    "begeleidersfeedback": (3, [("Rol", "ouder", "antwoord is niet toegestaan; toegestaan zijn: begeleider, "
+                                                 "leerkracht")]),
+    "partnervragenlijst": (3, [("Voortgang", "veel", "geen geheel getal")]),
+}
