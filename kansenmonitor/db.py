@@ -223,6 +223,7 @@ class PartnerResponse(Record, Base):
     area: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(300))
+    pillar: Mapped[str | None] = mapped_column(String(200))
     progress: Mapped[int] = mapped_column(Integer)
     reach: Mapped[int] = mapped_column(Integer)
     experiences: Mapped[str | None] = mapped_column(Text)

@@ -574,9 +574,10 @@ class Npo:
         days = [d for d in _school_days(period) if d >= period.end - dt.timedelta(days=75)]
 
         def report(area, organisation: str, reach: object) -> dict[str, object]:
+            pillar = self.rng.choice(area.pillars)
             return dict(submitted_at=_stamp(_moment(self.rng, self.rng.choice(days), used, (9, 17))),
                         area=_spelled(self.rng, area.name, area.aliases, share=0.12), organisation=organisation,
-                        action=f"{self.rng.choice(area.pillars)} in de wijk",
+                        action=f"{pillar} in de wijk", pillar=pillar,
                         progress=self.rng.choices(range(1, 6), [3, 10, 35, 37, 15])[0], reach=reach,
                         experiences=self.rng.choice(EXPERIENCES), results=self.rng.choice(RESULTS))
 

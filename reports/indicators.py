@@ -42,6 +42,7 @@ INDICATORS: dict[str, Indicator] = {
     "besteding_punt_4": Indicator("Besteed aan initiatieven van ouders en leerlingen (bestedingspunt 4)", "budget"),
     "voortgang_partners": Indicator("Voortgang van de acties volgens de partners (1-5)", "mean"),
     "voortgang_partners_aandeel": Indicator("Partners die de voortgang met 3 of meer beoordelen", "share"),
+    "pijlerdekking": Indicator("Gekozen pijlers waaraan minstens één actie werkt", "share"),
 }
 
 

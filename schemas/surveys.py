@@ -66,12 +66,13 @@ class StaffFeedbackModel(pa.DataFrameModel):
 
 
 class PartnerResponseModel(pa.DataFrameModel):
-    """NPO: each partner reports per wijk and half-year on its action."""
+    """NPO: each partner reports per wijk and half-year on its action, and the pillar it serves where known."""
 
     submitted_at: Series[pa.DateTime] = column("Tijdstempel", "datetime")
     area: Series[str] = column("Wijk", "area")
     organisation: Series[str] = column("Organisatie", str_length={"min_value": 1, "max_value": 200})
     action: Series[str] = column("Actie", str_length={"min_value": 1, "max_value": 300})
+    pillar: Series[str] = column("Pijler", "pillar", nullable=True, optional_header=True)
     progress: Series[pd.Int64Dtype] = column("Voortgang", "int", in_range={"min_value": 1, "max_value": 5})
     reach: Series[pd.Int64Dtype] = column("Bereik", "int", ge=0)
     experiences: Series[str] = column("Ervaringen", nullable=True)

@@ -147,6 +147,8 @@ def _seeds(config: Config) -> dict[str, tuple[str, dict]]:
                                              "budget": "DOUBLE PRECISION"}, scopes),
         "seed_eligible_groups": _seed("seed_eligible_groups", {"school_group": "INTEGER"},
                                       [(g,) for g in config.eligible_groups]),
+        "seed_area_pillars": _seed("seed_area_pillars", {"area": name, "pillar": name},
+                                   [(a.name, p) for a in config.areas for p in dict.fromkeys(a.pillars)]),
     }
 
 

@@ -47,8 +47,8 @@ HEADERS = {
     "klachten": ["Datum", "Dorp", "Categorie", "Omschrijving", "Status"],
     "leerlingaantallen": ["Schooljaar", "School"] + [f"Groep {g}" for g in range(1, 9)],
     "bestedingen": ["Datum", "Wijk", "Bestedingspunt", "Omschrijving", "Bedrag"],
-    "partnervragenlijst": ["Tijdstempel", "Wijk", "Organisatie", "Actie", "Voortgang", "Bereik", "Ervaringen",
-                           "Resultaten"],
+    "partnervragenlijst": ["Tijdstempel", "Wijk", "Organisatie", "Actie", "Pijler", "Voortgang", "Bereik",
+                           "Ervaringen", "Resultaten"],
 }
 PRESENT = {"ja", "j", "x", "1"}
 

@@ -29,8 +29,9 @@ def scenario_config() -> Config:
     return Config.model_validate({
         "programme": {"name": COALITION, "kind": "school_en_omgeving", "start": "2024-08-01", "end": "2025-07-31"},
         "areas": [
-            {"name": "Noord", "budget": 1000, "schools": [{"name": "School A"}, {"name": "School B"}]},
-            {"name": "Zuid", "budget": 2000, "schools": [{"name": "School C"}]},
+            {"name": "Noord", "budget": 1000, "schools": [{"name": "School A"}, {"name": "School B"}],
+             "pillars": ["Taal", "Ouders", "Cultuur"]},
+            {"name": "Zuid", "budget": 2000, "schools": [{"name": "School C"}], "pillars": ["Taal", "Bewegen"]},
             {"name": "Oost", "budget": 1000, "schools": [{"name": "School D"}]},
         ],
         "eligible_groups": [3, 4, 5, 6],
@@ -46,7 +47,7 @@ def scenario_config() -> Config:
             "extra_aanbod": {"value": 0, "comparison": ">", "more_than_previous": True},
             "deelnemers": {"more_than_previous": True, "every_area": True},
             "bereik": {"value": 0.25}, "opkomst": {"value": 0.8}, "ideeen": {"value": 0, "comparison": ">"},
-            "besteding": {"tolerance": 0.15}, "voortgang_partners": {"value": 3.0},
+            "besteding": {"tolerance": 0.15}, "voortgang_partners": {"value": 3.0}, "pijlerdekking": {"value": 1.0},
         },
     })
 
@@ -217,13 +218,17 @@ def insert_scenario(engine) -> None:
             booking(dt.date(2025, 6, 1), "Zuid", 4, 550.55),
         ], "booking_date", replaces=old_spending)
 
-        partner = lambda area, progress: dict(submitted_at=dt.datetime(2025, 6, 20, 12, 0), area=area,
-                                              organisation="Bibliotheek", action="Voorlezen", progress=progress,
-                                              reach=10)
-        old_partners = load_file(conn, PartnerResponse, "partnervragenlijst_v1.csv", [partner("Noord", 1)],
-                                 "submitted_at")
+        def partner(area, progress, pillar=None, day=dt.datetime(2025, 6, 20, 12, 0)):
+            return dict(submitted_at=day, area=area, organisation="Bibliotheek", action="Voorlezen",
+                        progress=progress, reach=10, pillar=pillar)
+
+        load_file(conn, PartnerResponse, "partnervragenlijst_h1.csv",
+                  [partner("Zuid", 4, "Bewegen", dt.datetime(2024, 12, 10, 9, 0))], "submitted_at")
+        old_partners = load_file(conn, PartnerResponse, "partnervragenlijst_v1.csv",
+                                 [partner("Noord", 1, "Ouders")], "submitted_at")
         load_file(conn, PartnerResponse, "partnervragenlijst.csv", [
-            partner("Noord", 4), partner("Noord", 2), partner("Zuid", 3), partner("Oost", 5), partner("Oost", 3),
+            partner("Noord", 4, "Taal"), partner("Noord", 2, "Taal"), partner("Zuid", 3, "Cultuur"), partner("Oost", 5),
+            partner("Oost", 3, "Bewegen"),
         ], "submitted_at", replaces=old_partners)
 
 
@@ -327,6 +332,13 @@ EXPECTED = {
     ("voortgang_partners", "Noord"): (3.0, 6, 2, "no_data", True, None),
     ("voortgang_partners_aandeel", COALITION): (0.8, 4, 5, "no_data", False, None),
     ("voortgang_partners_aandeel", "Oost"): (1.0, 2, 2, "no_data", True, None),
+    # Chosen pillars: Noord Taal, Ouders, Cultuur; Zuid Taal, Bewegen; Oost none. H2: Noord's two actions
+    # both serve Taal (the superseded Ouders does not count); Zuid's serves Cultuur, which Zuid did not
+    # choose; Oost's one named pillar is not Oost's. H1: Zuid's action served Bewegen.
+    ("pijlerdekking", COALITION): (1 / 5, 1, 5, "not_met", False, 1 / 5),
+    ("pijlerdekking", "Noord"): (1 / 3, 1, 3, "not_met", False, None),
+    ("pijlerdekking", "Zuid"): (0.0, 0, 2, "not_met", False, 0.5),
+    ("pijlerdekking", "Oost"): (None, 0, 0, "no_data", False, None),
 }
 
 
@@ -360,7 +372,8 @@ def test_every_indicator_of_the_contract_is_computed_for_the_coalition_and_each_
     computed = _index(rows)
     indicators = {"veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen", "klachtweg_ouders", "vog_dekking",
                   "klachten_interactie", "groepssfeer", "aanbod_onderbouw", "themamix", "ontwikkelgebieden",
-                  "extra_aanbod", "deelnemers", "bereik", "opkomst", "ideeen", "besteding", "voortgang_partners"}
+                  "extra_aanbod", "deelnemers", "bereik", "opkomst", "ideeen", "besteding", "voortgang_partners",
+                  "pijlerdekking"}
     assert indicators <= {r.indicator for r in rows}
     for indicator in indicators - {"vog_dekking"}:
         assert {(indicator, s) for s in (COALITION, "Noord", "Zuid", "Oost")} <= set(computed), indicator

@@ -128,6 +128,25 @@ def test_partner_questionnaire(engine, coevorden, tmp_path):
                   PartnerResponse.period) == [("Schoonoord en de Kiel", 4, 35, "2024-2025-H2")]
 
 
+def test_the_pillar_of_a_partners_action_is_optional_and_spelled_as_configured(engine, coevorden, tmp_path):
+    rows = [["Tijdstempel", "Wijk", "Organisatie", "Actie", "Pijler", "Voortgang", "Bereik", "Ervaringen",
+             "Resultaten"],
+            ["20-01-2025 10:00:00", "Coevorden Centrum", "Bibliotheek", "Mediacoach", "MEDIAWIJSHEID", "4", "35", "",
+             ""],
+            ["20-01-2025 11:00:00", "Coevorden Centrum", "Buurtsport", "Ouderavond", "", "3", "20", "", ""],
+            ["20-01-2025 12:00:00", "Coevorden Centrum", "GGD", "Spreekuur", "Gezondheid", "3", "20", "", ""]]
+    result = ingest_file(engine, coevorden, write_csv(tmp_path / "partners.csv", rows, ","), KEY)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert loaded(engine, PartnerResponse.action, PartnerResponse.pillar) == [("Mediacoach", "Mediawijsheid"),
+                                                                              ("Ouderavond", None)]
+    [failure] = failed_rows(engine)
+    assert (failure.row, failure.reasons) == (4, [(
+        "Pijler", "Gezondheid",
+        "pijler 'Gezondheid' is door geen enkele wijk gekozen; gekozen zijn: Verbeteren lokale samenwerking, "
+        "Taalvaardigheid, Ouderbetrokkenheid, Bewegend leren, Cultuur, Mediawijsheid, Bewegen, "
+        "Groepsdynamiek en gedragsnormen, Motorische ontwikkeling, Geluk vergroten")])
+
+
 BAD_ROWS = {  # source: (config, file rows, expected (row, column, value, reason))
     "oudervragenlijst": ("backpack", [
         ["Tijdstempel", "Op welke school zit uw kind?", "Mijn kind voelt zich veilig bij de activiteiten",

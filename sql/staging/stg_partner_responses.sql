@@ -1,4 +1,4 @@
--- Partners' half-yearly answers on their actions per wijk.
+-- Partners' half-yearly answers on their actions per wijk, with the pillar an action serves (NULL: not told).
 SELECT
     delivery_id,
     source_row,
@@ -6,6 +6,7 @@ SELECT
     area,
     organisation,
     action,
+    pillar,
     progress,
     reach
 FROM partner_response

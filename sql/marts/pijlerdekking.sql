@@ -1,0 +1,42 @@
+-- Pillar coverage (NPO): the pillars a wijk chose (seed_area_pillars, from the configuration) that at
+-- least one action reported in the period serves, out of the chosen pillars; for the coalition, the
+-- wijken's chosen pillars together. A pillar the wijk did not choose covers nothing; without any
+-- action that names a pillar there is no figure.
+WITH population AS (
+    SELECT
+        responses.delivery_id,
+        responses.source_row,
+        responses.area,
+        NULL AS school,
+        CASE WHEN chosen.pillar IS NOT NULL THEN responses.area || ' / ' || responses.pillar END AS covered_pillar
+    FROM stg_partner_responses AS responses
+    LEFT JOIN seed_area_pillars AS chosen
+        ON chosen.area = responses.area
+        AND chosen.pillar = responses.pillar
+    WHERE responses.period = :period
+      AND responses.pillar IS NOT NULL
+),
+
+chosen_in_scope AS (
+    SELECT seed_scopes.scope, seed_scopes.scope_name, COUNT(seed_area_pillars.pillar) AS chosen_pillars
+    FROM seed_scopes
+    LEFT JOIN seed_area_pillars
+        ON seed_scopes.area IS NULL OR seed_area_pillars.area = seed_scopes.area
+    GROUP BY seed_scopes.scope, seed_scopes.scope_name
+)
+
+SELECT
+    population_in_scope.scope,
+    population_in_scope.scope_name,
+    COUNT(DISTINCT population_in_scope.covered_pillar) AS numerator,
+    chosen_in_scope.chosen_pillars AS denominator,
+    CASE WHEN COUNT(population_in_scope.source_row) > 0 AND chosen_in_scope.chosen_pillars > 0
+        THEN CAST(COUNT(DISTINCT population_in_scope.covered_pillar) AS DOUBLE PRECISION)
+            / chosen_in_scope.chosen_pillars
+    END AS value
+FROM population_in_scope
+JOIN chosen_in_scope
+    ON chosen_in_scope.scope = population_in_scope.scope
+    AND chosen_in_scope.scope_name = population_in_scope.scope_name
+WHERE population_in_scope.scope IN ('coalition', 'area')
+GROUP BY population_in_scope.scope, population_in_scope.scope_name, chosen_in_scope.chosen_pillars
