@@ -18,7 +18,7 @@ from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from reports.validation import write_validation_report
 from tasks.inbox import inbox_files
-from tasks.ingest import IngestResult, ingest_file
+from tasks.ingest import IngestResult, ingest_files
 from tasks.pseudonymise import pseudonym_key
 
 
@@ -30,11 +30,12 @@ def batch_size() -> int:
 @task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", **retry_policy())
 def ingest_files_task(config_path: str, paths: list[Path], db_url: str | None, demo: bool,
                       extra: int = 0) -> list[IngestResult]:
-    """Each file in its own transaction; a retry after an outage finds the files already loaded as duplicates."""
+    """Validated together, each file loaded in its own transaction; a retry after an outage finds the files
+    already loaded as duplicates."""
     engine = make_engine(db_url)
     config, key = load_config(config_path), pseudonym_key(demo)
     try:
-        return [ingest_file(engine, config, path, key) for path in paths]
+        return ingest_files(engine, config, paths, key)
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -29,8 +30,10 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used, with a message naming file, key and expectation."""
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
-    """Case-, diacritics- and space-insensitive form used to match place and school names."""
+    """Case-, diacritics- and space-insensitive form used to match place and school names; cached, because
+    every delivery repeats the same few headers, places and schools."""
     decomposed = unicodedata.normalize("NFKD", str(name))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())

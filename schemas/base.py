@@ -33,8 +33,9 @@ def column(header: str, parse: str = "text", *, personal: bool = False, optional
 
 
 def no_duplicate_records(df: pd.DataFrame) -> pd.Series:
-    """Only the first of two rows with the same natural key counts; the second is a failure."""
-    return ~df["_key"].duplicated(keep="first")
+    """Only the first of two rows of a file with the same natural key counts; the second is a failure.
+    (`_file` tells the files of a batch apart: the same record in a later file is a new version.)"""
+    return ~df.duplicated(["_file", "_key"], keep="first")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Ingesting one delivered file: read, recognise, validate and load, as one unit of work.
+"""Ingesting delivered files: read, recognise, validate and load, each file one unit of work.
 
-One transaction per file: a file is loaded whole (its valid rows as facts, its failing rows in
+Files of a batch are validated together, which is far cheaper than one by one; still one transaction per file: a file is loaded whole (its valid rows as facts, its failing rows in
 quarantine, its ledger row) or not at all. The checksum ledger makes a second delivery of the same
 bytes change nothing, also when two workers race for it.
 """
@@ -20,7 +20,7 @@ from kansenmonitor.db import Delivery
 from tasks.load import load
 from tasks.read import DeliveryRejected, Sheet, read_sheet
 from tasks.recognise import Recognised, recognise
-from tasks.validate import validate
+from tasks.validate import Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -59,11 +59,38 @@ def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **e
                 received_at=received, rows_read=0, rows_loaded=0, rows_quarantined=0, **extra)
 
 
+@dataclass
+class _Readable:
+    """A file read and recognised, waiting for validation and its own transaction."""
+
+    path: Path
+    sha: str
+    sheet: Sheet
+    recognised: Recognised
+
+
 def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
                 received: dt.datetime | None = None) -> IngestResult:
     """Ingest `path` for `config`'s coalition; never raises for bad content, only for a broken database."""
+    return ingest_files(engine, config, [Path(path)], key, received)[0]
+
+
+def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
+                 received: dt.datetime | None = None) -> list[IngestResult]:
+    """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
+    received = received or dt.datetime.now().replace(microsecond=0)
+    outcomes: list[IngestResult | _Readable] = [_database(engine, p, _read, engine, config, p, received) for p in paths]
+    readable = [o for o in outcomes if isinstance(o, _Readable)]
+    validated = dict(zip(map(id, readable), validate_many([(r.sheet, r.recognised) for r in readable], config, key,
+                                                          received.date())))
+    return [o if isinstance(o, IngestResult) else
+            _database(engine, o.path, _load, engine, config, o, validated[id(o)], received) for o in outcomes]
+
+
+def _database(engine: Engine, path: Path, step, *args):
+    """`step(*args)`, with a dropped or unreachable database reported for the file at hand."""
     try:
-        return _ingest(engine, config, Path(path), key, received)
+        return step(*args)
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise DatabaseUnavailable(
@@ -73,14 +100,13 @@ def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
         ) from exc
 
 
-def _ingest(engine: Engine, config: Config, path: Path, key: bytes, received: dt.datetime | None) -> IngestResult:
-    received = received or dt.datetime.now().replace(microsecond=0)
+def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> IngestResult | _Readable:
+    """The file read and recognised, or its outcome already: delivered before, or rejected whole."""
     sha = checksum(path)
     earlier = _already_delivered(engine, config, sha)
     if earlier:
         return IngestResult(path.name, "duplicate", delivery_id=earlier,
                             message="dit bestand is al eerder aangeleverd; er verandert niets")
-    mapping_sheet = None
     try:
         sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
         if not sheet.rows:
@@ -95,21 +121,24 @@ def _ingest(engine: Engine, config: Config, path: Path, key: bytes, received: dt
             raise DeliveryRejected("bestand bevat alleen een kopregel en geen gegevensregels; er is niets geladen")
     except DeliveryRejected as rejected:
         return _reject(engine, config, path, sha, received, str(rejected))
+    return _Readable(path, sha, sheet, recognised)
 
-    validated = validate(sheet, recognised, config, key, received.date())
+
+def _load(engine: Engine, config: Config, file: _Readable, validated: Validated, received: dt.datetime) -> IngestResult:
+    path, source = file.path, file.recognised.source.name
     try:
         with engine.begin() as conn:
             delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), _ledger_row(
-                config, path, sha, received, source=recognised.source.name, sheet=sheet.name, status="loaded",
+                config, path, file.sha, received, source=source, sheet=file.sheet.name, status="loaded",
             )).scalar_one()
             delivery = Delivery(id=delivery_id, file_name=path.name, coalition=config.slug)
             load(conn, config, validated, delivery)
     except IntegrityError:
-        if _already_delivered(engine, config, sha):
-            return IngestResult(path.name, "duplicate", recognised.source.name,
+        if _already_delivered(engine, config, file.sha):
+            return IngestResult(path.name, "duplicate", source,
                                 message="dit bestand is tegelijk door een andere verwerking geladen")
         raise
-    return IngestResult(path.name, "loaded", recognised.source.name, delivery.rows_read, delivery.rows_loaded,
+    return IngestResult(path.name, "loaded", source, delivery.rows_read, delivery.rows_loaded,
                         delivery.rows_quarantined, delivery_id=delivery_id)
 
 

@@ -8,7 +8,9 @@ pandera model's business.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -16,10 +18,10 @@ import pandas as pd
 from kansenmonitor.config import Config, normalise_name
 
 TIME = r"(?:[ T]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?"
-DAY_FIRST = rf"^(?P<d>[0-9]{{1,2}})-(?P<m>[0-9]{{1,2}})-(?P<y>[0-9]{{4}}){TIME}$"
-YEAR_FIRST = rf"^(?P<y>[0-9]{{4}})-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}}){TIME}$"
-EXCEL_SERIAL = r"^[0-9]{5}(?:\.[0-9]+)?$"
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DAY_FIRST = re.compile(rf"(?P<d>[0-9]{{1,2}})-(?P<m>[0-9]{{1,2}})-(?P<y>[0-9]{{4}}){TIME}\Z")
+YEAR_FIRST = re.compile(rf"(?P<y>[0-9]{{4}})-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}}){TIME}\Z")
+EXCEL_SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?\Z")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 DATE_FORMS = "dd-mm-jjjj, d-m-jjjj of jjjj-mm-dd (eventueel met tijd hh:mm[:ss])"
 
 TRUE_MARKERS = {"ja", "j", "x", "1", "yes", "y", "true", "waar"}
@@ -47,29 +49,30 @@ def parse_text(raw: pd.Series, **_) -> Parsed:
     return Parsed(values.where(values.notna(), None), _reasons(raw.index))
 
 
+@lru_cache(maxsize=1 << 16)
+def _timestamp(text: str) -> tuple[bool, dt.datetime | None]:
+    """Whether `text` has a contract form, and the moment it names (None when that does not exist)."""
+    match = DAY_FIRST.match(text) or YEAR_FIRST.match(text)
+    if match:
+        part = match.groupdict()
+        try:
+            return True, dt.datetime(int(part["y"]), int(part["m"]), int(part["d"]), int(part["H"] or 0),
+                                     int(part["M"] or 0), int(part["S"] or 0))
+        except ValueError:
+            return True, None
+    if EXCEL_SERIAL.match(text):
+        return True, EXCEL_EPOCH + dt.timedelta(days=float(text))
+    return False, None
+
+
 def _timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps for the cells in a contract form, and which cells had a form but no real date."""
-    parts = raw.str.extract(DAY_FIRST)
-    year_first = raw.str.extract(YEAR_FIRST)
-    parts = parts.fillna(year_first)
-    matched = parts["y"].notna()
-    numbers = parts.apply(pd.to_numeric, errors="coerce")
-    frame = pd.DataFrame({
-        "year": numbers["y"], "month": numbers["m"], "day": numbers["d"],
-        "hour": numbers["H"].fillna(0), "minute": numbers["M"].fillna(0), "second": numbers["S"].fillna(0),
-    })
-    stamps = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    if matched.any():
-        valid = frame[matched]
-        stamps[matched] = pd.to_datetime(valid, errors="coerce").astype("datetime64[us]")
-        bad_time = (valid["hour"] > 23) | (valid["minute"] > 59) | (valid["second"] > 59)
-        stamps[valid.index[bad_time]] = pd.NaT
-    serial = raw.str.fullmatch(EXCEL_SERIAL).fillna(False).astype(bool)
-    if serial.any():
-        days = pd.to_numeric(raw[serial])
-        stamps[serial] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[us]")
-        matched = matched | serial
-    return stamps, matched
+    """Timestamps for the cells in a contract form, and which cells had a form but no real date; each
+    distinct text is parsed once (a file repeats its few dates on every row)."""
+    found = {text: _timestamp(text) for text in raw.dropna().unique() if text}
+    unmatched = (False, None)
+    results = [found.get(text, unmatched) for text in raw.tolist()]
+    stamps = pd.Series([moment for _, moment in results], index=raw.index, dtype="datetime64[us]")
+    return stamps, pd.Series([has_form for has_form, _ in results], index=raw.index, dtype=bool)
 
 
 def parse_datetime(raw: pd.Series, **_) -> Parsed:
@@ -153,6 +156,15 @@ def parse_theme(raw: pd.Series, config: Config, **_) -> Parsed:
                    lambda v: f"thema '{v}' staat niet in de themacatalogus ({', '.join(config.themes)})")
 
 
+def parse_pillar(raw: pd.Series, config: Config, **_) -> Parsed:
+    """A pillar any wijk chose; whether it is one of this wijk's is for the indicator, not a failure."""
+    chosen = {normalise_name(p): p for area in config.areas for p in area.pillars}
+    known = ", ".join(dict.fromkeys(chosen.values())) or "geen; de configuratie noemt geen pijlers"
+    return _lookup(raw, lambda v: chosen.get(normalise_name(v)),
+                   lambda v: f"pijler '{v}' is door geen enkele {config.programme.area_label} gekozen; "
+                             f"gekozen zijn: {known}")
+
+
 def parse_choice(raw: pd.Series, allowed: list[str] | None = None, **_) -> Parsed:
     """Answers are matched case-insensitively onto the contract's spelling; others stay for pandera to reject."""
     canonical = {normalise_name(a): a for a in allowed or []}
@@ -188,7 +200,7 @@ PARSERS: dict[str, Callable[..., Parsed]] = {
     "text": parse_text, "date": parse_date, "datetime": parse_datetime, "int": parse_int,
     "group": parse_group, "marker": parse_marker, "yes_no": parse_yes_no, "area": parse_area,
     "school": parse_school, "theme": parse_theme, "choice": parse_choice, "amount": parse_amount,
-    "school_year": parse_school_year,
+    "school_year": parse_school_year, "pillar": parse_pillar,
 }
 
 

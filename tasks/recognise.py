@@ -22,29 +22,33 @@ class Recognised:
     columns: dict[int, str]  # position in the row -> canonical field
 
 
-def _header_key(text: str) -> str:
-    return normalise_name(text)
+def _expected(config: Config) -> list[tuple[Source, dict[str, str], dict[str, str]]]:
+    """Per source: its headers in this coalition's export by matching key, and its required headers."""
+    expected = []
+    for source in SOURCES.values():
+        mapping = config.sources.get(source.name)
+        columns = mapping.columns if mapping else {}
+        wanted = {normalise_name(h): name for name, h in source.headers(columns).items()}
+        expected.append((source, wanted, source.required_headers(columns)))
+    return expected
 
 
-def _match(source: Source, config: Config, row: list[str]) -> tuple[dict[int, str], list[str]]:
-    """Which cells of `row` are this source's headers, and which required headers are missing."""
-    mapping = config.sources.get(source.name)
-    headers = source.headers(mapping.columns if mapping else {})
-    wanted = {_header_key(h): name for name, h in headers.items()}
-    found = {i: wanted[_header_key(c)] for i, c in enumerate(row) if _header_key(c) in wanted}
+def _match(wanted: dict[str, str], required: dict[str, str], keys: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Which cells of a row (as matching keys) are a source's headers, and which required headers are missing."""
+    found = {i: wanted[k] for i, k in enumerate(keys) if k in wanted}
     present = set(found.values())
-    required = source.required_headers(mapping.columns if mapping else {})
-    missing = [h for name, h in required.items() if name not in present]
-    return found, missing
+    return found, [h for name, h in required.items() if name not in present]
 
 
 def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
     """The source whose required headers all appear in one of the first rows of `sheet`."""
     candidates = []
     closest: tuple[int, Source, list[str]] | None = None
+    expected = _expected(config)
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        for source in SOURCES.values():
-            found, missing = _match(source, config, row)
+        keys = [normalise_name(cell) for cell in row]
+        for source, wanted, required in expected:
+            found, missing = _match(wanted, required, keys)
             if not missing:
                 hinted = source.name in Path(file_name).stem.lower()
                 candidates.append((len(found), hinted, -index, source, found))

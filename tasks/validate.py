@@ -119,8 +119,7 @@ def _key_column(values: pd.Series) -> pd.Series:
     return values.map(parts).fillna("")
 
 
-def _check_message(check: pa.Check | None, check_name: str, source: Source, header: str, valid: "Validated",
-                   first_rows: dict[str, int], key: str | None) -> str:
+def _check_message(check: pa.Check | None, check_name: str, first_row: int | None) -> str:
     stats = check.statistics if check is not None else {}
     if check_name == "not_nullable":
         return "verplicht veld is leeg"
@@ -133,53 +132,113 @@ def _check_message(check: pa.Check | None, check_name: str, source: Source, head
     if check_name.startswith("str_length"):
         return f"mag niet leeg zijn en hoogstens {stats.get('max_value')} tekens hebben"
     if check_name == "duplicate_record":
-        return f"dubbele regel: komt al voor op rij {first_rows.get(key, '?')} van dit bestand"
+        return f"dubbele regel: komt al voor op rij {first_row or '?'} van dit bestand"
     return f"voldoet niet aan de controle {check_name}"
 
 
-def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, received: dt.date) -> Validated:
-    """Parse, pseudonymise, key, check and place every row of `sheet` in a period."""
+@dataclass
+class _File:
+    """One file's part of a batch: its rows as delivered and where they sit in the batch's frame."""
+
+    frame: pd.DataFrame
+    header: list[str]
+    by_field: dict[str, int]
+    result: Validated
+    positions: pd.Index  # the rows' labels in the batch frame
+
+
+def _prepare(sheet: Sheet, recognised: Recognised, offset: int) -> _File:
     source = recognised.source
     frame, header, numbers = _frame(sheet, recognised)
-    mapping = config.sources.get(source.name)
-    headers = source.headers(mapping.columns if mapping else {})
     by_field = {name: pos for pos, name in recognised.columns.items()}
     personal = {pos for pos, name in recognised.columns.items() if source.fields[name]["personal"]}
-    correction_pos = next((i for i, h in enumerate(header) if normalise_name(h) == normalise_name(CORRECTION_COLUMN)),
-                          None)
-
     result = Validated(source, len(frame), pd.DataFrame(), raw=DeliveredRows(frame, header, personal))
     result.row_numbers = dict(zip(frame.index, numbers))
     headless = sorted((index, pos) for pos, h in enumerate(header) if not h for index in frame.index[frame[pos] != ""])
     for index, pos in headless:
         result.fail(index, f"kolom {pos + 1}", frame.at[index, pos], "cel staat in een kolom zonder kolomkop")
+    correction_pos = next((i for i, h in enumerate(header) if normalise_name(h) == normalise_name(CORRECTION_COLUMN)),
+                          None)
     if correction_pos is not None:
         refs = frame[correction_pos]
         result.correction_refs = {index: int(ref) for index, ref in refs[refs.str.isdigit()].items()}
+    return _File(frame, header, by_field, result, pd.RangeIndex(offset, offset + len(frame)))
+
+
+def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
+    """The batch's cells as delivered, one column per field ("" where a file lacks an optional header)."""
+    parts = []
+    for file in files:
+        columns = {name: (file.frame[file.by_field[name]] if name in file.by_field else "")
+                   for name, meta in source.fields.items() if not meta["personal"]}
+        parts.append(pd.DataFrame(columns, index=file.frame.index, dtype="str").set_axis(file.positions))
+    return pd.concat(parts) if parts else pd.DataFrame(dtype="str")
+
+
+def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, received: dt.date) -> Validated:
+    """Parse, pseudonymise, key, check and place every row of `sheet` in a period."""
+    return validate_many([(sheet, recognised)], config, key, received)[0]
+
+
+def validate_many(sheets: list[tuple[Sheet, Recognised]], config: Config, key: bytes,
+                  received: dt.date) -> list[Validated]:
+    """`validate` for several files at once: one pass of parsers and pandera per source instead of one per file
+    (their fixed cost is most of a small delivery's), with every row, duplicate and reason still its file's."""
+    results: list[Validated | None] = [None] * len(sheets)
+    by_source: dict[str, list[int]] = {}
+    for position, (_, recognised) in enumerate(sheets):
+        by_source.setdefault(recognised.source.name, []).append(position)
+    for positions in by_source.values():
+        files, offset = [], 0
+        for position in positions:
+            files.append(_prepare(*sheets[position], offset))
+            offset += len(files[-1].frame)
+        _validate_files(files, sheets[positions[0]][1].source, config, key, received)
+        for position, file in zip(positions, files):
+            results[position] = file.result
+    return results
+
+
+def _validate_files(files: list[_File], source: Source, config: Config, key: bytes, received: dt.date) -> None:
+    mapping = config.sources.get(source.name)
+    headers = source.headers(mapping.columns if mapping else {})
+    delivered = _delivered(files, source)
+    owner = {}  # batch row -> (file, row in file)
+    for file in files:
+        owner.update(zip(file.positions, ((file, index) for index in file.frame.index)))
+    ordinal = {id(file): n for n, file in enumerate(files)}
+
+    def fail(position: int, column: str | None, value: object, reason: str) -> None:
+        file, index = owner[position]
+        file.result.fail(index, column, value, reason)
 
     schema = source.model.to_schema()
-    typed = pd.DataFrame(index=frame.index)
+    typed = pd.DataFrame(index=delivered.index)
     parse_failed: set[tuple[int, str]] = set()
     for name, meta in source.fields.items():
         if meta["personal"]:
             continue
-        raw = frame[by_field[name]] if name in by_field else pd.Series("", index=frame.index, dtype="str")
+        raw = delivered[name]
         allowed = next((c.statistics["allowed_values"] for c in schema.columns[name].checks if c.name == "isin"), None)
         parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed)
         typed[name] = parsed.values
-        for index, reason in parsed.reasons.dropna().items():
-            result.fail(index, headers[name], raw[index], reason)
-            parse_failed.add((index, name))
+        for position, reason in parsed.reasons.dropna().items():
+            fail(position, headers[name], raw[position], reason)
+            parse_failed.add((position, name))
 
     pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
     keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
     parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
     typed["_key"] = pd.Series([_bounded_key("|".join(p)) for p in zip(*parts)], index=typed.index) \
         if len(typed) else pd.Series(dtype="str")
-    result.keys = typed["_key"].to_dict()
+    typed["_file"] = pd.Series([ordinal[id(owner[p][0])] for p in typed.index], index=typed.index, dtype="int64")
+    for file in files:
+        file.result.keys = dict(zip(file.frame.index, typed["_key"].loc[file.positions].tolist()))
 
-    first = ~typed["_key"].duplicated()
-    first_rows = dict(zip(typed["_key"][first].tolist(), pd.Series(numbers, index=frame.index)[first].tolist()))
+    row_numbers = pd.Series([owner[p][0].result.row_numbers[owner[p][1]] for p in typed.index], index=typed.index,
+                            dtype="int64")
+    first = ~typed.duplicated(["_file", "_key"])
+    first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first]))
     model_frame = typed.drop(columns=[n for n, m in source.fields.items() if m["personal"]], errors="ignore")
     checked = schema.remove_columns([n for n, m in source.fields.items() if m["personal"]])
     try:
@@ -189,32 +248,34 @@ def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, r
         for case in errors.failure_cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
                 continue
-            index = int(case.index)
+            position = int(case.index)
             if case.schema_context == "DataFrameSchema":
-                if (index, case.check) in frame_checks_reported:
+                if (position, case.check) in frame_checks_reported:
                     continue
-                frame_checks_reported.add((index, case.check))
+                frame_checks_reported.add((position, case.check))
                 case = case._replace(column=None)
             column = case.column if isinstance(case.column, str) and case.column in headers else None
-            if column and (index, column) in parse_failed:
+            if column and (position, column) in parse_failed:
                 continue
             check = None
             if column and case.schema_context == "Column" and not pd.isna(case.check_number):
                 check = checked.columns[column].checks[int(case.check_number)]
             shown_column = headers[column] if column else ", ".join(headers[n] for n in source.natural_key)
-            value = frame.at[index, by_field[column]] if column and column in by_field else None
-            message = _check_message(check, str(case.check), source, shown_column, result, first_rows,
-                                     result.keys.get(index))
-            result.fail(index, shown_column, value, message)
+            value = delivered.at[position, column] if column else None
+            first_row = first_rows.get((typed.at[position, "_file"], typed.at[position, "_key"]))
+            fail(position, shown_column, value, _check_message(check, str(case.check), first_row))
 
-    _place_in_periods(result, typed, frame, by_field, headers, config, received)
-    if pseudonyms is not None:
-        typed["pupil"] = pseudonyms
-        _mask_pupils(result, header[by_field["pupil"]], headers["pupil"], pseudonyms)
-    ok = [i for i in typed.index if i not in result.failed]
-    result.valid = typed.loc[ok].assign(_row=[result.row_numbers[i] for i in ok],
-                                        _period=[result.periods[i] for i in ok])
-    return result
+    for file in files:
+        rows = typed.loc[file.positions].set_axis(file.frame.index)
+        result = file.result
+        _place_in_periods(result, rows, file.frame, file.by_field, headers, config, received)
+        if pseudonyms is not None:
+            file_pseudonyms = pseudonyms.loc[file.positions].set_axis(file.frame.index)
+            rows["pupil"] = file_pseudonyms
+            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"], file_pseudonyms)
+        ok = [i for i in rows.index if i not in result.failed]
+        result.valid = rows.loc[ok].drop(columns="_file").assign(_row=[result.row_numbers[i] for i in ok],
+                                                                 _period=[result.periods[i] for i in ok])
 
 
 def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFrame, by_field: dict[str, int],

@@ -249,3 +249,30 @@ def test_a_coalitions_own_headers_and_sheet_from_the_configuration(engine, backp
     with engine.connect() as conn:
         assert conn.execute(select(ActivitySession.title, ActivitySession.area)).all() == [("Judo", "Nieuw-Buinen")]
     assert ingest(engine, backpack, write_xlsx(tmp_path / "standaard.xlsx", [header, session()])).status == "rejected"
+
+
+def test_files_validated_together_keep_their_own_rows_duplicates_and_reasons(engine, backpack, tmp_path):
+    from tasks.ingest import ingest_files
+
+    plan = write_csv(tmp_path / "planning.csv", planning(session(), session(title="Dans", theme_1="Cultuur")))
+    first = write_csv(tmp_path / "aanwezigheid_a.csv", attendance(
+        present("101"), present("102"), present("102"), present("103", group="negen")))
+    empty = write_csv(tmp_path / "leeg.csv", [["", ""]])
+    columns = [6, 5, 4, 3, 2, 1, 0]  # the same export with its columns the other way round
+    second = write_xlsx(tmp_path / "aanwezigheid_b.xlsx", [[row[i] for i in columns] for row in attendance(
+        present("101", marker="nee"), present("201", title="Dans"), present("202", title="Dans", marker="soms"))])
+
+    results = ingest_files(engine, backpack, [plan, first, empty, second], KEY)
+
+    assert [(r.file, r.status, r.rows_loaded, r.rows_quarantined) for r in results] == [
+        ("planning.csv", "loaded", 2, 0), ("aanwezigheid_a.csv", "loaded", 2, 2), ("leeg.csv", "rejected", 0, 0),
+        ("aanwezigheid_b.xlsx", "loaded", 2, 1)]
+    assert reasons(engine, "aanwezigheid_a.csv") == [
+        (4, "Datum, Activiteit, Dorp, School, Leerling", None, "dubbele regel: komt al voor op rij 3 van dit bestand"),
+        (5, "Groep", "negen", "geen groep; verwacht 1 tot en met 8")]
+    assert reasons(engine, "aanwezigheid_b.xlsx") == [
+        (4, "Aanwezig", "soms", "onbekende aanwezigheidsmarkering; gebruik ja/nee, j/n, x/leeg of 1/0")]
+    with engine.connect() as conn:  # child 101 of file a is not a duplicate in file b: b's version replaces it
+        current = conn.execute(select(Attendance.title, Attendance.present).where(
+            Attendance.superseded_by.is_(None)).order_by(Attendance.title, Attendance.present)).all()
+    assert current == [("Dans", True), ("Voetbal", False), ("Voetbal", True)]
