@@ -40,7 +40,7 @@ def show(name: str, value: float | int | str) -> None:
         print(f"{name}_target_met: {'yes' if met else 'no'} ({show_value} of {target})", flush=True)
 
 
-def run(scale: float, out: Path) -> None:
+def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None = None) -> None:
     shape = Shape.at(scale)
     show("scale", scale)
     show("coalitions", shape.coalitions)
@@ -51,10 +51,13 @@ def run(scale: float, out: Path) -> None:
     for source, rows in written.items():
         show(f"rows_{source}", rows)
     jobs = passes.inboxes(out)
-    show("files", sum(len(files) for _, _, files in jobs))
+    files = sum(len(f) for _, _, f in jobs)
+    show("files", files)
 
+    sample = jobs[:sample_coalitions] if sample_coalitions else jobs
+    show("sample_coalitions", len(sample))
     with fresh_database() as url:
-        stages = passes.by_stage(url, jobs)
+        stages = passes.by_stage(url, sample)
         for stage in ("parse", "validate", "pseudonymise", "load"):
             show(f"{stage}_rows_per_s", stages.rows[stage] / max(stages.seconds[stage], 1e-9))
             show(f"{stage}_ms_per_file", 1000 * stages.seconds[stage] / stages.files)
@@ -71,11 +74,13 @@ def run(scale: float, out: Path) -> None:
         show("load_vs_to_sql", load_attendance / sticks["to_sql"])
 
     with fresh_database() as url:
-        seconds, rows = passes.plainly(url, jobs)
+        seconds, rows, per_coalition = passes.plainly(url, jobs, workers)
+        show("end_to_end_workers", workers)
         show("end_to_end_s", seconds)
         show("end_to_end_rows_per_s", rows / seconds)
-        show("end_to_end_ms_per_file", 1000 * seconds / stages.files)
-        show("peak_memory_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        show("end_to_end_ms_per_file", 1000 * seconds / files)
+        show("peak_memory_mb", max(resource.getrusage(who).ru_maxrss  # the largest process, workers included
+                                   for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
         seconds_indicators, count = period.indicators(url, jobs)
         show("indicator_rows", count)
         show("indicators_s", seconds_indicators)
@@ -84,21 +89,27 @@ def run(scale: float, out: Path) -> None:
         show("report_s_per_report", seconds_reports / max(count, 1))
 
     with fresh_database() as url:
-        flowed = passes.through_prefect(url, jobs)
+        flowed = passes.through_prefect(url, sample)
+        plain = sum(per_coalition[config_path] for config_path, _, _ in sample)
         show("prefect_flow_s", flowed)
-        show("prefect_overhead", flowed / seconds - 1)
+        show("prefect_plain_s", plain)
+        show("prefect_overhead", flowed / plain - 1)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.001)
     parser.add_argument("--out", type=Path, help="where to write the deliveries (default: a temporary folder)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="coalitions ingested at once end to end, in processes (default 1)")
+    parser.add_argument("--sample-coalitions", type=int,
+                        help="time the stages and the Prefect flow on the first N coalitions only (default: all)")
     args = parser.parse_args(argv)
     if args.out:
-        run(args.scale, args.out)
+        run(args.scale, args.out, args.workers, args.sample_coalitions)
         return
     with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
-        run(args.scale, Path(folder))
+        run(args.scale, Path(folder), args.workers, args.sample_coalitions)
 
 
 if __name__ == "__main__":
