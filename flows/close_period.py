@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -9,7 +10,7 @@ from prefect.artifacts import create_table_artifact
 
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
-from flows.schedule import latest_closed_period, today
+from flows.schedule import scheduled_close, today
 from kansenmonitor.config import load_config
 from kansenmonitor.db import database_url, make_engine
 from kansenmonitor.migrate import migrate
@@ -69,17 +70,24 @@ def send_task(config_path: str, period: str, db_url: str | None, out_dir: Path,
 
 @flow(name="close-period", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
-                 out_dir: str = "out") -> dict:
+                 out_dir: str = "out", day: dt.date | None = None) -> dict:
     """Judge the period's data, compute its indicators, write `indicators.csv`, render the reports and send them.
 
     Reports the quality gate holds are built but stay unsent until `kansenmonitor release`.
 
-    Without `period` (the schedule passes none) it closes the most recent period that has ended.
+    Without `period` (the daily schedule passes none) it closes the most recent ended period once the configured
+    grace for late deliveries has passed, until all its reports are sent; otherwise it logs why not and stops.
+    `day` stands in for today: a test, or a catch-up run as of another date.
     """
     logger = get_run_logger()
     migrate(db_url)
     config = load_config(config_path)
-    period = period or latest_closed_period(config, today()).name
+    if period is None:
+        plan = scheduled_close(config, day or today(), db_url)
+        logger.info("%s", plan.reason)
+        if plan.period is None:
+            return {"period": None, "reason": plan.reason}
+        period = plan.period.name
     parse_period(period, config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -99,4 +107,4 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
         key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
     dispatches = send_task(config_path, period, db_url, out, reports_task(config_path, period, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
-    return {"indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}
+    return {"period": period, "indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}

@@ -1,25 +1,26 @@
 """Many coalitions, one schedule: a parent run starts one child run per coalition configuration.
 
-The children are runs of the `ingest-inbox` and `close-period` deployments rather than in-process
-subflows, so each coalition gets its own process (or container, or pod) from the work pool and the
-coalitions run in parallel as far as the workers allow; a failing coalition does not stop the others,
-and its own run has already told its steward.
+The children are runs of the `ingest-inbox` and `close-period` deployments on the parent's own work pool
+(`child_deployment`) rather than in-process subflows, so each coalition gets its own process (or container,
+or pod) and the coalitions run in parallel as far as the workers allow; a failing coalition does not stop
+the others, and its own run has already told its steward.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.deployments import arun_deployment
+from prefect.runtime import deployment, flow_run
 
-from flows.schedule import latest_closed_period, today
+from flows.schedule import scheduled_close, today
 from kansenmonitor.config import load_config
+from kansenmonitor.migrate import migrate
 
-INGEST_DEPLOYMENT = "ingest-inbox/ingest-inbox"
-CLOSE_DEPLOYMENT = "close-period/close-period"
 POLL_SECONDS = 2
 
 
@@ -33,19 +34,31 @@ def config_files(configs: list[str]) -> list[Path]:
     return files
 
 
-async def _fan_out(deployment: str, runs: dict[str, dict]) -> dict[str, str]:
-    """Start every child run, wait for all, and fail when one did not complete."""
+def child_deployment(child_flow: str, parent_flow: str, parent_deployment: str | None) -> str:
+    """The child flow's deployment on the parent's work pool, by name: `close-all` (or no deployment) starts
+    `close-period/close-period`, `close-all-docker` starts `close-period/close-period-docker`."""
+    deployed = parent_deployment or parent_flow
+    if not deployed.startswith(parent_flow):
+        raise ValueError(f"de deployment '{deployed}' van {parent_flow} moet '{parent_flow}' of "
+                         f"'{parent_flow}-<werkpool>' heten: daaraan ziet de run welke {child_flow}-deployment "
+                         f"hij start")
+    return f"{child_flow}/{child_flow}{deployed.removeprefix(parent_flow)}"
+
+
+async def _fan_out(child_flow: str, runs: dict[str, dict]) -> dict[str, str]:
+    """Start every child run on the parent's pool, wait for all, and fail when one did not complete."""
+    target = child_deployment(child_flow, flow_run.flow_name, deployment.name)
     children = await asyncio.gather(*(
-        arun_deployment(deployment, parameters=parameters, flow_run_name=name, poll_interval=POLL_SECONDS)
+        arun_deployment(target, parameters=parameters, flow_run_name=name, poll_interval=POLL_SECONDS)
         for name, parameters in runs.items()))
     states = {name: child.state.name for name, child in zip(runs, children)}
     create_table_artifact(table=[{"coalitie": name, "run": child.name, "status": child.state.name}
                                  for name, child in zip(runs, children)],
-                          key=deployment.split("/")[0], description="Een run per coalitie")
+                          key=child_flow, description="Een run per coalitie")
     get_run_logger().info("%s", states)
     failed = [name for name, child in zip(runs, children) if not child.state.is_completed()]
     if failed:
-        raise RuntimeError(f"{deployment} is niet gelukt voor: {', '.join(failed)}")
+        raise RuntimeError(f"{target} is niet gelukt voor: {', '.join(failed)}")
     return states
 
 
@@ -56,16 +69,33 @@ async def ingest_all(configs: list[str] | None = None, inbox_root: str = "var/in
     runs = {path.stem: {"config_path": str(path), "inbox": str(Path(inbox_root) / path.stem), "db_url": db_url,
                         "demo": demo, "out_dir": str(Path(out_root) / path.stem)}
             for path in config_files(configs or ["config"])}
-    return await _fan_out(INGEST_DEPLOYMENT, runs)
+    return await _fan_out("ingest-inbox", runs)
 
 
 @flow(name="close-all", log_prints=True)
 async def close_all(configs: list[str] | None = None, period: str | None = None, out_root: str = "var/out",
-                    db_url: str | None = None) -> dict[str, str]:
-    """Close each coalition's `period`, by default its most recent ended one; output in `out_root/<name>/<period>`."""
+                    db_url: str | None = None, day: dt.date | None = None) -> dict[str, str]:
+    """Close each coalition's `period`; output in `out_root/<name>/<period>`.
+
+    Without `period` (the daily schedule) only the coalitions whose latest ended period is due get a run: its
+    grace for late deliveries has passed and not all its reports are sent (`flows/schedule.py`). `day` stands in
+    for today.
+    """
+    logger = get_run_logger()
     runs = {}
+    if period is None:
+        migrate(db_url)  # which coalitions are due is read from the report ledger
     for path in config_files(configs or ["config"]):
-        name = period or latest_closed_period(load_config(path), today()).name
+        name = period
+        if name is None:
+            plan = scheduled_close(load_config(path), day or today(), db_url)
+            logger.info("%s: %s", path.stem, plan.reason)
+            if plan.period is None:
+                continue
+            name = plan.period.name
         runs[path.stem] = {"config_path": str(path), "period": name, "db_url": db_url,
                            "out_dir": str(Path(out_root) / path.stem / name)}
-    return await _fan_out(CLOSE_DEPLOYMENT, runs)
+    if not runs:
+        logger.info("geen coalitie hoeft nu te worden afgesloten")
+        return {}
+    return await _fan_out("close-period", runs)

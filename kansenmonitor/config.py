@@ -158,6 +158,7 @@ class Config(_Strict):
     smtp: Smtp = Smtp()
     sources: dict[str, SourceMapping] = {}
     quality: Quality = Quality()
+    close_grace_days: int = Field(default=15, ge=1)
     max_file_mb: float = Field(default=50, gt=0)
 
     @model_validator(mode="after")

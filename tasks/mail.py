@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, insert, select, update
 
-from kansenmonitor.config import Config
+from kansenmonitor.config import AUDIENCES, Config
 from kansenmonitor.db import ReportDispatch
 from kansenmonitor.periods import Period
 from reports.plaintext import plain_text
@@ -200,6 +200,20 @@ def _deliver(engine: Engine, settings: SmtpSettings, row, outbox: Path) -> Dispa
     _set_status(engine, row.id, "sending", "sent", sent_at=dt.datetime.now())
     error = f"geweigerd door de server: {', '.join(refused)}" if refused else ""
     return Dispatch(**result, status="sent", error=error)
+
+
+def unsent_reports(engine: Engine, config: Config, period: str) -> list[str]:
+    """The period's reports with recipients that no close handed to the mail server yet: never recorded, or still
+    pending (held by the quality gate, or refused by the server). An interrupted send (`sending`) is not among
+    them: another close would not send it either."""
+    wanted = [(audience, area) for audience in AUDIENCES
+              for area in ([a.name for a in config.areas] if audience == "kernteam" else [""])
+              if config.recipients_for(audience, area)]
+    with engine.connect() as conn:
+        handed = set(conn.execute(select(ReportDispatch.audience, ReportDispatch.area).where(
+            ReportDispatch.coalition == config.slug, ReportDispatch.period == period,
+            ReportDispatch.status.in_(("sent", "sending")))).tuples())
+    return [f"{audience} {area}".strip() for audience, area in wanted if (audience, area) not in handed]
 
 
 def send_reports(engine: Engine, config: Config, period: Period | str, reports: list[Report],

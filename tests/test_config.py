@@ -47,7 +47,8 @@ areas: [{name: Wijk A}]
 
 
 def test_minimal_config_loads(tmp_path):
-    assert load_config(_write(tmp_path, MINIMAL)).min_respondents == 10
+    config = load_config(_write(tmp_path, MINIMAL))
+    assert (config.min_respondents, config.close_grace_days) == (10, 15)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +64,9 @@ def test_minimal_config_loads(tmp_path):
          "programme: Value error, end (2024-01-01) must be after start (2024-08-01)"),
         (MINIMAL + "recipients: {wethouder: [a@b.nl]}\n",
          "unknown audience ['wethouder']"),
+        (MINIMAL + "close_grace_days: 0\n", "close_grace_days: Input should be greater than or equal to 1 (got 0)"),
+        (MINIMAL + "close_grace_days: twee weken\n",
+         "close_grace_days: Input should be a valid integer, unable to parse string as an integer (got 'twee weken')"),
     ],
 )
 def test_bad_config_names_the_key_and_the_expectation(tmp_path, text, message):

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterId,
@@ -39,6 +40,7 @@ COEVORDEN = ROOT / "config" / "coevorden.yaml"
 STEWARDS = {"datasteward@backpack.example", "npo-data@coevorden.example"}
 PERIOD = "2024-2025-H2"  # the programmes' last period: what a scheduled close picks from now on
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+IMAGE_WORKDIR = "/opt/kansenmonitor"
 
 
 class MailServer:
@@ -118,7 +120,8 @@ def served(mail_server, tmp_path_factory):
             scheduled = _wait("scheduled runs", lambda: _scheduled(client, deployments), process, log, 60)
             for name in ("ingest-all", "close-all"):
                 client.pause_deployment(deployments[name].id)
-            yield {"deployments": deployments, "scheduled": scheduled, "client": client}
+            yield {"deployments": deployments, "scheduled": scheduled, "client": client,
+                   "env": dict(env, PREFECT_API_URL=f"http://127.0.0.1:{port}/api")}
     finally:
         process.terminate()
         try:
@@ -188,15 +191,35 @@ def test_prefect_yaml_schedules_the_cycle_in_amsterdam_time(served):
     schedules = {name: [(s.schedule.cron, s.schedule.timezone, s.active) for s in d.schedules]
                  for name, d in deployments.items()}
     assert schedules == {"ingest-all": [("*/15 * * * *", "Europe/Amsterdam", True)],
-                         "close-all": [("0 6 15 1,8 *", "Europe/Amsterdam", True)],
+                         "close-all": [("0 6 * * *", "Europe/Amsterdam", True)],
                          "ingest-inbox": [("*/15 * * * *", "Europe/Amsterdam", False)],
-                         "close-period": [("0 6 15 1,8 *", "Europe/Amsterdam", False)]}
+                         "close-period": [("0 6 * * *", "Europe/Amsterdam", False)]}
 
     ingest_times = [r.expected_start_time.astimezone(AMSTERDAM) for r in served["scheduled"]["ingest-all"]]
     assert all(t.minute % 15 == 0 and t.second == 0 for t in ingest_times)
-    close_times = [r.expected_start_time.astimezone(AMSTERDAM) for r in served["scheduled"]["close-all"]]
-    assert all((t.month, t.day, t.hour, t.minute) in {(1, 15, 6, 0), (8, 15, 6, 0)} for t in close_times)
-    assert min(close_times) > dt.datetime.now(AMSTERDAM)
+    close_times = sorted(r.expected_start_time.astimezone(AMSTERDAM) for r in served["scheduled"]["close-all"])
+    assert all((t.hour, t.minute, t.second) == (6, 0, 0) for t in close_times)
+    assert {(b.date() - a.date()).days for a, b in zip(close_times, close_times[1:])} == {1}  # daily
+    assert dt.datetime.now(AMSTERDAM) < close_times[0] <= dt.datetime.now(AMSTERDAM) + dt.timedelta(days=1)
+
+
+def test_the_docker_deployments_run_what_the_process_ones_run():
+    """Only the name, the pool and where the code is may differ, so the two sets cannot drift apart."""
+    project = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    deployments = {d["name"]: d for d in project["deployments"]}
+    process = {name: d for name, d in deployments.items() if d["work_pool"]["name"] == "kansenmonitor-process"}
+    docker = {name: d for name, d in deployments.items() if d["work_pool"]["name"] == "kansenmonitor-docker"}
+
+    assert sorted(docker) == sorted(f"{name}-docker" for name in process)
+    assert len(process) == 4
+    for name, deployment in process.items():
+        twin = docker[f"{name}-docker"]
+        assert {k: v for k, v in twin.items() if k not in ("name", "work_pool", "pull")} == \
+            {k: v for k, v in deployment.items() if k not in ("name", "work_pool")}
+        assert "pull" not in deployment  # the process runs work in the folder `prefect deploy` ran in
+        assert twin["pull"] == [{"prefect.deployments.steps.set_working_directory": {"directory": IMAGE_WORKDIR}}]
+        assert twin["work_pool"]["job_variables"]["image"] == "kansenmonitor:latest"
+    assert f"WORKDIR {IMAGE_WORKDIR}\n" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 
 def test_ingest_and_close_deployments_complete_with_their_artifacts(served, mail, tmp_path):
@@ -260,18 +283,47 @@ def test_one_parent_run_per_step_serves_two_coalitions(served, mail, tmp_path):
     common = {"configs": [str(BACKPACK), str(COEVORDEN)], "out_root": str(out_root),
               "db_url": f"sqlite:///{tmp_path / 'kansenmonitor.db'}"}
 
+    def children(parent) -> list:
+        assert parent.state.is_completed(), parent.state.message
+        return client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
+
     ingested = run("ingest-all/ingest-all", inbox_root=str(inbox_root), **common)
+    waiting = run("close-all/close-all", day="2025-08-14", **common)  # the grace of 2024-2025-H2 has not passed
     closed = run("close-all/close-all", **common)
+    done = run("close-all/close-all", **common)  # every report of both coalitions sent
 
     for parent in (ingested, closed):
-        assert parent.state.is_completed(), parent.state.message
-        children = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
-        assert sorted(c.name for c in children) == ["borger-odoorn", "coevorden"]
-        assert all(c.state.is_completed() for c in children)
+        assert sorted(c.name for c in children(parent)) == ["borger-odoorn", "coevorden"]
+        assert all(c.state.is_completed() for c in children(parent))
+    assert children(waiting) == children(done) == []
     for name in ("borger-odoorn", "coevorden"):
         assert (out_root / name / "validatie.html").exists()
         assert (out_root / name / PERIOD / "indicators.csv").exists()
         assert (out_root / name / PERIOD / "reports" / PERIOD / "stuurgroep.html").exists()
     assert len(mail.to("stuurgroep@backpack.example")) == 1
     assert len(mail.to("projectteam-npo@coevorden.example")) == 1
+
+
+def test_a_server_with_a_docker_pool_accepts_the_docker_deployments(served):
+    """What can be checked without a Docker daemon: Prefect reads the `-docker` set of prefect.yaml, the pool's
+    template takes its job variables, and the deployments equal their process twins but for pool and code place."""
+    client = served["client"]
+    prefect = str(ROOT / ".venv" / "bin" / "prefect")
+    env = dict(served["env"], KANSENMONITOR_DATABASE_URL="postgresql+psycopg://kansenmonitor@db-host/kansenmonitor")
+    for command in ([prefect, "work-pool", "create", "kansenmonitor-docker", "--type", "docker"],
+                    [prefect, "deploy", "--no-prompt", "-n", "*-docker"]):
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    deployments = {d.name: d for d in client.read_deployments()}
+    for name in ("ingest-all", "close-all", "ingest-inbox", "close-period"):
+        process, docker = deployments[name], deployments[f"{name}-docker"]
+        client.pause_deployment(docker.id)
+        assert (docker.work_pool_name, process.work_pool_name) == ("kansenmonitor-docker", "kansenmonitor-process")
+        assert (docker.entrypoint, docker.parameters) == (process.entrypoint, process.parameters)
+        assert [s.schedule for s in docker.schedules] == [s.schedule for s in process.schedules]
+        assert docker.pull_steps == [{"prefect.deployments.steps.set_working_directory":
+                                      {"directory": IMAGE_WORKDIR}}]
+        assert docker.job_variables["image"] == "kansenmonitor:latest"
+        assert docker.job_variables["env"]["KANSENMONITOR_DATABASE_URL"] == env["KANSENMONITOR_DATABASE_URL"]

@@ -1,10 +1,12 @@
 """The flows' scheduling helpers and their failure notice, in real flow runs on a temporary Prefect server.
 
-Runs through deployments, a worker and retries are in test_deployments.py.
+Runs through deployments, a worker and retries are in test_deployments.py; the due decision itself in
+test_schedule.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 from email.policy import default
@@ -12,29 +14,126 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+from prefect.logging.handlers import APILogWorker
 
+from flows.close_period import close_period
+from flows.coalitions import child_deployment, close_all
 from flows.ingest_inbox import ingest_inbox
-from flows.schedule import latest_closed_period
+from kansenmonitor.config import load_config
+from kansenmonitor.db import make_engine
+from kansenmonitor.migrate import migrate
+from tasks.inbox import inbox_files
+from tasks.ingest import ingest_file
+from tasks.pseudonymise import pseudonym_key
+from tasks.quality_release import release_period
+from tests.deliveries import attendance, planning, present, session, write_csv
 from tests.smtp import smtp_server  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
+COEVORDEN = ROOT / "config" / "coevorden.yaml"
+H2 = "2024-2025-H2"
+WAIT_H2 = ("wacht op late aanleveringen: 2024-2025-H2 (t/m 31-07-2025) wordt na 15 dagen uitloop voor late "
+           "aanleveringen afgesloten, op 15-08-2025")
 
 
-@pytest.mark.parametrize(("day", "period"), [
-    (dt.date(2025, 1, 1), "2024-2025-H1"),
-    (dt.date(2025, 1, 15), "2024-2025-H1"),
-    (dt.date(2025, 8, 15), "2024-2025-H2"),
-    (dt.date(2027, 1, 15), "2024-2025-H2"),
+@pytest.mark.parametrize(("parent", "deployment", "child"), [
+    ("close-all", None, "close-period/close-period"),
+    ("close-all", "close-all", "close-period/close-period"),
+    ("close-all", "close-all-docker", "close-period/close-period-docker"),
+    ("ingest-all", "ingest-all-docker", "ingest-inbox/ingest-inbox-docker"),
 ])
-def test_latest_closed_period_is_the_last_one_ended_before_the_day(backpack, day, period):
-    assert latest_closed_period(backpack, day).name == period
+def test_a_parent_starts_its_children_on_its_own_pool(parent, deployment, child):
+    assert child_deployment(child.split("/")[0], parent, deployment) == child
 
 
-def test_latest_closed_period_refuses_a_day_before_any_period_ended(backpack):
-    with pytest.raises(ValueError, match="no period of Backpack Borger-Odoorn has ended before 2024-12-31; "
-                                         "the first ends on 2024-12-31"):
-        latest_closed_period(backpack, dt.date(2024, 12, 31))
+def test_a_parent_deployment_named_otherwise_says_how_to_name_it():
+    with pytest.raises(ValueError) as raised:
+        child_deployment("close-period", "close-all", "nachtelijk")
+    assert str(raised.value) == ("de deployment 'nachtelijk' van close-all moet 'close-all' of 'close-all-<werkpool>' "
+                                 "heten: daaraan ziet de run welke close-period-deployment hij start")
+
+
+def seeded(tmp_path: Path, config_path: Path, db_url: str) -> None:
+    """One school's deliveries of 2024-2025-H2, loaded directly: the runs under test start at close-period."""
+    migrate(db_url)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "planning.csv", planning(session(date="12-03-2025")))
+    write_csv(inbox / "aanwezigheid.csv", attendance(*[present(f"L{i}", date="12-03-2025") for i in range(12)]))
+    engine, config = make_engine(db_url), load_config(config_path)
+    for path in inbox_files(inbox, config):
+        assert ingest_file(engine, config, path, pseudonym_key()).status == "loaded"
+    engine.dispose()
+
+
+def logged(state) -> list[str]:
+    """The messages the run logged, as the UI shows them."""
+    APILogWorker.drain_all(timeout=10)
+    with get_client(sync_client=True) as client:
+        return [log.message for log in client.read_logs(log_filter=LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))]
+
+
+def test_a_scheduled_close_waits_for_the_grace_then_closes_once(prefect_harness, monkeypatch, tmp_path, sqlite_url):
+    monkeypatch.delenv("KANSENMONITOR_SMTP_HOST", raising=False)
+    seeded(tmp_path, BACKPACK, sqlite_url)
+    out = tmp_path / "out"
+
+    def scheduled(day: dt.date):
+        state = close_period(str(BACKPACK), db_url=sqlite_url, out_dir=str(out), day=day, return_state=True)
+        assert state.is_completed(), state.message
+        return state
+
+    early = scheduled(dt.date(2025, 8, 14))
+    assert early.result() == {"period": None, "reason": WAIT_H2}
+    assert WAIT_H2 in logged(early)
+    assert not out.exists()
+
+    due = scheduled(dt.date(2025, 8, 15))
+    assert due.result()["period"] == H2
+    assert "2024-2025-H2 wordt afgesloten: de uitloop van 15 dagen na 31-07-2025 is voorbij" in logged(due)
+    assert [d.status for d in due.result()["dispatches"]] == ["sent"] * 5
+    assert len(list((out / "outbox").glob("*.eml"))) == 5
+
+    done = scheduled(dt.date(2025, 8, 16))
+    assert done.result() == {"period": None, "reason": "2024-2025-H2 is al afgesloten en alle rapporten zijn "
+                                                        "verzonden; het programma is afgelopen"}
+    assert len(list((out / "outbox").glob("*.eml"))) == 5
+
+
+def test_a_held_period_is_closed_daily_until_the_release_lets_its_reports_out(prefect_harness, monkeypatch, tmp_path,
+                                                                               sqlite_url):
+    monkeypatch.delenv("KANSENMONITOR_SMTP_HOST", raising=False)
+    config_path = tmp_path / "backpack.yaml"
+    config_path.write_text(BACKPACK.read_text(encoding="utf-8") + "\nquality:\n  hold_reports: true\n",
+                           encoding="utf-8")
+    seeded(tmp_path, config_path, sqlite_url)  # one school of eight delivered: the gate holds the reports
+    out = tmp_path / "out"
+
+    def scheduled(day: dt.date) -> dict:
+        return close_period(str(config_path), db_url=sqlite_url, out_dir=str(out), day=day)
+
+    assert {d.status for d in scheduled(dt.date(2025, 8, 15))["dispatches"]} == {"held"}
+    assert {d.status for d in scheduled(dt.date(2025, 8, 16))["dispatches"]} == {"held"}
+    engine = make_engine(sqlite_url)
+    release_period(engine, load_config(config_path), H2, "Fatima")
+    engine.dispose()
+    assert {d.status for d in scheduled(dt.date(2025, 8, 17))["dispatches"]} == {"sent"}
+    assert scheduled(dt.date(2025, 8, 18))["period"] is None
+    assert len(list((out / "outbox").glob("*.eml"))) == 5
+
+
+def test_close_all_before_the_grace_starts_no_child_run(prefect_harness, tmp_path, sqlite_url):
+    state = asyncio.run(close_all(configs=[str(BACKPACK), str(COEVORDEN)], db_url=sqlite_url,
+                                  out_root=str(tmp_path / "out"), day=dt.date(2025, 8, 14), return_state=True))
+
+    assert state.is_completed(), state.message
+    assert state.result() == {}
+    messages = logged(state)
+    assert f"borger-odoorn: {WAIT_H2}" in messages and f"coevorden: {WAIT_H2}" in messages
+    assert "geen coalitie hoeft nu te worden afgesloten" in messages
 
 
 def failing_ingest(tmp_path: Path, sqlite_url: str):
@@ -53,7 +152,9 @@ def test_a_failed_run_mails_the_steward(prefect_harness, smtp_server, tmp_path, 
     recipients, message = smtp_server.received[0]
     assert recipients == ["datasteward@backpack.example"]
     assert message["From"] == "kansenmonitor@backpack.example"
-    assert message["Subject"] == f"Kansenmonitor Backpack Borger-Odoorn: ingest-inbox mislukt (run {run.name})"
+    # Python folds a long subject (a long run name) onto a continuation line; unfolding leaves the leading space
+    # mail clients drop.
+    assert message["Subject"].strip() == f"Kansenmonitor Backpack Borger-Odoorn: ingest-inbox mislukt (run {run.name})"
     body = message.get_content()
     assert "FileNotFoundError" in body and str(tmp_path / "ontbreekt") in body
     assert str(run.id) in body
