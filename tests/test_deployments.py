@@ -60,6 +60,13 @@ class MailServer:
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [message for recipients, message in self.received if address in recipients]
 
+    def arrived(self, address: str, seconds: float = 30) -> list[email.message.EmailMessage]:
+        """The mail to `address`, waiting for it: a failure hook sends after the run is already marked failed."""
+        deadline = time.monotonic() + seconds
+        while not self.to(address) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return self.to(address)
+
 
 @pytest.fixture(scope="module")
 def mail_server():
@@ -265,7 +272,7 @@ def test_a_run_failing_after_its_retries_notifies_the_steward(served, mail, tmp_
 
     assert closed.state.is_failed()
     assert task_runs(served["client"], closed)["send-reports"].run_count == 4
-    [notice] = mail.to("datasteward@backpack.example")
+    [notice] = mail.arrived("datasteward@backpack.example")
     assert notice["To"] == "datasteward@backpack.example"
     # Python folds a long subject onto a continuation line; unfolding leaves the leading space mail clients drop.
     assert notice["Subject"].strip() == f"Kansenmonitor Backpack Borger-Odoorn: close-period mislukt (run {closed.name})"
