@@ -1,6 +1,7 @@
 """Ingesting delivered files: read, recognise, validate and load, each file one unit of work.
 
-Files of a batch are validated together, which is far cheaper than one by one; still one transaction per file: a file is loaded whole (its valid rows as facts, its failing rows in
+Files of a batch are validated together, far cheaper than one by one; still one transaction per
+file: a file is loaded whole (its valid rows as facts, its failing rows in
 quarantine, its ledger row) or not at all. The checksum ledger makes a second delivery of the same
 bytes change nothing, also when two workers race for it.
 """
@@ -81,10 +82,9 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
     received = received or dt.datetime.now().replace(microsecond=0)
     outcomes: list[IngestResult | _Readable] = [_database(engine, p, _read, engine, config, p, received) for p in paths]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
-    validated = dict(zip(map(id, readable), validate_many([(r.sheet, r.recognised) for r in readable], config, key,
-                                                          received.date())))
+    checked = iter(validate_many([(r.sheet, r.recognised) for r in readable], config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
-            _database(engine, o.path, _load, engine, config, o, validated[id(o)], received) for o in outcomes]
+            _database(engine, o.path, _load, engine, config, o, next(checked), received) for o in outcomes]
 
 
 def _database(engine: Engine, path: Path, step, *args):

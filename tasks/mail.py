@@ -206,9 +206,10 @@ def unsent_reports(engine: Engine, config: Config, period: str) -> list[str]:
     """The period's reports with recipients that no close handed to the mail server yet: never recorded, or still
     pending (held by the quality gate, or refused by the server). An interrupted send (`sending`) is not among
     them: another close would not send it either."""
-    wanted = [(audience, area) for audience in AUDIENCES
-              for area in ([a.name for a in config.areas] if audience == "kernteam" else [""])
-              if config.recipients_for(audience, area)]
+    from tasks.report import coverages  # the reports a close builds; tasks.report imports this module
+
+    wanted = [(c.audience, c.area or "") for c in coverages(config, list(AUDIENCES))
+              if config.recipients_for(c.audience, c.area)]
     with engine.connect() as conn:
         handed = set(conn.execute(select(ReportDispatch.audience, ReportDispatch.area).where(
             ReportDispatch.coalition == config.slug, ReportDispatch.period == period,

@@ -67,10 +67,8 @@ def _timestamp(text: str) -> tuple[bool, dt.datetime | None]:
 
 def _timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Timestamps for the cells in a contract form, and which cells had a form but no real date; each
-    distinct text is parsed once (a file repeats its few dates on every row)."""
-    found = {text: _timestamp(text) for text in raw.dropna().unique() if text}
-    unmatched = (False, None)
-    results = [found.get(text, unmatched) for text in raw.tolist()]
+    distinct text is parsed once (`_timestamp` is cached: deliveries repeat their few dates on every row)."""
+    results = [_timestamp(text) if isinstance(text, str) and text else (False, None) for text in raw.tolist()]
     stamps = pd.Series([moment for _, moment in results], index=raw.index, dtype="datetime64[us]")
     return stamps, pd.Series([has_form for has_form, _ in results], index=raw.index, dtype=bool)
 

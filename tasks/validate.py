@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -203,14 +204,11 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
     mapping = config.sources.get(source.name)
     headers = source.headers(mapping.columns if mapping else {})
     delivered = _delivered(files, source)
-    owner = {}  # batch row -> (file, row in file)
-    for file in files:
-        owner.update(zip(file.positions, ((file, index) for index in file.frame.index)))
-    ordinal = {id(file): n for n, file in enumerate(files)}
+    file_of = np.repeat(np.arange(len(files)), [len(file.frame) for file in files])  # batch row -> its file
 
     def fail(position: int, column: str | None, value: object, reason: str) -> None:
-        file, index = owner[position]
-        file.result.fail(index, column, value, reason)
+        file = files[file_of[position]]
+        file.result.fail(position - file.positions.start, column, value, reason)
 
     schema = source.model.to_schema()
     typed = pd.DataFrame(index=delivered.index)
@@ -231,11 +229,11 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
     parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
     typed["_key"] = pd.Series([_bounded_key("|".join(p)) for p in zip(*parts)], index=typed.index) \
         if len(typed) else pd.Series(dtype="str")
-    typed["_file"] = pd.Series([ordinal[id(owner[p][0])] for p in typed.index], index=typed.index, dtype="int64")
+    typed["_file"] = file_of
     for file in files:
         file.result.keys = dict(zip(file.frame.index, typed["_key"].loc[file.positions].tolist()))
 
-    row_numbers = pd.Series([owner[p][0].result.row_numbers[owner[p][1]] for p in typed.index], index=typed.index,
+    row_numbers = pd.Series([n for file in files for n in file.result.row_numbers.values()], index=typed.index,
                             dtype="int64")
     first = ~typed.duplicated(["_file", "_key"])
     first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first]))
