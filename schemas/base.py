@@ -38,7 +38,7 @@ class RecordModel(pa.DataFrameModel):
     is a new version.)"""
 
     @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_record(cls, df: pd.DataFrame) -> pd.Series:
+    def duplicate_record(cls, df: pd.DataFrame) -> pd.Series:
         return ~df.duplicated(["_file", "_key"], keep="first")
 
 
