@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: install demo test lint services bench serve lock clean
+.PHONY: install demo test lint docs services bench serve lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ demo: install
 services:
 	.ci/ensure-services
 	.ci/ensure-report-tools
+
+docs: install
+	$(PY) -m kansenmonitor.catalogue
 
 lint: install
 	$(VENV)/bin/ruff check .
