@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -25,6 +24,7 @@ from kansenmonitor.db import Delivery, make_engine
 from kansenmonitor.migrate import migrate
 from tests.deliveries import attendance, planning, present, session, write_csv
 from tests.smtp import free_port
+from tests.test_deployments import _try, _wait
 
 ROOT = Path(__file__).resolve().parent.parent
 COALITIONS = 4
@@ -72,20 +72,6 @@ def _coalitions(folder: Path) -> list[Path]:
     return configs
 
 
-def _wait(what: str, check, process: subprocess.Popen, log: Path, seconds: float = 300):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"bin/serve stopped while waiting for {what}:\n{log.read_text()[-3000:]}")
-        try:
-            if check():
-                return
-        except Exception:  # the server is still starting
-            pass
-        time.sleep(1)
-    pytest.fail(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
-
-
 def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_url, prefect_pg_url, tmp_path):
     configs = _coalitions(tmp_path)
     port = free_port()
@@ -102,8 +88,8 @@ def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_
     try:
         with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}), \
                 get_client(sync_client=True) as client:
-            _wait("two workers", lambda: len(client.read_workers_for_work_pool("kansenmonitor-process")) == 2,
-                  process, log)
+            _wait("two workers", lambda: _try(lambda: len(client.read_workers_for_work_pool(
+                "kansenmonitor-process")) == 2), process, log)
             for deployment in client.read_deployments():
                 if deployment.name in ("ingest-all", "close-all"):
                     client.pause_deployment(deployment.id)  # only the runs of this test
