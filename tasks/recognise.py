@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from kansenmonitor.config import Config, normalise_name
 from schemas import SOURCES
 from schemas.base import Source
@@ -56,6 +58,7 @@ def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
                 closest = (len(found), source, missing)
     if candidates:
         _, _, neg_index, source, found = max(candidates, key=lambda c: (c[0], c[1], c[2]))
+        _refuse_duplicate_headers(sheet.rows[-neg_index])
         return Recognised(source, -neg_index, found)
     if closest is None:
         raise DeliveryRejected(
@@ -66,6 +69,19 @@ def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
         f"bron niet herkend: het bestand lijkt het meest op '{source.name}' ({source.description}), "
         f"maar mist de kolommen: {', '.join(missing)}"
     )
+
+
+def _refuse_duplicate_headers(header: list[str]) -> None:
+    """Two columns under one name would overwrite each other's cells, so neither can be trusted."""
+    first: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        key = normalise_name(cell)
+        if key and key in first:
+            raise DeliveryRejected(
+                f"kolom '{cell}' staat twee keer in de kopregel (kolommen {get_column_letter(first[key] + 1)} "
+                f"en {get_column_letter(position + 1)}); geef elke kolom een eigen naam of verwijder de dubbele"
+            )
+        first.setdefault(key, position)
 
 
 def sniff_source(path: Path, config: Config) -> str | None:
