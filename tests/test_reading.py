@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
+from flows.cli import app
 from kansenmonitor.db import ActivitySession, Delivery, QuarantinedRow
-from tasks.failures import failed_rows
-from tasks.inbox import SETTLE_ENVIRONMENT, scan_inbox
-from tasks.ingest import ingest_file, ingest_files
+from tasks.ingest.failures import failed_rows
+from tasks.ingest.files import ingest_file, ingest_files
+from tasks.ingest.inbox import SETTLE_ENVIRONMENT, scan_inbox
 from tests.deliveries import PLANNING_HEADER, planning, session, write_csv, write_xlsx
 
 KEY = b"reading-key"

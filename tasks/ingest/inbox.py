@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kansenmonitor.config import Config
 from schemas import SOURCES
-from tasks.recognise import sniff_source
+from tasks.ingest.recognise import sniff_source
 
 DELIVERY_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 TEMPORARY_SUFFIXES = {".part", ".partial", ".crdownload", ".download", ".tmp"}
@@ -69,11 +69,12 @@ def _skip_reason(entry: os.DirEntry, settle: float, now: float) -> str | None:
         return "dit is geen gewoon bestand (maar een apparaat, pipe of socket) en wordt niet gelezen"
     name = entry.name
     if name.startswith((".", "~$")) or Path(name).suffix.lower() in TEMPORARY_SUFFIXES:
-        return "dit is een tijdelijk of verborgen bestand (bijvoorbeeld een download die nog loopt) en wordt overgeslagen"
+        return ("dit is een tijdelijk of verborgen bestand (bijvoorbeeld een download die nog loopt) en wordt "
+                "overgeslagen")
     age = now - info.st_mtime
     if age < settle:
-        return (f"dit bestand is {max(age, 0):.0f} seconden geleden nog gewijzigd en wordt misschien nog geschreven; het wordt "
-                f"gelezen zodra het {settle:g} seconden ongewijzigd is (inbox_settle_seconds)")
+        return (f"dit bestand is {max(age, 0):.0f} seconden geleden nog gewijzigd en wordt misschien nog geschreven; "
+                f"het wordt gelezen zodra het {settle:g} seconden ongewijzigd is (inbox_settle_seconds)")
     return None
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
-from tasks.inbox import unsupported
-from tasks.load import load
-from tasks.read import DeliveryRejected, Sheet, read_sheet
-from tasks.recognise import Recognised, recognise
-from tasks.validate import Validated, validate_many
+from tasks.ingest.inbox import unsupported
+from tasks.ingest.load import load
+from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.recognise import Recognised, recognise
+from tasks.ingest.validate import Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -60,8 +60,8 @@ def _already_delivered(engine: Engine, config: Config, sha: str) -> int | None:
 
 def read_limits(config: Config) -> dict:
     """What reading one delivery may cost, from the configuration (`read_sheet`'s bounds)."""
-    return dict(max_bytes=int(config.max_file_mb * 1_000_000), max_unpacked_bytes=int(config.max_unpacked_mb * 1_000_000),
-                max_seconds=config.max_read_seconds)
+    return dict(max_bytes=int(config.max_file_mb * 1_000_000),
+                max_unpacked_bytes=int(config.max_unpacked_mb * 1_000_000), max_seconds=config.max_read_seconds)
 
 
 def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **extra) -> dict:
@@ -146,8 +146,8 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
     else:
         refused = None
     if _fingerprint(path) != before:
-        return IngestResult(path.name, "skipped", message="dit bestand veranderde terwijl het werd gelezen; er is niets "
-                            "opgeslagen, het wordt opnieuw gelezen zodra het niet meer verandert")
+        return IngestResult(path.name, "skipped", message="dit bestand veranderde terwijl het werd gelezen; er is "
+                            "niets opgeslagen, het wordt opnieuw gelezen zodra het niet meer verandert")
     if refused:
         return _reject(engine, config, path, sha, received, refused)
     return _Readable(path, sha, sheet, recognised)

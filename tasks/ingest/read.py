@@ -51,7 +51,7 @@ class Sheet:
     header_index: int | None = None
     extra: dict = field(default_factory=dict)
     workbook: bool = False  # an XLSX, whose numbers in date columns are Excel's own dates
-    uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position) -> cell, a formula never computed
+    uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position) -> cell: formula not computed
 
 
 def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = None,
