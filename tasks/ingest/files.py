@@ -22,7 +22,7 @@ from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
 from tasks.ingest.inbox import unsupported
 from tasks.ingest.load import load
-from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet
 from tasks.ingest.recognise import Recognised, recognise
 from tasks.ingest.validate import Validated, validate_many
 
@@ -56,12 +56,6 @@ def _already_delivered(engine: Engine, config: Config, sha: str) -> int | None:
         return conn.execute(
             select(Delivery.id).where(Delivery.coalition == config.slug, Delivery.sha256 == sha)
         ).scalar()
-
-
-def read_limits(config: Config) -> dict:
-    """What reading one delivery may cost, from the configuration (`read_sheet`'s bounds)."""
-    return dict(max_bytes=int(config.max_file_mb * 1_000_000),
-                max_unpacked_bytes=int(config.max_unpacked_mb * 1_000_000), max_seconds=config.max_read_seconds)
 
 
 def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **extra) -> dict:

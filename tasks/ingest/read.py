@@ -20,6 +20,7 @@ from charset_normalizer import from_bytes
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
+from kansenmonitor.config import Config
 from kansenmonitor.safe_output import unneutralise
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -52,6 +53,12 @@ class Sheet:
     extra: dict = field(default_factory=dict)
     workbook: bool = False  # an XLSX, whose numbers in date columns are Excel's own dates
     uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position) -> cell: formula not computed
+
+
+def read_limits(config: Config) -> dict:
+    """What reading one delivery may cost, from the configuration (`read_sheet`'s bounds)."""
+    return dict(max_bytes=int(config.max_file_mb * 1_000_000),
+                max_unpacked_bytes=int(config.max_unpacked_mb * 1_000_000), max_seconds=config.max_read_seconds)
 
 
 def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = None,
