@@ -20,7 +20,7 @@ from tasks.ingest.files import _ledger_row, checksum
 from tasks.ingest.inbox import inbox_files
 from tasks.ingest.load import load
 from tasks.ingest.pseudonymise import pseudonymise
-from tasks.ingest.read import read_sheet
+from tasks.ingest.read import read_limits, read_sheet
 from tasks.ingest.recognise import recognise
 from tasks.ingest.validate import validate_many
 
@@ -67,7 +67,7 @@ def by_stage(url: str, jobs) -> Stages:
         for first in range(0, len(files), batch_size()):
             batch = files[first:first + batch_size()]
             start = time.perf_counter()
-            read = [read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000)) for path in batch]
+            read = [read_sheet(path, **read_limits(config)) for path in batch]
             recognised = [recognise(sheet, config, path.name) for sheet, path in zip(read, batch)]
             stages.seconds["parse"] += time.perf_counter() - start
             start = time.perf_counter()

@@ -37,7 +37,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         config = load_config(config_path)
         inbox = inboxes[name][0].parent
         console.rule(f"{config.programme.name}")
-        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True)
+        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True, settle_seconds=0)
         read = sum(r.rows_read for r in results)
         quarantined = sum(r.rows_quarantined for r in results)
         console.print(f"{len(results)} bestanden, {read} rijen gelezen, {quarantined} in quarantaine")

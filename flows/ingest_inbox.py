@@ -19,7 +19,7 @@ from kansenmonitor.migrate import migrate
 from reports.validation import write_validation_report
 from tasks.ingest.failures import failed_rows
 from tasks.ingest.files import IngestResult, ingest_files
-from tasks.ingest.inbox import inbox_files
+from tasks.ingest.inbox import scan_inbox
 from tasks.ingest.pseudonymise import pseudonym_key
 
 
@@ -54,15 +54,19 @@ def _summary(results: list[IngestResult]) -> str:
 
 @flow(name="ingest-inbox", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False,
-                 out_dir: str | None = None) -> list[IngestResult]:
-    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, or rejected.
+                 out_dir: str | None = None, settle_seconds: float | None = None) -> list[IngestResult]:
+    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, rejected or
+    unsupported (with a ledger row saying why), or skipped for now with the reason (still being written, temporary,
+    a link or device).
 
-    With `out_dir`, the steward's validation report is written there as `validatie.html`.
+    With `out_dir`, the steward's validation report is written there as `validatie.html`; `settle_seconds`
+    overrides how long a file must be unchanged before it is read (the demo reads the files it just wrote).
     """
     logger = get_run_logger()
     migrate(db_url)
     config = load_config(config_path)
-    files = inbox_files(Path(inbox), config)
+    found = scan_inbox(Path(inbox), config, settle_seconds)
+    files = found.files
     size = batch_size()
     batches = [files[i:i + size] for i in range(0, len(files), size)]
     results = []
@@ -72,6 +76,7 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
         for batch in batches:
             results += ingest_files_task(config, batch, db_url, demo, len(batch) - 1)
             progress.advance(bar, len(batch))
+    results += [IngestResult(path.name, "skipped", message=reason) for path, reason in found.skipped]
     for r in results:
         logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
                     r.rows_loaded, r.rows_quarantined, r.message)

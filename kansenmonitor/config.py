@@ -161,6 +161,9 @@ class Config(_Strict):
     quality: Quality = Quality()
     close_grace_days: int = Field(default=15, ge=1)
     max_file_mb: float = Field(default=50, gt=0)
+    max_unpacked_mb: float = Field(default=500, gt=0)
+    max_read_seconds: float = Field(default=300, gt=0)
+    inbox_settle_seconds: float = Field(default=60, ge=0)
 
     @model_validator(mode="after")
     def _names_unique(self) -> Config:

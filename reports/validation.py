@@ -8,7 +8,8 @@ from pathlib import Path
 from kansenmonitor.config import Config
 from reports.render import environment
 
-STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd"}
+STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd",
+               "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
 
 
 def write_validation_report(config: Config, results: list, failed: list, out_dir: Path) -> Path:

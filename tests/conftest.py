@@ -21,6 +21,8 @@ os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")
 # Test runs keep their own Prefect state and wait fractions of a second between retries.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 os.environ.setdefault("KANSENMONITOR_RETRY_SECONDS", "0.2")
+# Tests write complete files and ingest them at once; the tests of files still being written set their own wait.
+os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("KANSENMONITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -43,7 +43,7 @@ REJECTED = {
     "not_really.xlsx": "bestand heet .xlsx maar is geen Excel-werkmap",
     "only_header.csv": "bestand bevat alleen een kopregel en geen gegevensregels",
     "only_title_and_header.csv": "bestand bevat alleen een kopregel en geen gegevensregels",
-    "shift_jis.csv": "onbekende tekencodering; lever het bestand aan als UTF-8 of Windows-1252",
+    "shift_jis.csv": "onbekende tekencodering (het lijkt cp932); lever het bestand aan als UTF-8 of Windows-1252",
     "truncated.xlsx": "bestand is geen geldig XLSX-bestand (beschadigde zip)",
     "unbalanced_quote.csv": "CSV kan niet worden gelezen vanaf rij 3: een aanhalingsteken (\") wordt niet afgesloten",
     "utf16_le_bom.csv": "bestand is in UTF-16 opgeslagen",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +20,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
+from tasks.ingest.inbox import unsupported
 from tasks.ingest.load import load
-from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet
 from tasks.ingest.recognise import Recognised, recognise
 from tasks.ingest.validate import Validated, validate_many
 
@@ -31,7 +34,7 @@ class DatabaseUnavailable(RuntimeError):
 @dataclass
 class IngestResult:
     file: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected | unsupported (a form that cannot be read) | skipped (not read now)
     source: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -100,27 +103,47 @@ def _database(engine: Engine, path: Path, step, *args):
         ) from exc
 
 
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written to or swapped; None when it is no longer a regular file."""
+    info = os.lstat(path)
+    return (info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
+
+
 def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> IngestResult | _Readable:
-    """The file read and recognised, or its outcome already: delivered before, or rejected whole."""
+    """The file read and recognised, or its outcome already: delivered before, in a form that cannot be read,
+    rejected whole, or changed while it was read (then nothing is stored and the next run reads it again)."""
+    before = _fingerprint(path)
+    if before is None:
+        return IngestResult(path.name, "skipped", message="dit is geen gewoon bestand meer en wordt niet gelezen")
     sha = checksum(path)
+    form = unsupported(path)
+    if form:
+        return _reject(engine, config, path, sha, received, form, status="unsupported")
     earlier = _already_delivered(engine, config, sha)
     if earlier:
         return IngestResult(path.name, "duplicate", delivery_id=earlier,
                             message="dit bestand is al eerder aangeleverd; er verandert niets")
     try:
-        sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
+        sheet = read_sheet(path, **read_limits(config))
         if not sheet.rows:
             raise DeliveryRejected("bestand is leeg: er staat geen enkele gevulde regel in")
         sheet, recognised = _recognise(path, sheet, config)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
         if mapping_sheet and mapping_sheet != sheet.name:
-            sheet = read_sheet(path, sheet=mapping_sheet, max_bytes=int(config.max_file_mb * 1_000_000))
+            sheet = read_sheet(path, sheet=mapping_sheet, **read_limits(config))
             recognised = recognise(sheet, config, path.name)
         if recognised.header_index == len(sheet.rows) - 1:
             raise DeliveryRejected("bestand bevat alleen een kopregel en geen gegevensregels; er is niets geladen")
     except DeliveryRejected as rejected:
-        return _reject(engine, config, path, sha, received, str(rejected))
+        refused = str(rejected)
+    else:
+        refused = None
+    if _fingerprint(path) != before:
+        return IngestResult(path.name, "skipped", message="dit bestand veranderde terwijl het werd gelezen; er is "
+                            "niets opgeslagen, het wordt opnieuw gelezen zodra het niet meer verandert")
+    if refused:
+        return _reject(engine, config, path, sha, received, refused)
     return _Readable(path, sha, sheet, recognised)
 
 
@@ -151,18 +174,19 @@ def _recognise(path: Path, first: Sheet, config: Config) -> tuple[Sheet, Recogni
         named = {m.sheet for m in config.sources.values() if m.sheet and m.sheet != first.name}
         for name in sorted(named) if path.suffix.lower() == ".xlsx" else []:
             try:
-                sheet = read_sheet(path, sheet=name, max_bytes=int(config.max_file_mb * 1_000_000))
+                sheet = read_sheet(path, sheet=name, **read_limits(config))
                 return sheet, recognise(sheet, config, path.name)
             except DeliveryRejected:
                 continue
         raise on_first
 
 
-def _reject(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, reason: str) -> IngestResult:
+def _reject(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, reason: str,
+            status: str = "rejected") -> IngestResult:
     try:
         with engine.begin() as conn:
-            conn.execute(insert(Delivery), _ledger_row(config, path, sha, received, status="rejected",
+            conn.execute(insert(Delivery), _ledger_row(config, path, sha, received, status=status,
                                                        rejection_reason=reason))
     except IntegrityError:
         pass
-    return IngestResult(path.name, "rejected", message=reason)
+    return IngestResult(path.name, status, message=reason)

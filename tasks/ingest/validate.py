@@ -146,6 +146,8 @@ class _File:
     by_field: dict[str, int]
     result: Validated
     positions: pd.Index  # the rows' labels in the batch frame
+    workbook: bool  # an XLSX, whose bare numbers in date columns are Excel dates
+    uncached: list[tuple[int, str]]  # (row, field) of cells failed for a formula never computed
 
 
 def _prepare(sheet: Sheet, recognised: Recognised, offset: int) -> _File:
@@ -163,7 +165,25 @@ def _prepare(sheet: Sheet, recognised: Recognised, offset: int) -> _File:
     if correction_pos is not None:
         refs = frame[correction_pos]
         result.correction_refs = {index: int(ref) for index, ref in refs[refs.str.isdigit()].items()}
-    return _File(frame, header, by_field, result, pd.RangeIndex(offset, offset + len(frame)))
+    return _File(frame, header, by_field, result, pd.RangeIndex(offset, offset + len(frame)), sheet.workbook,
+                 _fail_uncached(sheet, result, numbers, header, recognised))
+
+
+def _fail_uncached(sheet: Sheet, result: Validated, numbers: list[int], header: list[str],
+                   recognised: Recognised) -> list[tuple[int, str]]:
+    """A contract cell holding a formula nobody computed has no answer yet: a failure naming the cell, never
+    an empty answer; the cells failed, as (row, field)."""
+    if not sheet.uncached:
+        return []
+    index_of = {number: index for index, number in enumerate(numbers)}
+    failed = []
+    for (row, position), cell in sorted(sheet.uncached.items()):
+        if row in index_of and position in recognised.columns:
+            result.fail(index_of[row], header[position], None,
+                        f"cel {cell} bevat een formule zonder berekende waarde; open de werkmap in Excel of "
+                        "LibreOffice, laat hem herberekenen en sla hem opnieuw op")
+            failed.append((index_of[row], recognised.columns[position]))
+    return failed
 
 
 def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
@@ -211,14 +231,16 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         file.result.fail(position - file.positions.start, column, value, reason)
 
     schema = source.model.to_schema()
+    workbook = pd.Series(np.repeat([file.workbook for file in files], [len(file.frame) for file in files]),
+                         index=delivered.index, dtype=bool)
     typed = pd.DataFrame(index=delivered.index)
-    parse_failed: set[tuple[int, str]] = set()
+    parse_failed = {(file.positions.start + index, name) for file in files for index, name in file.uncached}
     for name, meta in source.fields.items():
         if meta["personal"]:
             continue
         raw = delivered[name]
         allowed = next((c.statistics["allowed_values"] for c in schema.columns[name].checks if c.name == "isin"), None)
-        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed)
+        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed, workbook=workbook)
         typed[name] = parsed.values
         for position, reason in parsed.reasons.dropna().items():
             fail(position, headers[name], raw[position], reason)
