@@ -12,7 +12,8 @@ from kansenmonitor.config import Config
 from tasks.failures import failed_rows
 from tasks.ingest import IngestResult
 
-STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd"}
+STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd",
+               "failed": "laden mislukt"}
 environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]))
 
 
