@@ -21,6 +21,7 @@ from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
 from tasks.limits import check_sheet_name
 from tasks.load import load
+from tasks.pseudonymise import check_database_key
 from tasks.read import DeliveryRejected, Sheet, read_sheet
 from tasks.recognise import Recognised, recognise
 from tasks.validate import Validated, validate_many
@@ -97,22 +98,28 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
                  received: dt.datetime | None = None) -> list[IngestResult]:
     """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
     received = received or dt.datetime.now().replace(microsecond=0)
-    outcomes: list[IngestResult | _Readable] = [_database(engine, p, _read, engine, config, p, received) for p in paths]
+    _database(engine, "de sleutelcontrole", _check_key, engine, key)
+    outcomes: list[IngestResult | _Readable] = [_database(engine, p.name, _read, engine, config, p, received) for p in paths]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
     checked = iter(validate_many([(r.sheet, r.recognised) for r in readable], config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
-            _database(engine, o.path, _load, engine, config, o, next(checked), received) for o in outcomes]
+            _database(engine, o.path.name, _load, engine, config, o, next(checked), received) for o in outcomes]
 
 
-def _database(engine: Engine, path: Path, step, *args):
-    """`step(*args)`, with a dropped or unreachable database reported for the file at hand."""
+def _check_key(engine: Engine, key: bytes) -> None:
+    with engine.begin() as conn:
+        check_database_key(conn, key)
+
+
+def _database(engine: Engine, during: str, step, *args):
+    """`step(*args)`, with a dropped or unreachable database reported for the file (or step) at hand."""
     try:
         return step(*args)
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise DatabaseUnavailable(
             f"database niet bereikbaar of verbinding verbroken ({engine.url.render_as_string(hide_password=True)}) "
-            f"tijdens {Path(path).name}: {reason}; er is niets van dit bestand opgeslagen, het wordt opnieuw "
+            f"tijdens {during}: {reason}; er is niets van dit bestand opgeslagen, het wordt opnieuw "
             "aangeboden bij de volgende poging"
         ) from exc
 

@@ -83,8 +83,9 @@ LOAD_KEYS = Table("load_keys", MetaData(), Column("record_key", String(500), pri
 
 
 def _stage_keys(conn: Connection, keys: set[str]) -> None:
-    """Put `keys` in the connection's temporary key table, replacing what an earlier file left there."""
-    conn.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS load_keys (record_key VARCHAR(500) PRIMARY KEY)"))
+    """Put `keys` in the transaction's temporary key table (on SQLite the connection's, emptied first)."""
+    dropped = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS load_keys (record_key VARCHAR(500) PRIMARY KEY){dropped}"))
     conn.execute(delete(LOAD_KEYS))
     if conn.dialect.name == "postgresql":
         copy_rows(conn, LOAD_KEYS, ["record_key"], ((k,) for k in keys))
@@ -127,7 +128,8 @@ def _resolve_quarantine(conn: Connection, config: Config, validated: Validated, 
 
 def _resolve_repeated_failures(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
     """A failure is one failure however many deliveries repeat it: an open failure of the same record, delivered
-    the same, gives way to this delivery's (which the steward then sees once, and corrects once)."""
+    the same, gives way to this delivery's (which the steward then sees once, and corrects once). Rows that
+    look alike (a blanked pupil number) are matched one to one, so no other row's failure disappears."""
     delivered: dict[str, list[dict]] = {}
     for index in validated.failed:
         if validated.keys.get(index):
@@ -139,7 +141,12 @@ def _resolve_repeated_failures(conn: Connection, config: Config, validated: Vali
         QuarantinedRow.coalition == config.slug, QuarantinedRow.source == validated.source.name,
         QuarantinedRow.resolved_by.is_(None), QuarantinedRow.delivery_id != delivery.id,
         QuarantinedRow.record_key.in_(select(LOAD_KEYS.c.record_key)))).all()
-    repeated = sorted(row_id for row_id, key, raw in earlier if json.loads(raw) in delivered[key])
+    repeated = []
+    for row_id, key, raw in sorted(earlier):
+        row = json.loads(raw)
+        if row in delivered[key]:  # each row of this delivery stands in for one earlier failure, not for all
+            delivered[key].remove(row)
+            repeated.append(row_id)
     for ids in _chunks(repeated):
         conn.execute(update(QuarantinedRow).where(QuarantinedRow.id.in_(ids)).values(resolved_by=delivery.id))
 

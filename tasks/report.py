@@ -8,13 +8,12 @@ the HTML file and the PDF carry them inside, so every copy says the same.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kansenmonitor.config import AUDIENCES, Config, normalise_name
+from kansenmonitor.config import AUDIENCES, Config, slug
 from kansenmonitor.periods import Period, parse_period, programme_periods
 from reports.analysis import COALITION, GoalView, Readings, Scope, goal_view, indicator_view, learning
 from reports.charts import Chart, participants_chart, trend_chart
@@ -58,10 +57,6 @@ class Coverage:
     details: list[Scope]
     learn: list[Scope]
     schools: list[str]
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
 
 
 def report_name(audience: str, area: str | None) -> str:
