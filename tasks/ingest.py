@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -98,12 +99,24 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
                  received: dt.datetime | None = None) -> list[IngestResult]:
     """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
     received = received or dt.datetime.now().replace(microsecond=0)
-    _database(engine, "de sleutelcontrole", _check_key, engine, key)
+    if paths:  # checked with the first file's database work, so an outage is reported for that file
+        _database(engine, paths[0].name, _check_key, engine, key)
     outcomes: list[IngestResult | _Readable] = [_database(engine, p.name, _read, engine, config, p, received) for p in paths]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
-    checked = iter(validate_many([(r.sheet, r.recognised) for r in readable], config, key, received.date()))
+    checked = iter(_validate(readable, config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
             _database(engine, o.path.name, _load, engine, config, o, next(checked), received) for o in outcomes]
+
+
+def _validate(readable: list[_Readable], config: Config, key: bytes, received: dt.date) -> list[Validated | Exception]:
+    """The batch validated together; should that fail on something no check foresaw, each file alone, so the
+    failure stays with the file that caused it."""
+    try:
+        return validate_many([(r.sheet, r.recognised) for r in readable], config, key, received)
+    except Exception:  # noqa: BLE001 - narrowed down to its file below
+        if len(readable) == 1:
+            return [sys.exc_info()[1]]
+        return [checked for r in readable for checked in _validate([r], config, key, received)]
 
 
 def _check_key(engine: Engine, key: bytes) -> None:
@@ -112,7 +125,7 @@ def _check_key(engine: Engine, key: bytes) -> None:
 
 
 def _database(engine: Engine, during: str, step, *args):
-    """`step(*args)`, with a dropped or unreachable database reported for the file (or step) at hand."""
+    """`step(*args)`, with a dropped or unreachable database reported for the file at hand."""
     try:
         return step(*args)
     except OperationalError as exc:
@@ -163,10 +176,13 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
     return _Readable(path, sha, sheet, recognised, retry_of)
 
 
-def _load(engine: Engine, config: Config, file: _Readable, validated: Validated, received: dt.datetime) -> IngestResult:
+def _load(engine: Engine, config: Config, file: _Readable, validated: Validated | Exception,
+          received: dt.datetime) -> IngestResult:
     """Load one file in its own transaction; when the load itself fails for another reason than the database
     being away, that file alone is recorded as failed and the rest of the inbox goes on."""
     path, source = file.path, file.recognised.source.name
+    if isinstance(validated, Exception):
+        return _load_failed(engine, config, file, received, validated)
     try:
         with engine.begin() as conn:
             _mark_retried(conn, file.retry_of, received)
@@ -190,7 +206,7 @@ def _load_failed(engine: Engine, config: Config, file: _Readable, received: dt.d
                  error: Exception) -> IngestResult:
     cause = getattr(error, "orig", None) or error
     why = (str(cause).strip().splitlines() or [""])[0]
-    reason = (f"laden in de database mislukt ({type(cause).__name__}: {why}); "
+    reason = (f"laden mislukt ({type(cause).__name__}: {why}); "
               "er is niets van dit bestand opgeslagen; het wordt opnieuw geprobeerd na een nieuwe versie van "
               "kansenmonitor of van het databaseschema")
     result = _refuse(engine, config, file.path, file.sha, received, file.retry_of, "load", reason,

@@ -284,7 +284,11 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
     source, programme = result.source, config.programme
     if source.name == "leerlingaantallen":
         for index, year in typed["school_year"].items():
-            result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
+            try:
+                result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
+            except ValueError:  # a school year at the calendar's edge (0000-0001, 9999-10000) has no periods
+                result.periods[index] = None
+                result.fail(index, headers["school_year"], year, "schooljaar valt buiten de kalender")
         return
     if source.period_field is None:
         period = period_of(min(max(received, programme.start), programme.end), config).name
@@ -292,7 +296,7 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
         return
     column = source.period_field
     days = typed[column].dt.normalize()
-    placed = {day: period_of(day.date(), config) for day in days.dropna().unique()}
+    placed = {day: _period_of(day.date(), config) for day in days.dropna().unique()}
     names = days.map({day: period.name if period else None for day, period in placed.items()})
     result.periods = dict(zip(typed.index, names.astype(object).where(days.notna(), None).tolist()))
     outside = days.map({day: period is None or not programme.start <= day.date() <= programme.end
@@ -301,6 +305,14 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
         result.fail(index, headers[column], frame.at[index, by_field[column]],
                     f"datum valt buiten de looptijd van het programma "
                     f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
+
+
+def _period_of(day: dt.date, config: Config):
+    """The period of `day`, None for a day at the calendar's edge (its school year's neighbour does not exist)."""
+    try:
+        return period_of(day, config)
+    except ValueError:
+        return None
 
 
 def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: pd.Series) -> None:

@@ -15,7 +15,8 @@ from kansenmonitor.config import SourceMapping
 from tasks.failures import failed_rows, write_correction_sheets
 from tasks.ingest import ingest_file, ingest_files
 from tasks.pseudonymise import DEMO_KEY, MissingKeyError, pseudonym_key
-from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
+from tests.deliveries import attendance, planning, present, session, write_csv
+from tests.test_security import login_as  # noqa: F401 - the fixture
 
 KEY = b"a-deployment-key-of-at-least-32-bytes!"
 SPENDING_HEADER = ["Datum", "Wijk", "Bestedingspunt", "Omschrijving", "Bedrag"]
@@ -114,13 +115,13 @@ def test_a_load_that_fails_anyway_records_that_file_and_the_inbox_goes_on(engine
     fine = write_csv(tmp_path / "b-planning.csv", planning(session(title="Dans")))
     results = ingest_files(engine, backpack, [poisoned, fine], KEY)
     assert [(r.file, r.status) for r in results] == [("a-planning.csv", "failed"), ("b-planning.csv", "loaded")]
-    assert results[0].message.startswith("laden in de database mislukt (")
+    assert results[0].message.startswith("laden mislukt (")
     assert "geweigerd door de beheerder" in results[0].message
     assert ledger(engine) == [("a-planning.csv", "failed", 0, 0), ("b-planning.csv", "loaded", 1, 0)]
     assert count(engine, ActivitySession) == 1
     again = ingest_files(engine, backpack, [poisoned, fine], KEY)
     assert [r.status for r in again] == ["duplicate", "duplicate"]
-    assert again[0].message.startswith("dit bestand is al eerder geweigerd (laden in de database mislukt")
+    assert again[0].message.startswith("dit bestand is al eerder geweigerd (laden mislukt")
     with engine.connect() as conn:
         assert conn.execute(select(Delivery.refusal_cause, Delivery.refusal_context)
                             .where(Delivery.status == "failed")).one() == (
@@ -370,3 +371,38 @@ def test_the_same_failing_records_in_another_file_are_one_failure_and_one_correc
     assert (back.rows_loaded, back.rows_quarantined) == (2, 0)
     assert open_failures(engine) == 0  # was 7
     assert count(engine, Attendance) == 3
+
+
+# --- 14: append-only evidence (PostgreSQL roles) ---------------------------------------------------------------
+
+def test_the_loader_supersedes_and_resolves_but_cannot_rewrite_evidence(login_as, pg_url, backpack, tmp_path):
+    from kansenmonitor.db import make_engine
+    from tests.test_security import _refused
+
+    loader = login_as("kansenmonitor_loader")
+    ingest_file(loader, backpack, write_csv(tmp_path / "planning.csv", planning(session())), KEY)
+    ingest_file(loader, backpack, write_csv(tmp_path / "a.csv", attendance(present("1001"), present("1002", group="11"))),
+                KEY)
+    assert (count(loader, Attendance), open_failures(loader)) == (1, 1)
+    corrected = ingest_file(loader, backpack, write_csv(tmp_path / "a.csv", attendance(
+        present("1001", marker="nee"), present("1002", group="5"))), KEY)
+    assert (corrected.status, corrected.rows_loaded) == ("loaded", 2)
+    before = (count(loader, Attendance), count(loader, Attendance, current_only=False), open_failures(loader))
+    assert before == (2, 3, 0)
+
+    denied = "permission denied for table {}"
+    assert _refused(loader, "UPDATE attendance SET pupil = 'x'") == denied.format("attendance")
+    assert _refused(loader, "UPDATE attendance SET present = false") == denied.format("attendance")
+    assert _refused(loader, "UPDATE quarantined_row SET raw = '{}'") == denied.format("quarantined_row")
+    assert _refused(loader, "UPDATE quarantine_reason SET value = NULL") == denied.format("quarantine_reason")
+    assert _refused(loader, "UPDATE delivery SET rows_loaded = 0") == denied.format("delivery")
+    assert _refused(loader, "DELETE FROM quarantined_row") == denied.format("quarantined_row")
+    assert _refused(loader, "UPDATE attendance SET superseded_by = NULL WHERE superseded_by IS NOT NULL") == \
+        "bewijs wordt niet herschreven: attendance.superseded_by is al gezet"
+    assert _refused(loader, "UPDATE quarantined_row SET resolved_by = NULL") == \
+        "bewijs wordt niet herschreven: quarantined_row.resolved_by is al gezet"
+    owner = make_engine(pg_url)  # the write-once rule binds the tables' owner too
+    assert _refused(owner, "UPDATE attendance SET superseded_by = delivery_id WHERE superseded_by IS NOT NULL") == \
+        "bewijs wordt niet herschreven: attendance.superseded_by is al gezet"
+    owner.dispose()
+    assert (count(loader, Attendance), count(loader, Attendance, current_only=False), open_failures(loader)) == before
