@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
+import re
 
 import openpyxl
 import pytest
@@ -204,8 +204,10 @@ def test_superseding_takes_the_same_statements_whatever_the_size_and_lists_no_ke
 
 
 def test_the_supersede_plan_looks_keys_up_in_the_index(pg_url, backpack, tmp_path):
-    """On PostgreSQL, with a coalition of 20,000 current rows, the generic plan of the supersede by key reads
-    the index, not the coalition."""
+    """On PostgreSQL, in a coalition of 20,000 current rows, the generic plan of the supersede-by-key statement the
+    load issues (what psycopg runs once a statement is prepared) reads the index, not the coalition."""
+    from psycopg import sql
+
     from kansenmonitor.db import make_engine
     from kansenmonitor.migrate import migrate
 
@@ -216,17 +218,31 @@ def test_the_supersede_plan_looks_keys_up_in_the_index(pg_url, backpack, tmp_pat
         *[present(str(10_000 + p)) for p in range(20_000)])), KEY)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE attendance"))
-        conn.execute(text("CREATE TEMPORARY TABLE load_keys (record_key VARCHAR(500) PRIMARY KEY)"))
-        conn.execute(text("INSERT INTO load_keys SELECT record_key FROM attendance LIMIT 3"))
-        conn.execute(text("ANALYZE load_keys"))
-        conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
-        conn.execute(text("PREPARE supersede(varchar, int) AS UPDATE attendance SET superseded_by = $2 "
-                          "WHERE attendance.coalition = $1 AND attendance.superseded_by IS NULL "
-                          "AND attendance.record_key IN (SELECT load_keys.record_key FROM load_keys)"))
-        plan = "\n".join(conn.execute(text(
-            "EXPLAIN EXECUTE supersede('backpack-borger-odoorn', 1)")).scalars())
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if not (statement.startswith("UPDATE attendance") and "load_keys" in statement):
+            return
+        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+        numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
+        with cursor.connection.cursor() as own:  # the same transaction, where the load's key table exists
+            own.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            own.execute(f"PREPARE supersede AS {numbered}")
+            own.execute(sql.SQL("EXPLAIN EXECUTE supersede({})").format(
+                sql.SQL(", ").join(sql.Literal(parameters[n]) for n in names)))
+            plans.append("\n".join(row[0] for row in own.fetchall()))
+            own.execute("DEALLOCATE supersede")
+
+    event.listen(engine, "after_cursor_execute", explain)
+    try:
+        corrected = ingest_file(engine, backpack, write_csv(tmp_path / "b.csv", attendance(
+            *[present(str(10_000 + p), marker="nee") for p in range(3)])), KEY)
+    finally:
+        event.remove(engine, "after_cursor_execute", explain)
     engine.dispose()
-    assert "ix_attendance_current" in plan and "Seq Scan on attendance" not in plan, plan
+    assert (corrected.status, corrected.rows_loaded) == ("loaded", 3)
+    assert len(plans) == 1
+    assert "ix_attendance_current" in plans[0] and "Seq Scan on attendance" not in plans[0], plans[0]
 
 
 # --- 5: quarantine keeps the contract's columns only ---------------------------------------------------------
