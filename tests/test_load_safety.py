@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from sqlalchemy import event, func, select, text
 
-from kansenmonitor.db import ActivitySession, Attendance, Delivery, QuarantinedRow, QuarantineReason, Spending
 from kansenmonitor.config import SourceMapping
-from tasks.failures import failed_rows, write_correction_sheets
-from tasks.ingest import ingest_file, ingest_files
-from tasks.pseudonymise import DEMO_KEY, MissingKeyError, pseudonym_key
+from kansenmonitor.db import ActivitySession, Attendance, Delivery, QuarantinedRow, QuarantineReason, Spending
+from tasks.ingest.failures import failed_rows, write_correction_sheets
+from tasks.ingest.files import ingest_file, ingest_files
+from tasks.ingest.pseudonymise import DEMO_KEY, MissingKeyError, pseudonym_key
 from tests.deliveries import attendance, planning, present, session, write_csv
 from tests.test_security import login_as  # noqa: F401 - the fixture
 
@@ -391,7 +391,8 @@ def test_the_same_failing_records_in_another_file_are_one_failure_and_one_correc
 
 # --- 14: append-only evidence (PostgreSQL roles) ---------------------------------------------------------------
 
-def test_the_loader_supersedes_and_resolves_but_cannot_rewrite_evidence(login_as, pg_url, backpack, tmp_path):
+def test_the_loader_supersedes_and_resolves_but_cannot_rewrite_evidence(login_as, pg_url, backpack,  # noqa: F811
+                                                                        tmp_path):
     from kansenmonitor.db import make_engine
     from tests.test_security import _refused
 

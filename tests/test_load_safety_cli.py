@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
+from flows.cli import app
 from kansenmonitor.db import ActivitySession, Delivery, make_engine
 from kansenmonitor.migrate import migrate
 from tests.deliveries import attendance, planning, present, session, write_csv
@@ -148,8 +148,9 @@ def inbox_at_the_limits(draw) -> tuple[list[list[str]], list[list[str]]]:
 
 @pytest.fixture(scope="module")
 def limits_database(prefect_harness):
-    from tests.conftest import PG_ADMIN_URL
     from sqlalchemy import create_engine, text
+
+    from tests.conftest import PG_ADMIN_URL
 
     name = "km_fuzz_limits"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")

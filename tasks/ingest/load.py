@@ -10,9 +10,9 @@ from sqlalchemy import Column, Connection, MetaData, String, Table, delete, inse
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason
-from tasks.copy_load import copy_rows
-from tasks.limits import check_database_limits
-from tasks.validate import Validated
+from tasks.ingest.copy_load import copy_rows
+from tasks.ingest.limits import check_database_limits
+from tasks.ingest.validate import Validated
 
 CHUNK = 500
 DATE_FIELDS = {"session_date", "activity_date", "vog_date", "complaint_date", "booking_date"}

@@ -12,8 +12,8 @@ from sqlalchemy import Integer, Numeric, String
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, Delivery
-from tasks.read import DeliveryRejected
-from tasks.validate import Validated
+from tasks.ingest.read import DeliveryRejected
+from tasks.ingest.validate import Validated
 
 INTEGER_RANGE = (-2**31, 2**31 - 1)  # SQL INTEGER, as PostgreSQL stores it
 

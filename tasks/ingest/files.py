@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
-from tasks.limits import check_sheet_name
-from tasks.load import load
-from tasks.pseudonymise import check_database_key
-from tasks.read import DeliveryRejected, Sheet, read_sheet
-from tasks.recognise import Recognised, recognise
-from tasks.validate import Validated, validate_many
+from tasks.ingest.limits import check_sheet_name
+from tasks.ingest.load import load
+from tasks.ingest.pseudonymise import check_database_key
+from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.recognise import Recognised, recognise
+from tasks.ingest.validate import Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -101,7 +101,8 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
     received = received or dt.datetime.now().replace(microsecond=0)
     if paths:  # checked with the first file's database work, so an outage is reported for that file
         _database(engine, paths[0].name, _check_key, engine, key)
-    outcomes: list[IngestResult | _Readable] = [_database(engine, p.name, _read, engine, config, p, received) for p in paths]
+    outcomes: list[IngestResult | _Readable] = [_database(engine, p.name, _read, engine, config, p, received)
+                                                for p in paths]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
     checked = iter(_validate(readable, config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
