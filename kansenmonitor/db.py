@@ -42,7 +42,8 @@ class Base(DeclarativeBase):
 class Delivery(Base):
     """The ledger: one row per attempt at a file, identified by its checksum within a coalition.
 
-    A file is loaded at most once (the unique index covers loaded rows only). A refusal whose cause lies
+    A file has one live row (the unique index covers the rows not retried), so it is loaded at most once and two
+    workers refusing it at the same moment record it once. A refusal whose cause lies
     outside the file (`refusal_cause` size, configuration or load) records that cause's state in
     `refusal_context`; when it changes the file is tried again as a new row (`retry_of`), and the refused
     row gets `retried_at`.
@@ -51,7 +52,7 @@ class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
         Index("uq_delivery_checksum", "coalition", "sha256", unique=True,
-              postgresql_where=text("status = 'loaded'"), sqlite_where=text("status = 'loaded'")),
+              postgresql_where=text("retried_at IS NULL"), sqlite_where=text("retried_at IS NULL")),
         Index("ix_delivery_file_name", "coalition", "file_name"),
     )
 

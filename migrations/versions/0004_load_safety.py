@@ -1,8 +1,8 @@
 """load safety: retried refusals in the ledger, indexes for superseding, write-once evidence
 
 - `delivery`: why a file was refused (`refusal_cause`, `refusal_context`) and when it was tried again
-  (`retried_at` on the refused row, `retry_of` on the new attempt). A file is loaded at most once, so the
-  checksum stays unique among loaded rows only: a refused file may be tried again.
+  (`retried_at` on the refused row, `retry_of` on the new attempt). The checksum stays unique among the rows
+  not retried: one live row per file, loaded at most once, and a refused file may be tried again.
 - Indexes for superseding a file by its name and resolving failures by their record, so both stay index
   lookups however large the coalition.
 - `pseudonym_key_check`: which key (demo or not) a database's pseudonyms were made with.
@@ -54,9 +54,9 @@ def upgrade() -> None:
         table.add_column(sa.Column('retry_of', sa.Integer(), nullable=True))
         table.create_foreign_key('fk_delivery_retry_of', 'delivery', ['retry_of'], ['id'])
         table.drop_constraint('uq_delivery_checksum', type_='unique')
-    loaded = sa.text("status = 'loaded'")
+    live = sa.text("retried_at IS NULL")
     op.create_index('uq_delivery_checksum', 'delivery', ['coalition', 'sha256'], unique=True,
-                    postgresql_where=loaded, sqlite_where=loaded)
+                    postgresql_where=live, sqlite_where=live)
     op.create_index('ix_delivery_file_name', 'delivery', ['coalition', 'file_name'])
     op.create_index('ix_quarantined_row_record', 'quarantined_row', ['coalition', 'source', 'record_key'])
     op.create_table('pseudonym_key_check',

@@ -250,7 +250,8 @@ def refusal_context(engine: Engine, config: Config, cause: str) -> str | None:
 
 def _mark_retried(conn, refused_id: int | None, received: dt.datetime) -> None:
     if refused_id is not None:
-        conn.execute(update(Delivery).where(Delivery.id == refused_id).values(retried_at=received))
+        conn.execute(update(Delivery).where(Delivery.id == refused_id, Delivery.retried_at.is_(None))
+                     .values(retried_at=received))  # a worker trying it at the same moment then hits the index
 
 
 def _refuse(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, retry_of: int | None,
