@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert
 
 from kansenmonitor.config import Config, load_config
-from kansenmonitor.db import Delivery, make_engine
+from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from sampledata.national import coalition_dirs
 from tasks.ingest.files import _ledger_row, checksum
@@ -86,9 +85,7 @@ def by_stage(url: str, jobs) -> Stages:
                                      sheet=sheet.name, status="loaded")
                 loading = time.perf_counter()
                 with engine.begin() as conn:
-                    delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), ledger).scalar_one()
-                    delivery = load(conn, config, result, Delivery(id=delivery_id, file_name=path.name,
-                                                                   coalition=config.slug))
+                    delivery = load(conn, config, result, ledger)
                 loaded = time.perf_counter() - loading
                 stages.seconds["load"] += loaded
                 for stage in ("parse", "validate"):

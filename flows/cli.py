@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
+import smtplib
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from kansenmonitor.config import ConfigError, load_config
 from kansenmonitor.db import database, database_url
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 
-app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk half jaar.", no_args_is_help=True)
+app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk half jaar.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 console = Console(soft_wrap=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Programme configuration (YAML).")]
@@ -25,9 +30,70 @@ OutOption = Annotated[Path, typer.Option("--out", help="Output folder for indica
 PeriodOption = Annotated[str, typer.Option("--period", help="Measurement period, e.g. 2024-2025-H1.")]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
     console.print(f"[red]fout:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
+
+
+DEBUG = {"on": False}
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an operational error.")]
+         = False) -> None:
+    """kansenmonitor: van aanlevering tot adviesrapport, elk half jaar."""
+    DEBUG["on"] = debug
+
+
+class _NoTraceback(logging.Filter):
+    """Prefect logs a failed run with its traceback; outside --debug the one line of `_operational` says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _one_line(exc: BaseException) -> str:
+    from tasks.ingest.files import DatabaseUnavailable
+
+    if isinstance(exc, OperationalError):
+        reason = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+        return f"database niet bereikbaar of verbinding verbroken: {reason}"
+    if isinstance(exc, (smtplib.SMTPException, ConnectionError)) and not isinstance(exc, DatabaseUnavailable):
+        return f"mailserver niet bereikbaar of weigert: {type(exc).__name__}: {exc}".splitlines()[0]
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _operational(command):
+    """Operational errors (database, mail server, pseudonymisation key) end a command with one clear line and exit
+    code 1; the traceback only under --debug."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from flows.retries import TRANSIENT
+        from tasks.ingest.pseudonymise import MissingKeyError
+
+        quiet = None
+        if not DEBUG["on"]:
+            quiet = _NoTraceback()
+            for handler in logging.getLogger("prefect").handlers:
+                handler.addFilter(quiet)
+        try:
+            return command(*args, **kwargs)
+        except (*TRANSIENT, MissingKeyError) as exc:
+            if DEBUG["on"]:
+                raise
+            _fail(_one_line(exc), 1)
+        finally:
+            if quiet:
+                for handler in logging.getLogger("prefect").handlers:
+                    handler.removeFilter(quiet)
+    return run
+
+
+def _reachable(db: str | None) -> None:
+    """Fail at once, in one line, when the database cannot be reached, before any flow starts."""
+    with database(db) as engine, engine.connect():
+        pass
 
 
 def _config(path: Path):
@@ -53,6 +119,7 @@ def _print_ingest(results) -> None:
 
 
 @app.command()
+@_operational
 def ingest(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder with deliveries.")],
            db: DbOption = None,
            demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False,
@@ -60,10 +127,13 @@ def ingest(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folde
            ) -> list:
     """Ingest every file in the inbox: load, quarantine or reject, one transaction per file."""
     from flows.ingest_inbox import ingest_inbox
+    from tasks.ingest.pseudonymise import pseudonym_key
 
     _config(config)
     if not inbox.is_dir():
         _fail(f"inbox '{inbox}' bestaat niet of is geen map")
+    _reachable(db)
+    pseudonym_key(demo)  # refuses a missing or short key before any flow starts
     results = ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None)
     _print_ingest(results)
     if out:
@@ -72,11 +142,13 @@ def ingest(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folde
 
 
 @app.command()
+@_operational
 def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: OutOption = Path("out")) -> None:
     """Close a period: quality gate, indicators, reports, email."""
     from flows.close_period import close_period
 
     _period(period, _config(config))
+    _reachable(db)
     result = close_period(str(config), period, db, str(out))
     gate = result["quality"]
     console.print(f"kwaliteitscontrole: {len(gate.problems)} bevindingen; Data Docs: {gate.data_docs}")
@@ -86,6 +158,7 @@ def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: 
 
 
 @app.command()
+@_operational
 def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder with deliveries.")],
         period: PeriodOption, db: DbOption = None, out: OutOption = Path("out"),
         demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False) -> None:
@@ -98,6 +171,7 @@ def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder w
 
 
 @app.command()
+@_operational
 def failures(db: DbOption = None,
              config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Only this coalition.")] = None,
              file: Annotated[Optional[str], typer.Option(help="Only this delivered file name.")] = None,
@@ -126,6 +200,7 @@ def failures(db: DbOption = None,
 
 
 @app.command()
+@_operational
 def explain(indicator: str, config: ConfigOption, period: PeriodOption,
             scope_name: Annotated[str, typer.Option(help="Coalition, village/wijk or school name.")],
             db: DbOption = None) -> None:
@@ -145,6 +220,7 @@ def explain(indicator: str, config: ConfigOption, period: PeriodOption,
 
 
 @app.command()
+@_operational
 def report(config: ConfigOption, period: PeriodOption,
            audience: Annotated[str, typer.Option(help="stuurgroep, lokale_coalitie or kernteam.")],
            preview: Annotated[bool, typer.Option(help="Write the files without sending.")] = False,
@@ -169,6 +245,7 @@ def report(config: ConfigOption, period: PeriodOption,
 
 
 @app.command()
+@_operational
 def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
             by: Annotated[str, typer.Option("--door", "--by", help="Who releases; default the login name.")] = "",
             ) -> None:
@@ -183,6 +260,7 @@ def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
 
 
 @app.command("migrate")
+@_operational
 def migrate_command(db: DbOption = None) -> None:
     """Bring the database to the newest schema."""
     migrate(db)
@@ -190,6 +268,7 @@ def migrate_command(db: DbOption = None) -> None:
 
 
 @app.command()
+@_operational
 def demo(out: OutOption = Path("out/demo"),
          db: Annotated[str, typer.Option("--db")] = "sqlite:///var/demo.db") -> None:
     """Generate example deliveries for both coalitions and run the whole cycle on them (SQLite, outbox)."""

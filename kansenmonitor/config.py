@@ -7,6 +7,8 @@ not with a traceback halfway through a run.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +39,20 @@ def normalise_name(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", str(name))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
+
+
+SLUG_LENGTH = 100  # the `coalition` columns
+
+
+def slug(name: str) -> str:
+    """`name` as lowercase letters, digits and dashes (`Kansrijk 's-Hertogenbosch (Noord) & Co` ->
+    `kansrijk-s-hertogenbosch-noord-co`), the only characters every key allows; a name with none of them, or too
+    long, keeps a hash of itself so different names stay different."""
+    plain = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
+    if plain and len(plain) <= SLUG_LENGTH:
+        return plain
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return f"{plain[:SLUG_LENGTH - 13]}-{digest}".lstrip("-")
 
 
 class _Strict(BaseModel):
@@ -187,7 +203,8 @@ class Config(_Strict):
 
     @property
     def slug(self) -> str:
-        return normalise_name(self.programme.name).replace(" ", "-")
+        """The programme's key in the database, in Prefect (artifact keys) and in file names."""
+        return slug(self.programme.name)
 
     def area_of(self, name: object) -> str | None:
         """The configured area a delivered village or wijk name refers to, or None."""

@@ -7,10 +7,9 @@ each other.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from kansenmonitor.config import Config, normalise_name
+from kansenmonitor.config import Config, slug
 
 Scope = tuple[str, str]
 COALITION: Scope = ("coalition", "")
@@ -95,11 +94,6 @@ class Coverage:
     @property
     def name(self) -> str:
         return report_name(self.audience, self.area)
-
-
-def slug(name: str) -> str:
-    """A name as a file name or key: `2e Exloërmond` -> `2e-exloermond`."""
-    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
 
 
 def report_name(audience: str, area: str | None) -> str:

@@ -9,7 +9,7 @@ from kansenmonitor.config import Config
 from reports.render import environment
 
 STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd",
-               "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
+               "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen", "failed": "laden mislukt"}
 
 
 def write_validation_report(config: Config, results: list, failed: list, out_dir: Path) -> Path:

@@ -17,7 +17,7 @@ from kansenmonitor.migrate import migrate
 pytest_plugins = ["tests.smtp"]  # the smtp_server fixture
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long")
 # Test runs keep their own Prefect state and wait fractions of a second between retries.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 os.environ.setdefault("KANSENMONITOR_RETRY_SECONDS", "0.2")

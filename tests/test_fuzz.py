@@ -117,7 +117,7 @@ def test_oversized_files_are_rejected_before_they_are_read(sqlite_engine, backpa
     small = backpack.model_copy(update={"max_file_mb": 0.1})
     path = write_csv(tmp_path / "groot.csv", [PLANNING_HEADER, *[session(title=f"Les {i}") for i in range(3000)]])
     result = ingest_file(sqlite_engine, small, path, KEY)
-    assert result.message == f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is 0.1 MB"
+    assert result.message == f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is 0.1 MB (max_file_mb in de configuratie)"
     accounted(sqlite_engine, result)
 
 

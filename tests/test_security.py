@@ -64,10 +64,10 @@ def test_the_key_can_come_from_a_prefect_secret_block(prefect_harness, monkeypat
     from prefect.blocks.system import Secret
 
     name = f"pseudonym-key-{uuid.uuid4().hex[:8]}"
-    Secret(value="key-from-the-block").save(name)
+    Secret(value="key-from-the-block-at-least-32-bytes").save(name)
     monkeypatch.delenv(KEY_VARIABLE, raising=False)
     monkeypatch.setenv(SECRET_BLOCK_VARIABLE, name)
-    assert pseudonym_key() == b"key-from-the-block"
+    assert pseudonym_key() == b"key-from-the-block-at-least-32-bytes"
 
 
 def _attendance_with_failures(engine, backpack, tmp_path):
