@@ -14,6 +14,7 @@ from kansenmonitor.config import ConfigError, load_config
 from kansenmonitor.db import database_url, make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
+from reports.wording import plural
 
 app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk half jaar.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -79,7 +80,8 @@ def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: 
     _period(period, _config(config))
     result = close_period(str(config), period, db, str(out))
     gate = result["quality"]
-    console.print(f"kwaliteitscontrole: {len(gate.problems)} bevindingen; Data Docs: {gate.data_docs}")
+    console.print(f"kwaliteitscontrole: {plural(len(gate.problems), 'bevinding', 'bevindingen')}; "
+                  f"Data Docs: {gate.data_docs}")
     for dispatch in result["dispatches"]:
         console.print(str(dispatch), highlight=False)
     console.print(f"indicatoren: {out / 'indicators.csv'}; rapporten: {out / 'reports' / period}")

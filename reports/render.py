@@ -9,7 +9,6 @@ style sheets; only the PDF's page size comes from a style sheet, and the browser
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from pathlib import Path
 from typing import Callable
 
@@ -17,9 +16,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from weasyprint import CSS, HTML
 
 from reports.charts import Chart
+from reports.wording import dutch_date
 
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
 PAGE_CSS = "@page { size: A4; margin: 14mm 12mm; } body { font-size: 10pt; }"
 
 _CELL = "padding: 6px 8px; border-bottom: 1px solid #dde3ea; vertical-align: top; text-align: left;"
@@ -52,10 +50,6 @@ STYLE = {
     "advice": "margin: 0 0 6px 0; padding: 8px 12px; background: #f3f7fb; border-left: 4px solid #1f5f8b;",
     "list": "margin: 0 0 8px 0; padding-left: 20px;",
 }
-
-
-def dutch_date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]),

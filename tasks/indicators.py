@@ -21,7 +21,8 @@ from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.periods import Period, previous_period
 from kansenmonitor.safe_output import neutralise
-from reports.indicators import is_percentage
+from reports.indicators import format_change, format_value
+from reports.wording import dutch_date, threshold_words
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
@@ -305,30 +306,28 @@ def _judge(target: Target, value: float | None, previous: float | None, expected
     return "met" if all(checks) else "not_met"
 
 
-def _shown_value(indicator: str, value: float) -> str:
-    return f"{round(value * 100, 1):g}%" if is_percentage(indicator) else f"{value:g}"
-
-
 def target_text(config: Config, indicator: str, scope: str, period: Period) -> str:
-    """The target in the words of the report, e.g. `>= 90%` or `>= 2, in minstens 1 dorp, uiterlijk 31-07-2025`."""
+    """The target as a policy reader writes it, e.g. `minimaal 90%`, `alle`, `geen klachten` or
+    `minimaal 2 activiteiten, in minstens 1 dorp, uiterlijk 31 juli 2025`."""
     target = config.targets.get(indicator)
     if target is None:
         return ""
     parts = []
     if target.tolerance is not None:
-        expected = _shown_value(indicator, elapsed_share(config, period))
-        parts.append(f"{expected} ± {_shown_value(indicator, target.tolerance)} (verstreken tijd)")
+        expected = format_value(indicator, elapsed_share(config, period))
+        parts.append(f"rond {expected}, in de pas met de verstreken tijd "
+                     f"(marge {format_change(indicator, target.tolerance).lstrip('+')})")
     elif target.value is not None:
-        parts.append(f"{target.comparison} {_shown_value(indicator, target.value)}")
+        parts.append(threshold_words(indicator, target.comparison, target.value))
     if target.more_than_previous:
-        parts.append("meer dan de vorige periode")
+        parts.append("meer dan het vorige meetmoment")
     if scope == "coalition" and target.min_areas:
         label = config.programme.area_label if target.min_areas == 1 else config.programme.area_label_plural
         parts.append(f"in minstens {target.min_areas} {label}")
     if scope == "coalition" and target.every_area:
         parts.append(f"in alle {config.programme.area_label_plural}")
     if target.deadline:
-        parts.append(f"uiterlijk {target.deadline:%d-%m-%Y}")
+        parts.append(f"uiterlijk {dutch_date(target.deadline)}")
     return ", ".join(parts)
 
 

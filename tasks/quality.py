@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete, insert
 from kansenmonitor.config import Config
 from kansenmonitor.db import QualityResult, make_engine
 from kansenmonitor.periods import Period, parse_period
+from reports.wording import plural
 from tasks.quality_checks import suites_for
 from tasks.quality_gx import Outcome, validate
 from tasks.quality_release import apply_hold
@@ -72,7 +73,7 @@ def _findings(outcome: Outcome) -> list[Finding]:
     found = sorted(check.explain(row) for row in outcome.rows)
     hidden = outcome.unexpected - len(found)
     if hidden:
-        found.append(("", f"en nog {hidden} bevindingen van deze controle; zie de Data Docs"))
+        found.append(("", f"en nog {plural(hidden, 'bevinding', 'bevindingen')} van deze controle; zie de Data Docs"))
     return [Finding(check.name, scope, False, check.blocking, detail) for scope, detail in found]
 
 

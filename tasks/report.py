@@ -16,11 +16,15 @@ from sqlalchemy import Engine
 
 from kansenmonitor.config import AUDIENCES, Config, normalise_name
 from kansenmonitor.periods import Period, parse_period, programme_periods
-from reports.analysis import COALITION, GoalView, Readings, Scope, goal_view, indicator_view, learning
+from reports.analysis import COALITION, GoalView, Readings, Scope, goal_view, indicator_view
 from reports.charts import Chart, participants_chart, trend_chart
 from reports.quality import gate_summary, missing_schools, source_quality
-from reports.queries import read_indicators, sample_ideas
+from reports.queries import free_text, read_indicators, register_names, response_counts
 from reports.render import cid_src, data_uri, render_html, write_pdf
+from reports.scorecard import scorecard
+from reports.summary import build_summary
+from reports.voices import voices
+from reports.wording import period_label, short_period_label
 from tasks.mail import reject_line_breaks
 
 SUBJECT_ENDINGS = {
@@ -58,6 +62,8 @@ class Coverage:
     details: list[Scope]
     learn: list[Scope]
     schools: list[str]
+    below: list[Scope]
+    scorecards: list[tuple[str, list[Scope]]]
 
 
 def slug(name: str) -> str:
@@ -70,27 +76,32 @@ def report_name(audience: str, area: str | None) -> str:
 
 
 def subject_for(config: Config, period: str, audience: str, area: str | None = None) -> str:
-    """`Kansenmonitor Backpack Borger-Odoorn — 2024-2025-H1 — advies voor de stuurgroep`."""
+    """`Kansenmonitor Backpack Borger-Odoorn — eerste meetmoment (augustus–december 2024) — advies voor de
+    stuurgroep`."""
     for what, value in (("programme name", config.programme.name), ("period", period), ("area", area or "")):
         reject_line_breaks(what, value)
     ending = SUBJECT_ENDINGS[audience].format(area=area)
-    return f"Kansenmonitor {config.programme.name} — {period} — {ending}"
+    return f"Kansenmonitor {config.programme.name} — {period_label(config, parse_period(period, config))} — {ending}"
 
 
 def coverages(config: Config, audiences: list[str]) -> list[Coverage]:
     areas = [("area", a.name) for a in config.areas]
     schools = config.schools()
-    everything = areas + [("school", s) for s in schools]
+    school_scopes = [("school", s) for s in schools]
+    everything = areas + school_scopes
+    per_area = (f"per {config.programme.area_label}", [COALITION, *areas])
     result = []
     if "stuurgroep" in audiences:
-        result.append(Coverage("stuurgroep", None, COALITION, [], [COALITION], schools))
+        result.append(Coverage("stuurgroep", None, COALITION, [], [COALITION], schools, areas, [per_area]))
     if "lokale_coalitie" in audiences:
-        result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools))
+        result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools,
+                               everything, [per_area, *([("per school", school_scopes)] if schools else [])]))
     if "kernteam" in audiences:
         for area in config.areas:
             own = [("school", s.name) for s in area.schools]
-            result.append(Coverage("kernteam", area.name, ("area", area.name), own, [("area", area.name), *own],
-                                   [s.name for s in area.schools]))
+            main = ("area", area.name)
+            result.append(Coverage("kernteam", area.name, main, own, [main, *own], [s.name for s in area.schools],
+                                   own, [(f"van {area.name} en de scholen", [main, *own])]))
     return result
 
 
@@ -129,14 +140,20 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
     periods = periods_so_far(config, period)
     readings = Readings(read_indicators(engine, config.slug, periods), periods, config.min_respondents)
     wanted = list(audiences or AUDIENCES)
+    labels = {p.name: period_label(config, p) for p in programme_periods(config)}
+    previous = periods[-2] if len(periods) > 1 else None
+    previous_label = labels[previous].split(" (")[0] if previous else None
+    sources = source_quality(engine, config.slug, period.name)
     shared = {
-        "programme": config.programme.name, "period": period.name, "period_start": period.start,
-        "period_end": period.end, "generated": dt.date.today(), "area_label": config.programme.area_label,
-        "area_label_plural": config.programme.area_label_plural, "min_respondents": config.min_respondents,
-        "previous_period": periods[-2] if len(periods) > 1 else None,
-        "sources": source_quality(engine, config.slug, period.name),
-        "ideas": sample_ideas(engine, config.slug, period.name) if "lokale_coalitie" in wanted else [],
+        "programme": config.programme.name, "period": labels.get(period.name, period.name),
+        "period_start": period.start, "period_end": period.end, "generated": dt.date.today(),
+        "area_label": config.programme.area_label, "area_label_plural": config.programme.area_label_plural,
+        "min_respondents": config.min_respondents, "previous_period": labels.get(previous) if previous else None,
+        "sources": sources,
     }
+    counts = response_counts(engine, config.slug, period.name)
+    said = free_text(engine, config.slug, period.name)
+    names = register_names(engine, config.slug)
     missing = missing_schools(engine, config, period.name)
     gate = gate_summary(engine, config.slug, period.name)
     places = {*config.schools(), *(a.name for a in config.areas)}
@@ -145,16 +162,22 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
     drawn: dict[str, Chart | None] = {}
     reports = []
     for coverage in coverages(config, wanted):
-        goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details) for g in config.goals]
+        goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
+                           coverage.learn, previous_label) for g in config.goals]
         charts = _charts(config, readings, period.name, goals, coverage, drawn)
         subject = subject_for(config, period.name, coverage.audience, coverage.area)
+        own_missing = [m for m in missing if m.school in coverage.schools]
+        own_gate = gate and dict(checks=gate.checks, findings=[
+            f for f in gate.findings if f.scope_name not in places or f.scope_name in {*coverage.schools, coverage.area}])
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
-                       learning=learning(config, readings, period.name, coverage.learn),
-                       missing=[m for m in missing if m.school in coverage.schools],
-                       gate=gate and dict(checks=gate.checks, findings=[
-                           f for f in gate.findings if f.scope_name not in places
-                           or f.scope_name in {*coverage.schools, coverage.area}]),
-                       has_schools=bool(coverage.schools))
+                       summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
+                                             coverage.below, previous_label, counts, sources, own_missing,
+                                             own_gate),
+                       scorecards=[scorecard(config, readings, period.name, title, scopes)
+                                   for title, scopes in coverage.scorecards],
+                       voices=voices(config, said, names, coverage.audience, coverage.area),
+                       history_labels={p: short_period_label(parse_period(p, config)) for p in periods},
+                       missing=own_missing, gate=own_gate, has_schools=bool(coverage.schools))
         template = f"advies/{coverage.audience}.html.j2"
         name = report_name(coverage.audience, coverage.area)
         standalone = render_html(template, context, data_uri)
