@@ -134,7 +134,7 @@ class Reporting(_Strict):
     top_ideas_per_school: int = Field(default=3, ge=1)
     free_text: dict[Literal["kinderen", "ouders", "medewerkers", "partners"],
                     list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]]] = {
-        "kinderen": ["stuurgroep", "lokale_coalitie", "kernteam"],
+        "kinderen": ["lokale_coalitie", "kernteam"],
         "ouders": ["lokale_coalitie", "kernteam"],
         "medewerkers": ["lokale_coalitie", "kernteam"],
         "partners": ["lokale_coalitie", "kernteam"],

@@ -9,7 +9,7 @@ exist at a scope (VOG coverage has no village figure) is never asked of it.
 from __future__ import annotations
 
 from kansenmonitor.config import Advice, Config, Goal
-from reports.wording import dutch_list, plural
+from kansenmonitor.dutch import dutch_list, plural
 
 # What to do when an indicator misses its target, when nothing is configured.
 NOT_MET = {

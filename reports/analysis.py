@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kansenmonitor.config import Config, Goal
-from reports.indicators import format_basis, format_change, format_value, indicator, is_percentage
+from kansenmonitor.catalogue import indicator
+from kansenmonitor.dutch import format_basis, format_change, format_value
+from kansenmonitor.publication import COALITION, Reading, Scope
 from reports.advice import advise
-from reports.queries import Reading
 from reports.uncertainty import Interval, change_is_real, has_interval, wilson
 
-COALITION = ("coalition", "")
 STATUS_TEXT = {"met": "gehaald", "not_met": "niet gehaald", "no_data": "geen gegevens"}
 MOVEMENT_WORDS = {"up": "gestegen", "down": "gedaald", "same": "gelijk gebleven",
                   "noise": "gelijk gebleven binnen de meetonzekerheid"}
-Scope = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class Figure:
     def shown_change(self) -> float | None:
         """The change as the reader can check it: between the rounded figures, so 95% to 87% is -8."""
         change = self.change
-        if change is None or not is_percentage(self.indicator):
+        if change is None or not indicator(self.indicator).is_percentage:
             return change
         return (round(self.value * 100) - round(self.previous.value * 100)) / 100
 
@@ -159,10 +158,6 @@ class Readings:
                       format_basis(indicator_id, reading.numerator, reading.denominator), target, reading.status,
                       STATUS_TEXT.get(reading.status, reading.status), reading.value, previous,
                       reading.numerator, reading.denominator)
-
-    def measured_at(self, indicator_id: str, scope: Scope) -> bool:
-        """Whether this indicator exists at this scope in any period: VOG coverage has no village figure."""
-        return any((p, indicator_id, scope) in self._index for p in self.periods)
 
     def missing(self, indicator_id: str, scope: Scope) -> Figure:
         label = indicator(indicator_id).label
@@ -287,8 +282,9 @@ def goal_changes(config: Config, readings: Readings, period: str, indicators: li
 def goal_view(config: Config, readings: Readings, period: str, goal: Goal, main: Scope, details: list[Scope],
               below: list[Scope], learn: list[Scope], previous_label: str | None = None) -> GoalView:
     """One goal for one report: its figures at `main`, broken down over `details`, advice naming the places
-    of `below` behind a miss, and the changes at `learn`. Indicators not measured at `main` are left out."""
-    measured = [i for i in goal.indicators if main == COALITION or readings.measured_at(i, main)]
+    of `below` behind a miss, and the changes at `learn`. Indicators the catalogue does not compute at `main`'s
+    level (VOG coverage has no village figure) are left out, so nobody is asked for data that cannot exist."""
+    measured = [i for i in goal.indicators if main[0] in indicator(i).scopes]
     views = [indicator_view(readings, period, i, main) for i in measured]
     figures = [v.figure for v in views]
     status, duiden = _duiden(config, figures, previous_label)

@@ -15,8 +15,8 @@ from typing import Callable
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 
+from kansenmonitor import dutch
 from reports.charts import Chart
-from reports.wording import dutch_date
 
 PAGE_CSS = "@page { size: A4; margin: 14mm 12mm; } body { font-size: 10pt; }"
 
@@ -55,7 +55,7 @@ STYLE = {
 environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]),
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 environment.globals["style"] = STYLE
-environment.filters["dutch_date"] = dutch_date
+environment.filters["dutch_date"] = dutch.date
 
 
 def cid_src(chart: Chart) -> str:

@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kansenmonitor.config import Config
+from kansenmonitor.dutch import dutch_list, plural
+from kansenmonitor.publication import MissingSchool, SourceQuality
 from reports.analysis import (COALITION, Figure, GoalView, Readings, Scope, is_better, is_worse,
                               lower_is_better, scope_label)
-from reports.quality import MissingSchool, SourceQuality
-from reports.wording import dutch_list, plural
 
 RESPONDENTS = {"kinderen": ("kind", "kinderen", "de kindervragenlijst"),
                "ouders": ("ouder", "ouders", "de oudervragenlijst"),

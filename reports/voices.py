@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kansenmonitor.config import Config, normalise_name
-from reports.queries import Said
+from kansenmonitor.publication import Said
 
 PARTICLES = frozenset({"van", "de", "der", "den", "het", "ter", "ten", "te", "in", "op", "la", "le", "du", "da"})
 WORD = re.compile(r"\w+")

@@ -14,11 +14,11 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
+from flows.cli import app
 from kansenmonitor.config import load_config
 from kansenmonitor.db import ChildResponse, Delivery, IndicatorValue, ParentResponse, Supervisor
-from kansenmonitor.examples import write_examples
-from tasks.report import build_reports
+from sampledata.deliveries import write_examples
+from tests.reporting import render_reports
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +83,7 @@ def seed(engine, config) -> None:
 @pytest.fixture
 def reports(engine, backpack, tmp_path):
     seed(engine, backpack)
-    built = build_reports(engine, backpack, H2, tmp_path, ["stuurgroep", "lokale_coalitie", "kernteam"])
+    built = render_reports(engine, backpack, H2, tmp_path, ["stuurgroep", "lokale_coalitie", "kernteam"])
     return {r.name: page_text(r.html_path.read_text("utf-8")) for r in built} | {
         f"{r.name}.html": r.html_path.read_text("utf-8") for r in built}
 

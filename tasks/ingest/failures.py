@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kansenmonitor.db import Delivery, QuarantinedRow, QuarantineReason
 from kansenmonitor.safe_output import append_row, neutralise
-from tasks.validate import CORRECTION_COLUMN
+from tasks.ingest.validate import CORRECTION_COLUMN
 
 LISTING_HEADER = ["Bestand", "Werkblad", "Bron", "Periode", "Rij", "Kolom", "Waarde", "Reden"]
 SHEET_PREFIX = [CORRECTION_COLUMN, "Bestand", "Rij", "Reden"]
