@@ -111,8 +111,9 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         charts = _charts(config, readings, period.name, goals, coverage, drawn)
         subject = subject_for(config, period.name, coverage.audience, coverage.area)
         missing = [m for m in publication.missing if m.school in coverage.schools]
+        own = {*coverage.schools, coverage.area}
         own_gate = gate and dict(checks=gate.checks, findings=[
-            f for f in gate.findings if f.scope_name not in places or f.scope_name in {*coverage.schools, coverage.area}])
+            f for f in gate.findings if f.scope_name not in places or f.scope_name in own])
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
                        summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
                                              coverage.below, previous_label, publication.responses,

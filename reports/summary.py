@@ -124,8 +124,8 @@ def caveats(goals: list[GoalView], sources: list[SourceQuality], missing: list[M
                      f"{'telt' if still_open == 1 else 'tellen'} niet mee tot ze verbeterd zijn aangeleverd.")
     blocking = [f for f in (gate["findings"] if gate else []) if f.blocking]
     if blocking:
-        notes.append(f"De kwaliteitscontrole vond {plural(len(blocking), 'blokkerende bevinding', 'blokkerende bevindingen')}; "
-                     "zie de bijlage.")
+        found = plural(len(blocking), "blokkerende bevinding", "blokkerende bevindingen")
+        notes.append(f"De kwaliteitscontrole vond {found}; zie de bijlage.")
     return notes
 
 
