@@ -16,8 +16,8 @@ from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import Delivery, make_engine
 from kansenmonitor.migrate import migrate
 from sampledata.national import coalition_dirs
-from tasks.ingest.inbox import inbox_files
 from tasks.ingest.files import _ledger_row, checksum
+from tasks.ingest.inbox import inbox_files
 from tasks.ingest.load import load
 from tasks.ingest.pseudonymise import pseudonymise
 from tasks.ingest.read import read_sheet

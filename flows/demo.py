@@ -47,7 +47,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         console.print(f"validatierapport: {write_steward_report(db_url, config, results, out / name)}")
         folders[name] = out / name
     console.rule("Klaar")
-    for name, folder in folders.items():
+    for folder in folders.values():
         for report in sorted(folder.glob(f"{DEMO_SCHOOL_YEAR[-1]}/reports/**/*.html")):
             console.print(f"rapport: {report}")
         console.print(f"indicatoren: {folder / DEMO_SCHOOL_YEAR[-1] / 'indicators.csv'}")

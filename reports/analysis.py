@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kansenmonitor.config import Config, Goal
 from kansenmonitor.catalogue import indicator
+from kansenmonitor.config import Config, Goal
 from kansenmonitor.dutch import format_basis, format_change, format_value
 from kansenmonitor.publication import COALITION, Reading, Scope
 from reports.advice import advise
@@ -35,7 +35,7 @@ class Figure:
     status: str
     status_text: str
     value: float | None
-    previous: "Figure | None" = None
+    previous: Figure | None = None
     numerator: float | None = None
     denominator: float | None = None
 

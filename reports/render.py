@@ -9,8 +9,8 @@ style sheets; only the PDF's page size comes from a style sheet, and the browser
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML

@@ -17,12 +17,12 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from kansenmonitor.config import load_config
-from kansenmonitor.dutch import format_value
 from kansenmonitor.catalogue import indicator as indicator_info
+from kansenmonitor.config import load_config
+from kansenmonitor.db import make_engine
+from kansenmonitor.dutch import format_value
 from sampledata.deliveries import write_examples
 from tasks.ingest.failures import failed_rows
-from kansenmonitor.db import make_engine
 from tests.deliveries import attendance, planning, present, session, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,16 +20,15 @@ from prefect.logging.handlers import APILogWorker
 from flows.close_period import close_period
 from flows.coalitions import child_deployment, close_all
 from flows.ingest_inbox import ingest_inbox
-from kansenmonitor.periods import parse_period
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
-from tasks.ingest.inbox import inbox_files
+from kansenmonitor.periods import parse_period
 from tasks.ingest.files import ingest_file
+from tasks.ingest.inbox import inbox_files
 from tasks.ingest.pseudonymise import pseudonym_key
 from tasks.quality.release import release_period
 from tests.deliveries import attendance, planning, present, session, write_csv
-from tests.smtp import smtp_server  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"

@@ -13,9 +13,21 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import (ActivitySession, Attendance, ChildResponse, Complaint, Delivery, IndicatorValue,
-                              ParentResponse, PartnerResponse, PupilCount, Spending, StaffFeedback, Supervisor,
-                              make_engine)
+from kansenmonitor.db import (
+    ActivitySession,
+    Attendance,
+    ChildResponse,
+    Complaint,
+    Delivery,
+    IndicatorValue,
+    ParentResponse,
+    PartnerResponse,
+    PupilCount,
+    Spending,
+    StaffFeedback,
+    Supervisor,
+    make_engine,
+)
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv

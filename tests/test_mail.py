@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from kansenmonitor.db import ReportDispatch
-from tasks.deliver.mail import compose, send_reports, smtp_settings
 from reports.build import Report, subject_for
+from tasks.deliver.mail import compose, send_reports, smtp_settings
 from tests.reporting import render_reports
-from tests.smtp import free_port, smtp_server  # noqa: F401  (a fixture)
+from tests.smtp import free_port
 from tests.test_reports import H2, seed
 
 

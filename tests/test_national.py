@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from kansenmonitor.config import load_config
 from kansenmonitor.db import ActivitySession, Attendance, ChildResponse
 from sampledata.national import Shape, coalition_dirs, generate
-from tasks.ingest.inbox import inbox_files
 from tasks.ingest.files import ingest_file
+from tasks.ingest.inbox import inbox_files
 
 SCALE = 0.0002  # one coalition, eight schools of 25 children
 

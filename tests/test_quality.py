@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from kansenmonitor.periods import parse_period
 from kansenmonitor.db import ActivitySession, PeriodRelease, QualityResult, make_engine
 from kansenmonitor.migrate import migrate
+from kansenmonitor.periods import parse_period
 from tasks.ingest.files import ingest_file
-from tasks.quality.gate import Finding, run_quality_gate
 from tasks.quality.checks import Check, Suite
+from tasks.quality.gate import Finding, run_quality_gate
 from tasks.quality.gx import QualityCheckError, validate
 from tasks.quality.release import apply_hold, is_held, release_period
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from kansenmonitor.periods import parse_period
-from kansenmonitor.db import Attendance, ChildResponse, Delivery, IndicatorValue, QuarantinedRow
 from flows.close_period import make_reports
+from kansenmonitor.db import Attendance, ChildResponse, Delivery, IndicatorValue, QuarantinedRow
+from kansenmonitor.periods import parse_period
 from tests.reporting import render_reports
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"

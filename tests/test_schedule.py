@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert
 
 from flows.schedule import latest_ended_period, scheduled_close
-from kansenmonitor.periods import parse_period
 from kansenmonitor.config import load_config
 from kansenmonitor.db import IndicatorValue, ReportDispatch
+from kansenmonitor.periods import parse_period
 from tasks.quality.release import apply_hold, release_period
 
 ROOT = Path(__file__).resolve().parent.parent

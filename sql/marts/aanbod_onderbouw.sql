@@ -10,13 +10,13 @@ WITH population AS (
         attendance.activity,
         attendance.pupil
     FROM {{ ref('stg_attendance') }} AS attendance
-    JOIN {{ ref('stg_sessions') }} AS sessions
-        ON sessions.session_date = attendance.session_date
-        AND sessions.activity = attendance.activity
-        AND sessions.area = attendance.area
+    INNER JOIN {{ ref('stg_sessions') }} AS sessions
+        ON attendance.session_date = sessions.session_date
+            AND attendance.activity = sessions.activity
+            AND attendance.area = sessions.area
     WHERE sessions.target_group = '1-4'
-      AND attendance.is_present = 1
-      AND attendance.session_date <= :period_end
+        AND attendance.is_present = 1
+        AND attendance.session_date <= :period_end
 ),
 
 sessions_for_groups_1_4 AS (

@@ -30,19 +30,36 @@ children_present AS (
         attendance.school,
         attendance.pupil
     FROM {{ ref('stg_attendance') }} AS attendance
-    JOIN (SELECT DISTINCT school, area FROM eligible_pupils) AS schools
-        ON schools.school = attendance.school
-    JOIN {{ ref('seed_eligible_groups') }} AS eligible
-        ON eligible.school_group = attendance.school_group
+    INNER JOIN (
+        SELECT DISTINCT
+            school,
+            area
+        FROM eligible_pupils
+    ) AS schools
+        ON attendance.school = schools.school
+    INNER JOIN {{ ref('seed_eligible_groups') }} AS eligible
+        ON attendance.school_group = eligible.school_group
     WHERE attendance.period = :period
-      AND attendance.is_present = 1
+        AND attendance.is_present = 1
 ),
 
 population AS (
-    SELECT delivery_id, source_row, area, school, NULL AS pupil, pupils
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        NULL AS pupil,
+        pupils
     FROM eligible_pupils
     UNION ALL
-    SELECT delivery_id, source_row, area, school, pupil, 0 AS pupils
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        pupil,
+        0 AS pupils
     FROM children_present
 )
 

@@ -1,7 +1,13 @@
 -- Children present at least once in the period, among the children registered; per village where
 -- the sessions took place and per child's school.
 WITH population AS (
-    SELECT delivery_id, source_row, area, school, pupil, is_present
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        pupil,
+        is_present
     FROM {{ ref('stg_attendance') }}
     WHERE period = :period
 )

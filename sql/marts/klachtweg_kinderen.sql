@@ -8,7 +8,7 @@ WITH population AS (
         CASE WHEN knows_where_to_go = 'Ja' THEN 1 ELSE 0 END AS knows_where_to_go
     FROM {{ ref('stg_child_responses') }}
     WHERE period = :period
-      AND knows_where_to_go IS NOT NULL
+        AND knows_where_to_go IS NOT NULL
 )
 
 SELECT

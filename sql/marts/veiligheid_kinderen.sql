@@ -8,7 +8,7 @@ WITH population AS (
         CASE WHEN feels_safe = 'Ja' THEN 1 ELSE 0 END AS feels_safe
     FROM {{ ref('stg_child_responses') }}
     WHERE period = :period
-      AND feels_safe IS NOT NULL
+        AND feels_safe IS NOT NULL
 )
 
 SELECT

@@ -8,7 +8,7 @@ WITH population AS (
         CASE WHEN feels_safe >= :safe_from THEN 1 ELSE 0 END AS feels_safe
     FROM {{ ref('stg_parent_responses') }}
     WHERE period = :period
-      AND feels_safe IS NOT NULL
+        AND feels_safe IS NOT NULL
 )
 
 SELECT

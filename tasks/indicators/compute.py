@@ -223,7 +223,7 @@ def compute_indicators(engine: Engine, config: Config, period: Period) -> list[I
 def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -> None:
     """Replace the coalition's stored indicators of the rows' periods, in one transaction."""
     periods = sorted({r.period for r in rows})
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(delete(IndicatorValue).where(IndicatorValue.coalition == config.slug,
                                                   IndicatorValue.period.in_(periods)))

@@ -12,18 +12,17 @@ from functools import cache
 from pathlib import Path
 
 import sqlglot
-from jinja2 import Environment, StrictUndefined
 from sqlalchemy import Date, DateTime, TextClause, bindparam, text
 from sqlglot import exp
 
 from kansenmonitor.catalogue import Indicator, catalogue, models_dir
 from kansenmonitor.config import Config
 from kansenmonitor.periods import Period
+from kansenmonitor.sql import load_sql
 
 SEED_TYPES = {"name": "VARCHAR(200)", "number": "DOUBLE PRECISION", "integer": "INTEGER"}
 PARAM_TYPES = {"period_end": Date(), "vog_valid_from": Date(), "after_period_end": DateTime()}
 DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite"}
-_templates = Environment(undefined=StrictUndefined, autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -41,15 +40,15 @@ class Model:
 
 @cache
 def load_model(folder: Path, layer: str, name: str) -> Model:
-    """Read, render and parse `folder/layer/name.sql`; `ref('x')` records the dependency and names the model."""
+    """Read, render and parse the model (cached per models folder); `ref('x')` records the dependency and
+    names the model."""
     refs: list[str] = []
 
     def ref(model: str) -> str:
         refs.append(model)
         return model
 
-    source = (folder / layer / f"{name}.sql").read_text(encoding="utf-8")
-    tree = sqlglot.parse_one(_templates.from_string(source).render(ref=ref), read="postgres")
+    tree = sqlglot.parse_one(load_sql(layer, name, ref=ref), read="postgres")
     return Model(name, tree, tuple(dict.fromkeys(refs)))
 
 
