@@ -75,10 +75,9 @@ class Figure:
             return None
         if change == 0:
             return "same"
-        if self.interval and self.previous.interval:
-            if not change_is_real((self.numerator, self.denominator),
-                                  (self.previous.numerator, self.previous.denominator)):
-                return "noise"
+        if self.interval and self.previous.interval and not change_is_real((self.numerator, self.denominator),
+                              (self.previous.numerator, self.previous.denominator)):
+            return "noise"
         return "up" if change > 0 else "down"
 
     @property

@@ -10,8 +10,17 @@ from dataclasses import dataclass
 from kansenmonitor.config import Config
 from kansenmonitor.dutch import dutch_list, plural
 from kansenmonitor.publication import MissingSchool, SourceQuality
-from reports.analysis import (COALITION, Figure, GoalView, Readings, Scope, is_better, is_worse,
-                              lower_is_better, scope_label)
+from reports.analysis import (
+    COALITION,
+    Figure,
+    GoalView,
+    Readings,
+    Scope,
+    is_better,
+    is_worse,
+    lower_is_better,
+    scope_label,
+)
 
 RESPONDENTS = {"kinderen": ("kind", "kinderen", "de kindervragenlijst"),
                "ouders": ("ouder", "ouders", "de oudervragenlijst"),
