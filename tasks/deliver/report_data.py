@@ -78,7 +78,7 @@ def _response_counts(conn: Connection, coalition: str, period: str) -> dict[str,
     for who, model in RESPONSE_SOURCES.items():
         query = (select(model.area, func.count()).where(model.coalition == coalition, model.period == period,
                                                         model.superseded_by.is_(None)).group_by(model.area))
-        counts[who] = dict(conn.execute(query))
+        counts[who] = dict(conn.execute(query).all())
     return counts
 
 
