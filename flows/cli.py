@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from kansenmonitor.config import ConfigError, load_config
 from kansenmonitor.db import database, database_url
+from kansenmonitor.dutch import plural
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 
@@ -151,7 +152,8 @@ def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: 
     _reachable(db)
     result = close_period(str(config), period, db, str(out))
     gate = result["quality"]
-    console.print(f"kwaliteitscontrole: {len(gate.problems)} bevindingen; Data Docs: {gate.data_docs}")
+    console.print(f"kwaliteitscontrole: {plural(len(gate.problems), 'bevinding', 'bevindingen')}; "
+                  f"Data Docs: {gate.data_docs}")
     for dispatch in result["dispatches"]:
         console.print(str(dispatch), highlight=False)
     console.print(f"indicatoren: {out / 'indicators.csv'}; rapporten: {out / 'reports' / period}")

@@ -46,7 +46,7 @@ def make_reports(db_url: str | None, config: Config, period: Period, out_dir: Pa
     if unknown:
         raise ValueError(f"unknown audience '{unknown[0]}'; expected one of: {', '.join(AUDIENCES)}")
     with database(db_url) as engine:
-        publication = read_publication(engine, config, period, with_ideas="lokale_coalitie" in wanted)
+        publication = read_publication(engine, config, period)
     return build_reports(config, period, publication, out_dir, wanted)
 
 

@@ -128,6 +128,34 @@ class Goal(_Strict):
     description: str = ""
     indicators: list[str]
     advice: Advice = Advice()
+    indicator_advice: dict[str, Advice] = {}
+
+
+class Decision(_Strict):
+    """A decision the plan asks of an audience at a measurement moment, shown on the report's first page."""
+
+    period: str
+    text: str
+    audiences: list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]] = ["stuurgroep"]
+
+
+class Reporting(_Strict):
+    """What the reports' summary, advice and Leren take from the figures, and who reads which free text."""
+
+    key_messages: int = Field(default=5, ge=3, le=5)
+    max_places_named: int = Field(default=3, ge=1)
+    min_change_points: float = Field(default=0.05, gt=0, lt=1)
+    min_change_fraction: float = Field(default=0.1, gt=0)
+    min_change_mean: float = Field(default=0.3, gt=0)
+    top_ideas_per_school: int = Field(default=3, ge=1)
+    free_text: dict[Literal["kinderen", "ouders", "medewerkers", "partners"],
+                    list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]]] = {
+        "kinderen": ["lokale_coalitie", "kernteam"],
+        "ouders": ["lokale_coalitie", "kernteam"],
+        "medewerkers": ["lokale_coalitie", "kernteam"],
+        "partners": ["lokale_coalitie", "kernteam"],
+    }
+    decisions: list[Decision] = []
 
 
 class SourceMapping(_Strict):
@@ -175,6 +203,7 @@ class Config(_Strict):
     smtp: Smtp = Smtp()
     sources: dict[str, SourceMapping] = {}
     quality: Quality = Quality()
+    reporting: Reporting = Reporting()
     close_grace_days: int = Field(default=15, ge=1)
     max_file_mb: float = Field(default=50, gt=0)
     max_unpacked_mb: float = Field(default=500, gt=0)

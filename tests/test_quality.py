@@ -86,14 +86,15 @@ def test_gate_reports_exactly_the_planted_gaps(engine, backpack, tmp_path):
 
     assert sorted(result.problems) == [
         Finding("deelnemers_daling", "Nieuw-Buinen", False, False,
-                "Deelnemers in Nieuw-Buinen dalen van 12 in 2024-2025-H1 naar 4 in 2024-2025-H2 (-67%)"),
+                "Deelnemers in Nieuw-Buinen dalen van 12 in het eerste meetmoment (augustus–december 2024) naar 4 in "
+                "het tweede meetmoment (januari–juli 2025) (-67%)"),
         Finding("register_begeleiders_verouderd", "begeleiders", False, True,
                 "Register begeleiders is 395 dagen oud op 31-07-2025 (aangeleverd op 01-07-2024 als begeleiders.csv; "
                 "toegestaan is 365 dagen)"),
         Finding("sessie_uitschieter", "12-03-2025 Voetbal Valthermond", False, False,
                 "Sessie 12-03-2025 Voetbal in Valthermond: 20 kinderen aanwezig, meer dan 3× de mediaan (6)"),
         Finding("volledigheid_aanwezigheid", "School 59", False, True,
-                "School 59 leverde geen aanwezigheid aan voor 2024-2025-H2"),
+                "School 59 leverde geen aanwezigheid aan voor het tweede meetmoment (januari–juli 2025)"),
     ]
     assert sorted(f.check for f in result.findings if f.passed) == [
         "register_begeleiders_ontbreekt", "sessie_niet_gepland", "volledigheid_kindvragenlijst"]

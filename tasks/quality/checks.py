@@ -84,10 +84,12 @@ def _measures(config: Config, indicator: str) -> bool:
 def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
     schools = union_all(*[select(literal(s).label("school")) for s in config.schools()])
     checks = [
-        Check(f"volledigheid_{source}", f"Elke school leverde {source} aan voor {period.name}.",
+        Check(f"volledigheid_{source}",
+              f"Elke school leverde {source} aan voor het {dutch.period_label(config, period)}.",
               _render("missing_school", dialect, source=source, schools=schools), True,
               lambda row, source=source: (row["school"],
-                                          f"{row['school']} leverde geen {source} aan voor {period.name}"))
+                                          f"{row['school']} leverde geen {source} aan voor het "
+                                          f"{dutch.period_label(config, period)}"))
         for source in config.quality.required_sources
     ]
     required = [(source, FACT_TABLES[source].__tablename__) for source in config.quality.required_sources]
@@ -99,8 +101,8 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
     factor = _number(config.quality.outlier_factor)
     checks = [Check(
         "sessie_uitschieter",
-        f"Geen sessie in {period.name} met meer dan {factor}× de mediaan van de sessies aan aanwezige kinderen "
-        f"(bij ten minste {config.quality.min_sessions_for_median} sessies).",
+        f"Geen sessie in het {dutch.period_label(config, period)} met meer dan {factor}× de mediaan van de sessies "
+        f"aan aanwezige kinderen (bij ten minste {config.quality.min_sessions_for_median} sessies).",
         _render("session_outlier", dialect, **base, factor=config.quality.outlier_factor,
                min_sessions=config.quality.min_sessions_for_median), False,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['present']} kinderen aanwezig, meer dan "
@@ -111,13 +113,15 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
         drop = round(config.quality.max_participant_drop * 100)
         checks.append(Check(
             "deelnemers_daling",
-            f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt t.o.v. {previous.name} "
+            f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt ten opzichte van het "
+            f"{dutch.period_label(config, previous)} "
             f"(bij ten minste {config.quality.min_previous_participants} deelnemers).",
             _render("participant_drop", dialect, **base, previous=previous.name,
                     max_drop=config.quality.max_participant_drop,
                     min_previous=config.quality.min_previous_participants), False,
-            lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in {previous.name} "
-                                      f"naar {row['n_current']} in {period.name} "
+            lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in het "
+                                      f"{dutch.period_label(config, previous)} naar {row['n_current']} in het "
+                                      f"{dutch.period_label(config, period)} "
                                       f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
     asset = _render("present_children", dialect, for_expectation=False, **base,
                    previous=previous.name if previous else "")

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete, insert
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import QualityResult
+from kansenmonitor.dutch import plural
 from kansenmonitor.periods import Period
 from tasks.quality.checks import suites_for
 from tasks.quality.gx import Outcome, validate
@@ -65,7 +66,7 @@ def _findings(outcome: Outcome) -> list[Finding]:
     found = sorted(check.explain(row) for row in outcome.rows)
     hidden = outcome.unexpected - len(found)
     if hidden:
-        found.append(("", f"en nog {hidden} bevindingen van deze controle; zie de Data Docs"))
+        found.append(("", f"en nog {plural(hidden, 'bevinding', 'bevindingen')} van deze controle; zie de Data Docs"))
     return [Finding(check.name, scope, False, check.blocking, detail) for scope, detail in found]
 
 
