@@ -8,7 +8,6 @@ and nothing is counted twice.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from sqlalchemy import (
@@ -28,6 +27,8 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from kansenmonitor.settings import settings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/kansenmonitor.db"
 
@@ -290,7 +291,7 @@ FACT_TABLES = {
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("KANSENMONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL
+    return url or settings().database_url or DEFAULT_DATABASE_URL
 
 
 def make_engine(url: str | None = None) -> Engine:

