@@ -11,6 +11,8 @@ LOCK := $(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --genera
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
+# A busy machine starts the temporary Prefect server of `kansenmonitor demo` slowly.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: install demo test services bench serve lock clean
 
