@@ -14,7 +14,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 # A busy machine starts the temporary Prefect server of `kansenmonitor demo` slowly.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test services bench serve lock clean
+.PHONY: install demo test lint services bench serve lock clean
 
 # requirements-dev.lock is requirements.lock (the runtime, what the Docker image gets) plus the development tools,
 # with the same pins; every file checked against its hash.
@@ -35,7 +35,12 @@ services:
 	.ci/ensure-services
 	.ci/ensure-report-tools
 
-test: install services
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/sqlfluff lint sql/
+	$(VENV)/bin/lint-imports
+
+test: install services lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 serve: install

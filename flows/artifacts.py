@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from kansenmonitor.catalogue import indicator
+from kansenmonitor.dutch import format_value, number
 from reports.analysis import STATUS_TEXT as INDICATOR_STATUS
-from reports.indicators import format_value, indicator
 from reports.validation import STATUS_TEXT as DELIVERY_STATUS
-from tasks.indicators import IndicatorRow
-from tasks.ingest import IngestResult
+from tasks.indicators.compute import IndicatorRow
+from tasks.ingest.files import IngestResult
 
 INLINE = re.compile(r"([\\`*_\[\]|<>~])")  # emphasis, code, links, table bars, HTML and quotes
 BLOCK_START = re.compile(r"^([#+-])")  # a heading or a list when at the start of a cell
@@ -29,9 +30,8 @@ def cell(text: object) -> str:
     return NUMBERED.sub(r"\1\\\2", BLOCK_START.sub(r"\\\1", INLINE.sub(r"\\\1", text)))
 
 
-def count(number: int) -> str:
-    """A whole number with the Dutch thousands dot."""
-    return f"{number:,}".replace(",", ".")
+def count(whole: int) -> str:
+    return number(whole, 0)
 
 
 SUPPRESSED = "onderdrukt (te weinig waarnemingen)"

@@ -17,7 +17,7 @@ from prefect.logging.loggers import flow_run_logger
 from prefect.utilities.urls import url_for
 
 from kansenmonitor.config import Config, ConfigError, load_config
-from tasks.mail import smtp_send, reject_line_breaks, smtp_settings
+from tasks.deliver.mail import reject_line_breaks, smtp_send, smtp_settings
 
 # How the notice says the run ended, for the hooks' states; Prefect's own words (Failed, Crashed, "Flow run
 # encountered an exception") are English.

@@ -16,6 +16,8 @@ from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from tests.postgres import server_for_tests
 
+pytest_plugins = ["tests.smtp"]  # the smtp_server fixture
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")

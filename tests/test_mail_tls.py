@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tasks.mail import smtp_send, smtp_settings
+from tasks.deliver.mail import smtp_send, smtp_settings
 from tests.smtp import Inbox, free_port
 
 
