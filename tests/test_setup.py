@@ -19,7 +19,13 @@ from sqlalchemy.engine import make_url
 from flows.artifacts import cell, indicator_table
 from kansenmonitor.local_key import announce
 from tasks.indicators.compute import IndicatorRow
-from tasks.ingest.pseudonymise import KEY_FILE_VARIABLE, KEY_VARIABLE, SECRET_BLOCK_VARIABLE, MissingKeyError, pseudonym_key
+from tasks.ingest.pseudonymise import (
+    KEY_FILE_VARIABLE,
+    KEY_VARIABLE,
+    SECRET_BLOCK_VARIABLE,
+    MissingKeyError,
+    pseudonym_key,
+)
 from tests.postgres import answers, ensure_database, free_port
 
 BIN = Path(sys.executable).parent
