@@ -282,7 +282,7 @@ def test_a_run_failing_after_its_retries_notifies_the_steward(served, mail, tmp_
     assert notice["To"] == "datasteward@backpack.example"
     # Python folds a long subject onto a continuation line; unfolding leaves the leading space mail clients drop.
     assert notice["Subject"].strip() == f"Kansenmonitor Backpack Borger-Odoorn: close-period mislukt (run {closed.name})"
-    body = notice.get_content()
+    body = notice.get_content().replace("\r\n", "\n")  # as sent: SMTP line ends
     assert body.startswith(f"De run '{closed.name}' van close-period voor Backpack Borger-Odoorn is mislukt.\n\n"
                            "Fout: ReportsNotSent: rapporten niet verzonden")
     assert "Failed" not in body

@@ -155,7 +155,7 @@ def test_a_failed_run_mails_the_steward(prefect_harness, smtp_server, tmp_path, 
     # Python folds a long subject (a long run name) onto a continuation line; unfolding leaves the leading space
     # mail clients drop.
     assert message["Subject"].strip() == f"Kansenmonitor Backpack Borger-Odoorn: ingest-inbox mislukt (run {run.name})"
-    body = message.get_content()
+    body = message.get_content().replace("\r\n", "\n")  # as sent: SMTP line ends
     assert body.startswith(f"De run '{run.name}' van ingest-inbox voor Backpack Borger-Odoorn is mislukt.\n\n"
                            f"Fout: FileNotFoundError")
     assert str(tmp_path / "ontbreekt") in body
