@@ -14,7 +14,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 # A busy machine starts the temporary Prefect server of `kansenmonitor demo` slowly.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test lint services bench serve lock clean
+.PHONY: install demo test lint docs services bench serve lock clean
 
 # requirements-dev.lock is requirements.lock (the runtime, what the Docker image gets) plus the development tools,
 # with the same pins; every file checked against its hash.
@@ -34,6 +34,9 @@ demo: install
 services:
 	.ci/ensure-services
 	.ci/ensure-report-tools
+
+docs: install
+	$(PY) -m kansenmonitor.catalogue
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -80,3 +80,31 @@ def indicator(indicator_id: str) -> Indicator:
     known = catalogue().get(indicator_id)
     return known or Indicator(id=indicator_id, label=indicator_id, kind="count", mart=indicator_id,
                               scopes=["coalition"])
+
+
+DOCS_START, DOCS_END = "<!-- indicators:start -->", "<!-- indicators:end -->"
+SCOPE_WORDS = {"coalition": "coalitie", "area": "dorp/wijk", "school": "school"}
+
+
+def docs_table() -> str:
+    """The catalogue as the markdown table of `sql/README.md`, so the docs cannot drift from it."""
+    lines = ["| indicator | label | kind | mart | scopes | suppressed below the minimum | unit |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for i in catalogue().values():
+        mart = f"`{i.mart}`" + (f" (variant `{i.variant}`)" if i.variant else "")
+        scopes = ", ".join(SCOPE_WORDS[s] for s in i.scopes)
+        lines.append(f"| `{i.id}` | {i.label} | {i.kind} | {mart} | {scopes} | "
+                     f"{'ja' if i.suppress == 'respondents' else 'nee'} | {i.unit} |")
+    return "\n".join(lines)
+
+
+def write_docs(readme: Path) -> None:
+    """Replace the indicator table between the markers of `readme` with the catalogue's."""
+    text = readme.read_text(encoding="utf-8")
+    before, rest = text.split(DOCS_START)
+    after = rest.split(DOCS_END)[1]
+    readme.write_text(f"{before}{DOCS_START}\n{docs_table()}\n{DOCS_END}{after}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_docs(models_dir() / "README.md")

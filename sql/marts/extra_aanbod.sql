@@ -11,11 +11,4 @@ WITH population AS (
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(is_extra), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    SUM(is_extra) AS value
-FROM population_in_scope
-GROUP BY scope, scope_name
+{{ count_per_scope('is_extra') }}

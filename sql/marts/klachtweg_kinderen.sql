@@ -11,11 +11,4 @@ WITH population AS (
         AND knows_where_to_go IS NOT NULL
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(knows_where_to_go), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(knows_where_to_go) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-GROUP BY scope, scope_name
+{{ ratio_per_scope('knows_where_to_go') }}

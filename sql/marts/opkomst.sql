@@ -10,11 +10,4 @@ WITH population AS (
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(is_present), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(is_present) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-GROUP BY scope, scope_name
+{{ ratio_per_scope('is_present') }}

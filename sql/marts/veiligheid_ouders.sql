@@ -11,11 +11,4 @@ WITH population AS (
         AND feels_safe IS NOT NULL
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(feels_safe), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(feels_safe) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-GROUP BY scope, scope_name
+{{ ratio_per_scope('feels_safe') }}

@@ -120,14 +120,20 @@ def _credentials(environment) -> tuple[str | None, str | None]:
     return user or None, password or None
 
 
-def compose(report: Report, sender: str) -> EmailMessage:
-    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached."""
+def new_message(subject: str, sender: str, recipients: list[str]) -> EmailMessage:
+    """A message with kansenmonitor's headers, each refused when it carries a line break (header injection)."""
     message = EmailMessage()
-    message["Subject"] = reject_line_breaks("subject", report.subject)
+    message["Subject"] = reject_line_breaks("subject", subject)
     message["From"] = reject_line_breaks("sender", sender)
-    message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in report.recipients)
+    message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in recipients)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="kansenmonitor")
+    return message
+
+
+def compose(report: Report, sender: str) -> EmailMessage:
+    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached."""
+    message = new_message(report.subject, sender, report.recipients)
     message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
     html_part = message.get_payload()[1]

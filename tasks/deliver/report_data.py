@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Connection, Engine, Float, String, column, func, select, table, union
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import FACT_TABLES, Attendance, ChildResponse, Delivery, QualityResult, QuarantinedRow
+from kansenmonitor.db import FACT_TABLES, ChildResponse, Delivery, QualityResult, QuarantinedRow
 from kansenmonitor.periods import Period, programme_periods
 from kansenmonitor.publication import (
     Finding,
@@ -104,9 +104,10 @@ def _source_quality(conn: Connection, coalition: str, period: str) -> list[Sourc
 
 
 def _missing_schools(conn: Connection, config: Config, period: str) -> list[MissingSchool]:
-    """Configured schools without a single current row this period in attendance or the children's survey."""
+    """Configured schools without a single current row this period in a source every school must deliver."""
     missing = []
-    for source, model in (("aanwezigheid", Attendance), ("kindvragenlijst", ChildResponse)):
+    for source in config.quality.required_sources:
+        model = FACT_TABLES[source]
         delivered = set(conn.scalars(select(model.school).distinct().where(
             model.coalition == config.slug, model.period == period, model.superseded_by.is_(None))))
         missing += [MissingSchool(school, config.area_of_school(school), source)

@@ -18,11 +18,11 @@ from sqlalchemy import Dialect, literal, select, text, union_all
 
 from kansenmonitor import dutch
 from kansenmonitor.config import Config
+from kansenmonitor.db import FACT_TABLES
 from kansenmonitor.periods import Period, previous_period
 from kansenmonitor.sql import load_sql
 
 BATCH_MARK = "__batch__"  # where Great Expectations puts the batch's table, `{batch}` in its query
-COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,15 @@ def suites_for(config: Config, period: Period, dialect: Dialect) -> list[Suite]:
     return suites
 
 
-def _render(name: str, dialect: Dialect, *, for_expectation: bool = True, **values: object) -> str:
-    """`sql/quality/<name>.sql` with its `:parameters` as literals; an expectation's query also keeps
-    `{batch}` as the only format field, so braces in configured names cannot break it."""
+def _render(name: str, dialect: Dialect, *, for_expectation: bool = True, template: dict | None = None,
+            **values: object) -> str:
+    """`sql/quality/<name>.sql` with its Jinja rendered from `template` and its `:parameters` as literals; an
+    expectation's query also keeps `{batch}` as the only format field, so braces in configured names cannot
+    break it."""
     subqueries = {k: v for k, v in values.items() if not isinstance(v, (str, int, float))}
     scalars = {k: v for k, v in values.items() if k not in subqueries}
     marks = {key: f"__subquery_{key}__" for key in subqueries}
-    lines = load_sql("quality", name, batch=BATCH_MARK, **marks).splitlines()
+    lines = load_sql("quality", name, batch=BATCH_MARK, **marks, **(template or {})).splitlines()
     sql = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
     statement = text(sql).bindparams(**{k: v for k, v in scalars.items() if f":{k}" in sql})
     rendered = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
@@ -86,9 +88,11 @@ def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) 
               _render("missing_school", dialect, source=source, schools=schools), True,
               lambda row, source=source: (row["school"],
                                           f"{row['school']} leverde geen {source} aan voor {period.name}"))
-        for source in COMPLETE_SOURCES
+        for source in config.quality.required_sources
     ]
-    return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False, **base), checks)
+    required = [(source, FACT_TABLES[source].__tablename__) for source in config.quality.required_sources]
+    return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False,
+                                         template={"required": required}, **base), checks)
 
 
 def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
