@@ -277,6 +277,7 @@ def demo(out: OutOption = Path("out/demo"),
     from flows.demo import run_demo
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     run_demo(out, db, console)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
+from flows.artifacts import cell, indicator_table
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from flows.schedule import scheduled_close, today
@@ -93,18 +94,17 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     out.mkdir(parents=True, exist_ok=True)
     gate = quality_gate_task(config, closing, db_url, out)
     create_table_artifact(
-        table=[{"controle": f.check, "onderdeel": f.scope, "blokkerend": f.blocking, "bevinding": f.detail}
-               for f in gate.problems] or [{"controle": "alle", "bevinding": "geen bevindingen"}],
+        table=[{"controle": cell(f.check), "onderdeel": cell(f.scope), "blokkerend": "ja" if f.blocking else "nee",
+                "bevinding": cell(f.detail)} for f in gate.problems]
+        or [{"controle": "alle", "bevinding": "geen bevindingen"}],
         key=f"kwaliteit-{config.slug}", description=f"Kwaliteitscontrole {period}; Data Docs: {gate.data_docs}")
     logger.info("kwaliteitscontrole: %s bevindingen, Data Docs: %s", len(gate.problems), gate.data_docs)
     if gate.held:
         logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
                        "kansenmonitor release --config %s --period %s", period, config_path, period)
     rows = indicators_task(config, closing, db_url, out)
-    create_table_artifact(
-        table=[{k: getattr(r, k) for k in ("indicator", "scope", "scope_name", "value", "target", "status")}
-               for r in rows],
-        key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
+    create_table_artifact(table=indicator_table(rows), key=f"indicatoren-{config.slug}",
+                          description=f"Indicatoren {period}")
     dispatches = send_task(config, closing, db_url, out, reports_task(config, closing, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
     return {"period": period, "indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}

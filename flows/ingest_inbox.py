@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -11,11 +10,13 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
+from flows.artifacts import delivery_table, markdown_table
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import database
 from kansenmonitor.migrate import migrate
+from kansenmonitor.settings import settings
 from reports.validation import write_validation_report
 from tasks.ingest.failures import failed_rows
 from tasks.ingest.files import IngestResult, ingest_files
@@ -25,7 +26,7 @@ from tasks.ingest.pseudonymise import pseudonym_key
 
 def batch_size() -> int:
     """Files per task run: a task run costs Prefect tens of milliseconds, a small delivery less than that."""
-    return max(1, int(os.environ.get("KANSENMONITOR_INGEST_BATCH_FILES", "25")))
+    return max(1, settings().ingest_batch_files)
 
 
 @task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", **retry_policy())
@@ -42,14 +43,6 @@ def write_steward_report(db_url: str | None, config: Config, results: list[Inges
     with database(db_url) as engine:
         failed = failed_rows(engine, config.slug, include_resolved=True)
     return write_validation_report(config, results, failed, out_dir)
-
-
-def _summary(results: list[IngestResult]) -> str:
-    lines = ["| bestand | bron | status | gelezen | geladen | in quarantaine | melding |",
-             "| --- | --- | --- | ---: | ---: | ---: | --- |"]
-    lines += [f"| {r.file} | {r.source or '-'} | {r.status} | {r.rows_read} | {r.rows_loaded} | "
-              f"{r.rows_quarantined} | {r.message} |" for r in results]
-    return "\n".join(lines)
 
 
 @flow(name="ingest-inbox", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
@@ -80,9 +73,10 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
     for r in results:
         logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
                     r.rows_loaded, r.rows_quarantined, r.message)
-    create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{_summary(results)}",
+    table = delivery_table(results)
+    create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{markdown_table(table)}",
                              key=f"validatie-{config.slug}", description="Validatie per bestand")
-    create_table_artifact(table=[r.__dict__ for r in results], key=f"aanleveringen-{config.slug}")
+    create_table_artifact(table=table, key=f"aanleveringen-{config.slug}", description="Aanleveringen per bestand")
     if out_dir:
         logger.info("validatierapport: %s", write_steward_report(db_url, config, results, Path(out_dir)))
     return results

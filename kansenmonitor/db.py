@@ -8,7 +8,6 @@ and nothing is counted twice.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +30,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from kansenmonitor.settings import settings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/kansenmonitor.db"
 
@@ -310,7 +311,7 @@ FACT_TABLES = {
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("KANSENMONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL
+    return url or settings().database_url or DEFAULT_DATABASE_URL
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -321,6 +322,7 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -339,6 +341,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Python's sqlite3 opens a transaction only before DML, so schema changes (a migration) would commit one by
+    # one and two processes migrating one new file would collide; SQLAlchemy begins every transaction instead.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class PseudonymKeyCheck(Base):

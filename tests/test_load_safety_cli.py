@@ -147,17 +147,16 @@ def inbox_at_the_limits(draw) -> tuple[list[list[str]], list[list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def limits_database(prefect_harness):
+def limits_database(prefect_harness, pg_admin_url):
     from sqlalchemy import create_engine, text
-
-    from tests.conftest import PG_ADMIN_URL
+    from sqlalchemy.engine import make_url
 
     name = "km_fuzz_limits"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
     migrate(url)
     yield url
     with admin.connect() as conn:

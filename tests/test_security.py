@@ -21,7 +21,7 @@ from kansenmonitor.migrate import alembic_config, migrate
 from tasks.ingest.failures import failed_rows, write_correction_sheets, write_listing_csv
 from tasks.ingest.files import ingest_file
 from tasks.ingest.pseudonymise import KEY_VARIABLE, SECRET_BLOCK_VARIABLE, MissingKeyError, pseudonym_key
-from tests.conftest import PG_ADMIN_URL, ROOT
+from tests.conftest import ROOT
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
 
 KEY = b"security-test-key"
@@ -169,9 +169,9 @@ def test_formulas_in_a_written_xlsx_are_text_and_round_trip(engine, backpack, tm
 # --- roles (PostgreSQL only) ------------------------------------------------------------------------------
 
 @pytest.fixture
-def login_as(pg_url):
+def login_as(pg_url, pg_admin_url):
     """Login users made members of a kansenmonitor group role, the way a deployment would; dropped afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     made, engines = [], []
 
     def login(group: str):

@@ -2,7 +2,8 @@
 
 The key is a secret of the deployment (environment variable or Prefect Secret block), never of the
 code, so the same child gets the same pseudonym in every delivery while nobody without the key can
-go back from pseudonym to pupil number.
+go back from pseudonym to pupil number. A machine without one (`make serve` on a fresh clone) names a
+key file instead, which `kansenmonitor.local_key` generated once.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from kansenmonitor.db import Delivery, PseudonymKeyCheck
+from kansenmonitor.settings import settings
 
 KEY_VARIABLE = "KANSENMONITOR_PSEUDONYM_KEY"
 SECRET_BLOCK_VARIABLE = "KANSENMONITOR_PSEUDONYM_SECRET_BLOCK"
+KEY_FILE_VARIABLE = "KANSENMONITOR_PSEUDONYM_KEY_FILE"
 DEMO_KEY = "kansenmonitor-demo-key-not-for-real-data"
 TOKEN = re.compile(r"^PSN-[A-Za-z0-9_-]{43}$")
 MIN_KEY_BYTES = 32
@@ -33,13 +35,18 @@ class MissingKeyError(RuntimeError):
 
 
 def pseudonym_key(demo: bool = False) -> bytes:
-    """The deployment's key: the environment, else a Prefect Secret block, else (demo only) a fixed key."""
-    key = os.environ.get(KEY_VARIABLE)
-    block = os.environ.get(SECRET_BLOCK_VARIABLE)
+    """The deployment's key: the environment, else a Prefect Secret block, else a key file, else (demo only) a
+    fixed key."""
+    environment = settings()
+    key, block, key_file = environment.pseudonym_key, environment.pseudonym_secret_block, environment.pseudonym_key_file
     if not key and block:
         from prefect.blocks.system import Secret
 
         key = Secret.load(block).get()
+    if not key and key_file:
+        if not key_file.is_file():
+            raise MissingKeyError(f"the key file {key_file} ({KEY_FILE_VARIABLE}) does not exist")
+        key = key_file.read_text(encoding="utf-8").strip()
     if key:
         if len(key.encode("utf-8")) < MIN_KEY_BYTES and not demo:
             raise MissingKeyError(
