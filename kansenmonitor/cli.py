@@ -1,8 +1,13 @@
-"""The `kansenmonitor` command: the same flows the schedule runs, by hand."""
+"""The `kansenmonitor` command: the same flows the schedule runs, by hand; in Dutch, for the people who use it.
+
+Exit codes: 0 done, 1 open failures remain and `--streng` was given, 2 an error (`fout: ...`).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,22 +17,67 @@ from rich.table import Table
 
 from kansenmonitor.config import ConfigError, load_config
 from kansenmonitor.db import database_url, make_engine
+from kansenmonitor.existing_db import DatabaseMissing, open_existing
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 
-app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk half jaar.", no_args_is_help=True)
-console = Console(soft_wrap=True)
+app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk half jaar.", no_args_is_help=True,
+                  add_completion=False, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["--help", "-h"]})
+console = Console(soft_wrap=True, highlight=False)
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Programme configuration (YAML).")]
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Database URL; default KANSENMONITOR_DATABASE_URL "
-                                                 "or sqlite:///var/kansenmonitor.db.")]
-OutOption = Annotated[Path, typer.Option("--out", help="Output folder for indicators.csv, reports and outbox.")]
-PeriodOption = Annotated[str, typer.Option("--period", help="Measurement period, e.g. 2024-2025-H1.")]
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Configuratie van het programma (YAML).")]
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Database-URL; standaard KANSENMONITOR_DATABASE_URL "
+                                                 "of sqlite:///var/kansenmonitor.db.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Uitvoermap voor indicators.csv, rapporten en outbox.")]
+PeriodOption = Annotated[str, typer.Option("--period", help="Meetperiode, bijvoorbeeld 2024-2025-H1.")]
+StrictOption = Annotated[bool, typer.Option("--streng", help="Eindig met code 1 als er nog open fouten zijn "
+                                            "(voor scripts).")]
+DemoOption = Annotated[bool, typer.Option("--demo", help="Sta de ingebouwde demosleutel voor pseudonimisering toe.")]
+InboxOption = Annotated[Path, typer.Option("--inbox", help="Map met aanleveringen.")]
+STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd"}
+OPEN_FAILURES_EXIT = 1
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]fout:[/red] {message}", highlight=False, soft_wrap=True)
+    console.print(f"fout: {message}", markup=False)
     raise typer.Exit(2)
+
+
+def _version(show: bool) -> None:
+    if show:
+        console.print(f"kansenmonitor {package_version('kansenmonitor')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                               help="Toon de versie en stop.")] = False) -> None:
+    """kansenmonitor: van aanlevering tot adviesrapport, elk half jaar."""
+
+
+def _existing(db: str | None):
+    """The database of a command that only reads (or marks) it: never created here."""
+    try:
+        engine = open_existing(db)
+    except DatabaseMissing as exc:
+        _fail(str(exc))
+    migrate(db)
+    return engine
+
+
+def _strict(config, db: str | None) -> None:
+    """With --streng: exit 1 while the coalition has open failures."""
+    from tasks.failures import failed_rows
+
+    engine = make_engine(db)
+    try:
+        still_open = len(failed_rows(engine, config.slug))
+    finally:
+        engine.dispose()
+    if still_open:
+        console.print(f"{still_open} rijen staan nog open in quarantaine (--streng)")
+        raise typer.Exit(OPEN_FAILURES_EXIT)
 
 
 def _config(path: Path):
@@ -47,49 +97,48 @@ def _period(name: str, config):
 def _print_ingest(results) -> None:
     table = Table("bestand", "bron", "status", "gelezen", "geladen", "quarantaine", "melding")
     for r in results:
-        table.add_row(r.file, r.source or "-", r.status, str(r.rows_read), str(r.rows_loaded),
+        table.add_row(r.file, r.source or "-", STATUS_WORDS[r.status], str(r.rows_read), str(r.rows_loaded),
                       str(r.rows_quarantined), r.message)
     console.print(table)
 
 
 @app.command()
-def ingest(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder with deliveries.")],
-           db: DbOption = None,
-           demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False,
-           out: Annotated[Optional[Path], typer.Option("--out", help="Write the validation report here.")] = None,
-           ) -> list:
-    """Ingest every file in the inbox: load, quarantine or reject, one transaction per file."""
+def ingest(config: ConfigOption, inbox: InboxOption, db: DbOption = None, demo: DemoOption = False,
+           out: Annotated[Optional[Path], typer.Option("--out", help="Schrijf hier het validatierapport.")] = None,
+           streng: StrictOption = False) -> list:
+    """Verwerk elk bestand in de inbox: laden, in quarantaine zetten of weigeren, één transactie per bestand."""
     from flows.ingest_inbox import ingest_inbox
 
-    _config(config)
+    cfg = _config(config)
     if not inbox.is_dir():
         _fail(f"inbox '{inbox}' bestaat niet of is geen map")
     results = ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None)
     _print_ingest(results)
     if out:
         console.print(f"validatierapport: {out / 'validatie.html'}")
+    if streng:
+        _strict(cfg, db)
     return results
 
 
 @app.command()
 def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: OutOption = Path("out")) -> None:
-    """Close a period: quality gate, indicators, reports, email."""
+    """Sluit een periode af: kwaliteitscontrole, indicatoren, rapporten, e-mail."""
     from flows.close_period import close_period
 
     _period(period, _config(config))
     result = close_period(str(config), period, db, str(out))
     gate = result["quality"]
-    console.print(f"kwaliteitscontrole: {len(gate.problems)} bevindingen; Data Docs: {gate.data_docs}")
+    console.print(f"kwaliteitscontrole: {len(gate.problems)} bevindingen; kwaliteitspagina: {gate.page}")
     for dispatch in result["dispatches"]:
-        console.print(str(dispatch), highlight=False)
+        console.print(str(dispatch))
     console.print(f"indicatoren: {out / 'indicators.csv'}; rapporten: {out / 'reports' / period}")
 
 
 @app.command()
-def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder with deliveries.")],
-        period: PeriodOption, db: DbOption = None, out: OutOption = Path("out"),
-        demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False) -> None:
-    """Ingest the inbox, then close the period; the validation report links the period's Data Docs."""
+def run(config: ConfigOption, inbox: InboxOption, period: PeriodOption, db: DbOption = None,
+        out: OutOption = Path("out"), demo: DemoOption = False, streng: StrictOption = False) -> None:
+    """Verwerk de inbox en sluit daarna de periode af; het validatierapport linkt naar de kwaliteitspagina."""
     from reports.validation import write_validation_report
 
     results = ingest(config, inbox, db, demo, None)
@@ -99,48 +148,71 @@ def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder w
         console.print(f"validatierapport: {write_validation_report(engine, _config(config), results, out)}")
     finally:
         engine.dispose()
+    if streng:
+        _strict(_config(config), db)
 
 
 @app.command()
 def failures(db: DbOption = None,
-             config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Only this coalition.")] = None,
-             file: Annotated[Optional[str], typer.Option(help="Only this delivered file name.")] = None,
-             source: Annotated[Optional[str], typer.Option(help="Only this source, e.g. aanwezigheid.")] = None,
-             period: Annotated[Optional[str], typer.Option(help="Only this period.")] = None,
-             all_: Annotated[bool, typer.Option("--all", help="Include failures already corrected.")] = False,
-             csv: Annotated[Optional[Path], typer.Option("--csv", help="Write a correction sheet as CSV.")] = None,
-             xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="Write a correction sheet as XLSX.")] = None,
-             ) -> None:
-    """Every quarantined row: file, sheet, row, column, value and reason; optionally as a correction sheet."""
-    from tasks.failures import failed_rows, listing, write_correction_sheets
+             config: Annotated[Optional[Path], typer.Option(
+                 "--config", "-c", help="Alleen deze coalitie; ook de keuzelijsten van het correctieblad.")] = None,
+             file: Annotated[Optional[str], typer.Option("--file", help="Alleen dit aangeleverde bestand.")] = None,
+             source: Annotated[Optional[str], typer.Option("--source", help="Alleen deze bron, bijv. "
+                                                           "aanwezigheid.")] = None,
+             period: Annotated[Optional[str], typer.Option("--period", help="Alleen deze periode.")] = None,
+             all_: Annotated[bool, typer.Option("--all", help="Ook fouten die al gecorrigeerd zijn: de hele "
+                                                "geschiedenis.")] = False,
+             form: Annotated[str, typer.Option("--format", help="blokken (standaard), regels, tabel, csv of "
+                                               "json.")] = "blokken",
+             csv: Annotated[Optional[Path], typer.Option("--csv", help="Schrijf een correctieblad per bron als "
+                                                         "CSV.")] = None,
+             xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="Schrijf één correctiewerkmap (XLSX), een "
+                                                          "werkblad per bron.")] = None,
+             streng: StrictOption = False) -> None:
+    """Elke rij in quarantaine: bestand, werkblad, rij, kolom, waarde en reden; desgewenst als correctieblad."""
+    from kansenmonitor.failure_output import FORMATS, render
+    from tasks.correction_workbook import write_correction_workbook
+    from tasks.failures import by_source, failed_rows, write_correction_csvs
 
-    coalition = _config(config).slug if config else None
-    engine = make_engine(db)
-    migrate(db)
-    rows = failed_rows(engine, coalition, file, source, period, include_resolved=all_)
-    table = Table("bestand", "werkblad", "bron", "periode", "rij", "kolom", "waarde", "reden")
-    for line in listing(rows):
-        table.add_row(*[str(c) for c in line])
-    console.print(table)
-    console.print(f"{len(rows)} rijen in quarantaine")
-    for target in (csv, xlsx):
-        if target:
-            for path in write_correction_sheets(rows, target):
-                console.print(f"correctieblad: {path}")
+    if form not in FORMATS:
+        _fail(f"onbekend formaat '{form}'; kies uit: {', '.join(FORMATS)}")
+    cfg = _config(config) if config else None
+    engine = _existing(db)
+    try:
+        rows = failed_rows(engine, cfg.slug if cfg else None, file, source, period, include_resolved=all_)
+    finally:
+        engine.dispose()
+    sys.stdout.write(render(rows, form))
+    still_open = sum(1 for r in rows if not r.resolved_by)
+    if form not in ("csv", "json"):
+        console.print(f"{len(rows)} rijen in quarantaine" if not all_ else
+                      f"{len(rows)} rijen, waarvan {still_open} open")
+    if csv:
+        for path in write_correction_csvs([r for r in rows if not r.resolved_by], csv):
+            console.print(f"correctieblad: {path}")
+    if xlsx:
+        path = write_correction_workbook(by_source([r for r in rows if not r.resolved_by]), xlsx, cfg)
+        console.print(f"correctiewerkmap: {path}")
+    if streng and still_open:
+        raise typer.Exit(OPEN_FAILURES_EXIT)
 
 
 @app.command()
-def explain(indicator: str, config: ConfigOption, period: PeriodOption,
-            scope_name: Annotated[str, typer.Option(help="Coalition, village/wijk or school name.")],
+def explain(indicator: Annotated[str, typer.Argument(help="De indicator, bijv. deelname.")], config: ConfigOption,
+            period: PeriodOption,
+            scope_name: Annotated[str, typer.Option("--scope-name", help="Coalitie, dorp/wijk of school.")],
             db: DbOption = None) -> None:
-    """The source files and rows an indicator value rests on."""
+    """De bestanden en rijen waarop een indicatorwaarde rust."""
     from tasks.lineage import explain as lineage
 
     cfg = _config(config)
+    engine = _existing(db)
     try:
-        rows = lineage(make_engine(db), cfg, indicator, _period(period, cfg), scope_name)
+        rows = lineage(engine, cfg, indicator, _period(period, cfg), scope_name)
     except ValueError as exc:
         _fail(str(exc))
+    finally:
+        engine.dispose()
     table = Table("bestand", "werkblad", "rijen", "aantal")
     for r in rows:
         table.add_row(r.file, r.sheet or "", r.rows_text, str(r.count))
@@ -149,16 +221,17 @@ def explain(indicator: str, config: ConfigOption, period: PeriodOption,
 
 @app.command()
 def report(config: ConfigOption, period: PeriodOption,
-           audience: Annotated[str, typer.Option(help="stuurgroep, lokale_coalitie or kernteam.")],
-           preview: Annotated[bool, typer.Option(help="Write the files without sending.")] = False,
+           audience: Annotated[str, typer.Option("--audience", help="stuurgroep, lokale_coalitie of kernteam.")],
+           preview: Annotated[bool, typer.Option("--preview", help="Schrijf de bestanden zonder te verzenden.")
+                              ] = False,
            db: DbOption = None, out: OutOption = Path("out")) -> None:
-    """Render one audience's reports for a period; with --preview nothing is sent."""
+    """Maak de rapporten van één doelgroep voor een periode; met --preview wordt niets verzonden."""
     from tasks.mail import send_reports
     from tasks.report import build_reports, preview_reports
 
     cfg = _config(config)
     p = _period(period, cfg)
-    engine = make_engine(db)
+    engine = _existing(db)
     if preview:
         for path in preview_reports(engine, cfg, p, audience, out):
             console.print(str(path))
@@ -170,28 +243,32 @@ def report(config: ConfigOption, period: PeriodOption,
 
 @app.command()
 def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
-            by: Annotated[str, typer.Option("--door", "--by", help="Who releases; default the login name.")] = "",
+            by: Annotated[str, typer.Option("--door", "--by", help="Wie vrijgeeft; standaard de inlognaam.")] = "",
             ) -> None:
-    """Release a period's reports that the quality gate held; the next close sends them."""
+    """Geef de rapporten van een periode vrij die de kwaliteitscontrole tegenhield; de volgende afsluiting
+    verzendt ze."""
     from tasks.quality_release import release_period
 
     cfg = _config(config)
-    migrate(db)
-    console.print(release_period(make_engine(db), cfg, _period(period, cfg).name,
-                                 by or os.environ.get("USER") or "onbekend"), highlight=False)
+    engine = _existing(db)
+    try:
+        console.print(release_period(engine, cfg, _period(period, cfg).name,
+                                     by or os.environ.get("USER") or "onbekend"))
+    finally:
+        engine.dispose()
 
 
 @app.command("migrate")
 def migrate_command(db: DbOption = None) -> None:
-    """Bring the database to the newest schema."""
+    """Breng de database naar het nieuwste schema (maakt hem aan als hij nog niet bestaat)."""
     migrate(db)
     console.print(f"database bijgewerkt: {database_url(db)}")
 
 
 @app.command()
 def demo(out: OutOption = Path("out/demo"),
-         db: Annotated[str, typer.Option("--db")] = "sqlite:///var/demo.db") -> None:
-    """Generate example deliveries for both coalitions and run the whole cycle on them (SQLite, outbox)."""
+         db: Annotated[str, typer.Option("--db", help="Database-URL van de demo.")] = "sqlite:///var/demo.db") -> None:
+    """Maak voorbeeldaanleveringen voor beide coalities en draai er de hele cyclus op (SQLite, outbox)."""
     from kansenmonitor.demo import run_demo
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -58,7 +58,10 @@ class Delivery(Base):
 
 
 class QuarantinedRow(Base):
-    """A delivered row that failed validation, kept whole as delivered (`raw`, JSON)."""
+    """A delivered row that failed validation, kept whole as delivered (`raw`, JSON).
+
+    A row from a correction sheet that fails again keeps pointing at the first failure of its record
+    (`origin_id`): the school's own file and row, and the `Correctie-ID` the steward keeps using."""
 
     __tablename__ = "quarantined_row"
 
@@ -71,6 +74,7 @@ class QuarantinedRow(Base):
     period: Mapped[str | None] = mapped_column(String(30))
     record_key: Mapped[str | None] = mapped_column(String(500))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("quarantined_row.id"), index=True)
 
 
 class QuarantineReason(Base):

@@ -88,7 +88,7 @@ def indicator_model(indicator: str) -> tuple[str, str | None]:
             return mart, None
         if indicator.startswith(mart + "_"):
             return mart, indicator.removeprefix(mart + "_")
-    raise ValueError(f"unknown indicator '{indicator}'; the indicators are: {', '.join(marts())}")
+    raise ValueError(f"onbekende indicator '{indicator}'; de indicatoren zijn: {', '.join(marts())}")
 
 
 @cache

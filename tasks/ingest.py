@@ -16,12 +16,12 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kansenmonitor.config import Config
+from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
 from tasks.load import load
-from tasks.read import DeliveryRejected, Sheet, read_sheet
+from tasks.read import DeliveryRejected, Sheet, read_sheet, sheet_names
 from tasks.recognise import Recognised, recognise
-from tasks.validate import Validated, validate_many
+from tasks.validate import CORRECTION_COLUMN, Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -80,7 +80,8 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
                  received: dt.datetime | None = None) -> list[IngestResult]:
     """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
     received = received or dt.datetime.now().replace(microsecond=0)
-    outcomes: list[IngestResult | _Readable] = [_database(engine, p, _read, engine, config, p, received) for p in paths]
+    outcomes: list[IngestResult | _Readable] = [
+        outcome for p in paths for outcome in _database(engine, p, _read, engine, config, p, received)]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
     checked = iter(validate_many([(r.sheet, r.recognised) for r in readable], config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
@@ -100,13 +101,14 @@ def _database(engine: Engine, path: Path, step, *args):
         ) from exc
 
 
-def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> IngestResult | _Readable:
-    """The file read and recognised, or its outcome already: delivered before, or rejected whole."""
+def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> list[IngestResult | _Readable]:
+    """The file read and recognised, or its outcome already: delivered before, or rejected whole. A correction
+    workbook gives one delivery per sheet (a sheet per source)."""
     sha = checksum(path)
     earlier = _already_delivered(engine, config, sha)
     if earlier:
-        return IngestResult(path.name, "duplicate", delivery_id=earlier,
-                            message="dit bestand is al eerder aangeleverd; er verandert niets")
+        return [IngestResult(path.name, "duplicate", delivery_id=earlier,
+                             message="dit bestand is al eerder aangeleverd; er verandert niets")]
     try:
         sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
         if not sheet.rows:
@@ -114,14 +116,38 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
         sheet, recognised = _recognise(path, sheet, config)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
-        if mapping_sheet and mapping_sheet != sheet.name:
+        if mapping_sheet and mapping_sheet != sheet.name and not _is_correction_sheet(sheet, recognised):
             sheet = read_sheet(path, sheet=mapping_sheet, max_bytes=int(config.max_file_mb * 1_000_000))
             recognised = recognise(sheet, config, path.name)
         if recognised.header_index == len(sheet.rows) - 1:
             raise DeliveryRejected("bestand bevat alleen een kopregel en geen gegevensregels; er is niets geladen")
     except DeliveryRejected as rejected:
-        return _reject(engine, config, path, sha, received, str(rejected))
-    return _Readable(path, sha, sheet, recognised)
+        return [_reject(engine, config, path, sha, received, str(rejected))]
+    return [_Readable(path, sha, sheet, recognised), *_other_correction_sheets(config, path, sha, sheet, recognised)]
+
+
+def _is_correction_sheet(sheet: Sheet, recognised: Recognised) -> bool:
+    """A sheet of `failures --xlsx`: its rows name the failure they correct; its title is the source's name."""
+    return normalise_name(CORRECTION_COLUMN) in {normalise_name(cell) for cell in sheet.rows[recognised.header_index]}
+
+
+def _other_correction_sheets(config: Config, path: Path, sha: str, first: Sheet,
+                             recognised: Recognised) -> list[_Readable]:
+    """The further sheets of a correction workbook (`failures --xlsx`), each recognised as its own source; its
+    ledger checksum is the file's and the sheet's, so a second delivery of the workbook still changes nothing."""
+    if path.suffix.lower() != ".xlsx" or not _is_correction_sheet(first, recognised):
+        return []
+    readable = []
+    for name in sheet_names(path):
+        if name == first.name:
+            continue
+        try:
+            sheet = read_sheet(path, sheet=name, max_bytes=int(config.max_file_mb * 1_000_000))
+            found = recognise(sheet, config, path.name)
+        except DeliveryRejected:
+            continue  # the workbook's lists of allowed answers
+        readable.append(_Readable(path, hashlib.sha256(f"{sha}:{name}".encode()).hexdigest(), sheet, found))
+    return readable
 
 
 def _load(engine: Engine, config: Config, file: _Readable, validated: Validated, received: dt.datetime) -> IngestResult:

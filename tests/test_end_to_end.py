@@ -99,7 +99,7 @@ def test_run_rejects_an_unknown_period_with_the_known_ones(sqlite_url, tmp_path)
     result = CliRunner().invoke(app, ["run", "--config", str(BACKPACK), "--inbox", str(tmp_path), "--period",
                                       "2025-H1", "--db", sqlite_url])
     assert result.exit_code == 2
-    assert "unknown period '2025-H1'; the programme's periods are: 2024-2025-H1, 2024-2025-H2" in result.output
+    assert "onbekende periode '2025-H1'; de perioden van het programma zijn: 2024-2025-H1, 2024-2025-H2" in result.output
 
 
 def test_run_reports_a_broken_configuration(tmp_path):
