@@ -23,7 +23,7 @@ from tasks.report import Report, build_reports
 
 @task(name="quality-gate", **retry_policy())
 def quality_gate_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> GateResult:
-    """Judge the period as a whole before anything is computed from it; writes Data Docs under `out_dir`."""
+    """Judge the period as a whole before anything is computed from it; writes the quality page under `out_dir`."""
     config = load_config(config_path)
     return run_quality_gate(db_url or database_url(None), config, parse_period(period, config), out_dir)
 
@@ -95,8 +95,8 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     create_table_artifact(
         table=[{"controle": f.check, "onderdeel": f.scope, "blokkerend": f.blocking, "bevinding": f.detail}
                for f in gate.problems] or [{"controle": "alle", "bevinding": "geen bevindingen"}],
-        key=f"kwaliteit-{config.slug}", description=f"Kwaliteitscontrole {period}; Data Docs: {gate.data_docs}")
-    logger.info("kwaliteitscontrole: %s bevindingen, Data Docs: %s", len(gate.problems), gate.data_docs)
+        key=f"kwaliteit-{config.slug}", description=f"Kwaliteitscontrole {period}; kwaliteitspagina: {gate.page}")
+    logger.info("kwaliteitscontrole: %s bevindingen, kwaliteitspagina: %s", len(gate.problems), gate.page)
     if gate.held:
         logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
                        "kansenmonitor release --config %s --period %s", period, config_path, period)

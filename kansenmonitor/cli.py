@@ -26,15 +26,17 @@ app = typer.Typer(help="kansenmonitor: van aanlevering tot adviesrapport, elk ha
                   context_settings={"help_option_names": ["--help", "-h"]})
 console = Console(soft_wrap=True, highlight=False)
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Configuratie van het programma (YAML).")]
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Database-URL; standaard KANSENMONITOR_DATABASE_URL "
-                                                 "of sqlite:///var/kansenmonitor.db.")]
-OutOption = Annotated[Path, typer.Option("--out", help="Uitvoermap voor indicators.csv, rapporten en outbox.")]
-PeriodOption = Annotated[str, typer.Option("--period", help="Meetperiode, bijvoorbeeld 2024-2025-H1.")]
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", metavar="BESTAND",
+                                            help="Configuratie van het programma (YAML).")]
+DbOption = Annotated[Optional[str], typer.Option("--db", metavar="URL", help="Database-URL; standaard "
+                                                 "KANSENMONITOR_DATABASE_URL of sqlite:///var/kansenmonitor.db.")]
+OutOption = Annotated[Path, typer.Option("--out", metavar="MAP", show_default=False,
+                                         help="Uitvoermap voor indicators.csv, rapporten en outbox (standaard out).")]
+PeriodOption = Annotated[str, typer.Option("--period", metavar="PERIODE", help="Meetperiode, bijvoorbeeld 2024-2025-H1.")]
 StrictOption = Annotated[bool, typer.Option("--streng", help="Eindig met code 1 als er nog open fouten zijn "
                                             "(voor scripts).")]
 DemoOption = Annotated[bool, typer.Option("--demo", help="Sta de ingebouwde demosleutel voor pseudonimisering toe.")]
-InboxOption = Annotated[Path, typer.Option("--inbox", help="Map met aanleveringen.")]
+InboxOption = Annotated[Path, typer.Option("--inbox", metavar="MAP", help="Map met aanleveringen.")]
 STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd"}
 OPEN_FAILURES_EXIT = 1
 
@@ -104,7 +106,8 @@ def _print_ingest(results) -> None:
 
 @app.command()
 def ingest(config: ConfigOption, inbox: InboxOption, db: DbOption = None, demo: DemoOption = False,
-           out: Annotated[Optional[Path], typer.Option("--out", help="Schrijf hier het validatierapport.")] = None,
+           out: Annotated[Optional[Path], typer.Option("--out", metavar="MAP",
+                                                       help="Schrijf hier het validatierapport.")] = None,
            streng: StrictOption = False) -> list:
     """Verwerk elk bestand in de inbox: laden, in quarantaine zetten of weigeren, één transactie per bestand."""
     from flows.ingest_inbox import ingest_inbox
@@ -155,19 +158,22 @@ def run(config: ConfigOption, inbox: InboxOption, period: PeriodOption, db: DbOp
 @app.command()
 def failures(db: DbOption = None,
              config: Annotated[Optional[Path], typer.Option(
-                 "--config", "-c", help="Alleen deze coalitie; ook de keuzelijsten van het correctieblad.")] = None,
-             file: Annotated[Optional[str], typer.Option("--file", help="Alleen dit aangeleverde bestand.")] = None,
-             source: Annotated[Optional[str], typer.Option("--source", help="Alleen deze bron, bijv. "
-                                                           "aanwezigheid.")] = None,
-             period: Annotated[Optional[str], typer.Option("--period", help="Alleen deze periode.")] = None,
+                 "--config", "-c", metavar="BESTAND",
+                 help="Alleen deze coalitie; ook de keuzelijsten van het correctieblad.")] = None,
+             file: Annotated[Optional[str], typer.Option("--file", metavar="NAAM",
+                                                         help="Alleen dit aangeleverde bestand.")] = None,
+             source: Annotated[Optional[str], typer.Option("--source", metavar="BRON",
+                                                           help="Alleen deze bron, bijv. aanwezigheid.")] = None,
+             period: Annotated[Optional[str], typer.Option("--period", metavar="PERIODE",
+                                                           help="Alleen deze periode.")] = None,
              all_: Annotated[bool, typer.Option("--all", help="Ook fouten die al gecorrigeerd zijn: de hele "
                                                 "geschiedenis.")] = False,
-             form: Annotated[str, typer.Option("--format", help="blokken (standaard), regels, tabel, csv of "
-                                               "json.")] = "blokken",
-             csv: Annotated[Optional[Path], typer.Option("--csv", help="Schrijf een correctieblad per bron als "
-                                                         "CSV.")] = None,
-             xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="Schrijf één correctiewerkmap (XLSX), een "
-                                                          "werkblad per bron.")] = None,
+             form: Annotated[str, typer.Option("--format", metavar="FORMAAT", show_default=False,
+                                               help="blokken (standaard), regels, tabel, csv of json.")] = "blokken",
+             csv: Annotated[Optional[Path], typer.Option("--csv", metavar="BESTAND",
+                                                         help="Schrijf een correctieblad per bron als CSV.")] = None,
+             xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="BESTAND", help="Schrijf één "
+                                                          "correctiewerkmap (XLSX), een werkblad per bron.")] = None,
              streng: StrictOption = False) -> None:
     """Elke rij in quarantaine: bestand, werkblad, rij, kolom, waarde en reden; desgewenst als correctieblad."""
     from kansenmonitor.failure_output import FORMATS, render
@@ -198,9 +204,10 @@ def failures(db: DbOption = None,
 
 
 @app.command()
-def explain(indicator: Annotated[str, typer.Argument(help="De indicator, bijv. deelname.")], config: ConfigOption,
-            period: PeriodOption,
-            scope_name: Annotated[str, typer.Option("--scope-name", help="Coalitie, dorp/wijk of school.")],
+def explain(indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="De indicator, bijv. deelnemers.")],
+            config: ConfigOption, period: PeriodOption,
+            scope_name: Annotated[str, typer.Option("--scope-name", metavar="NAAM",
+                                                    help="Coalitie, dorp/wijk of school.")],
             db: DbOption = None) -> None:
     """De bestanden en rijen waarop een indicatorwaarde rust."""
     from tasks.lineage import explain as lineage
@@ -221,7 +228,8 @@ def explain(indicator: Annotated[str, typer.Argument(help="De indicator, bijv. d
 
 @app.command()
 def report(config: ConfigOption, period: PeriodOption,
-           audience: Annotated[str, typer.Option("--audience", help="stuurgroep, lokale_coalitie of kernteam.")],
+           audience: Annotated[str, typer.Option("--audience", metavar="DOELGROEP",
+                                                 help="stuurgroep, lokale_coalitie of kernteam.")],
            preview: Annotated[bool, typer.Option("--preview", help="Schrijf de bestanden zonder te verzenden.")
                               ] = False,
            db: DbOption = None, out: OutOption = Path("out")) -> None:
@@ -243,7 +251,8 @@ def report(config: ConfigOption, period: PeriodOption,
 
 @app.command()
 def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
-            by: Annotated[str, typer.Option("--door", "--by", help="Wie vrijgeeft; standaard de inlognaam.")] = "",
+            by: Annotated[str, typer.Option("--door", "--by", metavar="NAAM",
+                                            help="Wie vrijgeeft; standaard de inlognaam.")] = "",
             ) -> None:
     """Geef de rapporten van een periode vrij die de kwaliteitscontrole tegenhield; de volgende afsluiting
     verzendt ze."""
@@ -266,8 +275,10 @@ def migrate_command(db: DbOption = None) -> None:
 
 
 @app.command()
-def demo(out: OutOption = Path("out/demo"),
-         db: Annotated[str, typer.Option("--db", help="Database-URL van de demo.")] = "sqlite:///var/demo.db") -> None:
+def demo(out: Annotated[Path, typer.Option("--out", metavar="MAP", show_default=False,
+                                           help="Uitvoermap van de demo (standaard out/demo).")] = Path("out/demo"),
+         db: Annotated[str, typer.Option("--db", metavar="URL", show_default=False, help="Database-URL van de demo "
+                                         "(standaard sqlite:///var/demo.db).")] = "sqlite:///var/demo.db") -> None:
     """Maak voorbeeldaanleveringen voor beide coalities en draai er de hele cyclus op (SQLite, outbox)."""
     from kansenmonitor.demo import run_demo
 

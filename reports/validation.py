@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
 
 from kansenmonitor.config import Config
+from reports.quality_page import PAGE_PREFIX
 from tasks.failures import failed_rows
 from tasks.ingest import IngestResult
 
@@ -17,21 +18,21 @@ environment = Environment(loader=PackageLoader("reports"), autoescape=select_aut
 
 
 def write_validation_report(engine: Engine, config: Config, results: list[IngestResult], out_dir: Path) -> Path:
-    """Write `out_dir/validatie.html`, linking the Data Docs the quality gate wrote under `out_dir` (directly, or
-    one folder per period)."""
+    """Write `out_dir/validatie.html`, linking the quality pages the gate wrote under `out_dir` (directly, or one
+    folder per period)."""
     delivered = {r.delivery_id: r.file for r in results if r.status == "loaded"}
     failures = {name: [] for name in delivered.values()}
     for row in failed_rows(engine, config.slug, include_resolved=True):
         if row.delivery_id in delivered:
             failures[delivered[row.delivery_id]].append(row)
     out_dir = Path(out_dir)
-    data_docs = {index.parent.parent.name if index.parent.parent != out_dir else "periode": index.relative_to(out_dir)
-                 for index in sorted([*out_dir.glob("data-docs/index.html"), *out_dir.glob("*/data-docs/index.html")])}
+    pages = {page.relative_to(out_dir).as_posix(): page.stem.removeprefix(PAGE_PREFIX)
+             for page in sorted([*out_dir.glob(f"{PAGE_PREFIX}*.html"), *out_dir.glob(f"*/{PAGE_PREFIX}*.html")])}
     html = environment.get_template("validation.html.j2").render(
         programme=config.programme.name, generated=f"{dt.datetime.now():%d-%m-%Y %H:%M}", deliveries=results,
-        failures=failures, status_text=STATUS_TEXT,
-        data_docs={name: path.as_posix() for name, path in data_docs.items()})
+        failures=failures, status_text=STATUS_TEXT, quality_pages=pages)
     target = Path(out_dir) / "validatie.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")
     return target
+

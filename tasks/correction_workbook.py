@@ -100,7 +100,7 @@ def _typed(values: list[object], parser: str) -> list[object]:
     parsed = PARSERS[parser](raw)
     typed = []
     for value, result, reason in zip(values, parsed.values, parsed.reasons):
-        if reason is not None or pd.isna(result) or value in ("", None):
+        if isinstance(reason, str) or pd.isna(result) or value in ("", None):
             typed.append(value)
         elif parser == "date":
             typed.append(result.date())

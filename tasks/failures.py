@@ -105,14 +105,6 @@ def listing(rows: list[FailedRow]) -> list[list[object]]:
             for r in rows for column, value, reason in r.reasons]
 
 
-def write_listing_csv(rows: list[FailedRow], path: Path) -> Path:
-    with Path(path).open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(LISTING_HEADER)
-        writer.writerows([[neutralise(c) for c in line] for line in listing(rows)])
-    return Path(path)
-
-
 def reason_text(row: FailedRow) -> str:
     """All reasons of a row in one cell."""
     return "; ".join(f"{column or 'rij'}: {reason}" + (f" (waarde '{value}')" if value else "")

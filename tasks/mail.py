@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_SECONDS = 30
-HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met "
-        "'kansenmonitor release --period {period}'")
+HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de kwaliteitspagina (kwaliteit-{period}.html) en "
+        "geef vrij met 'kansenmonitor release --period {period}'")
 
 
 class ReportsNotSent(RuntimeError):

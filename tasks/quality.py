@@ -2,13 +2,14 @@
 
 Runs the catalogue's suites (`tasks.quality_checks`) with Great Expectations on the loaded tables,
 stores every result in `quality_result` for the report's appendix, holds the reports when the
-configuration asks for it and a blocking finding exists, and leaves Data Docs for the data steward.
+configuration asks for it and a blocking finding exists, and writes the steward's quality page
+(`kwaliteit-<period>.html`, `reports/quality_page.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert
@@ -18,6 +19,7 @@ from kansenmonitor.db import QualityResult, make_engine
 from kansenmonitor.periods import Period, parse_period
 from tasks.quality_checks import suites_for
 from tasks.quality_gx import Outcome, validate
+from reports.quality_page import write_quality_page
 from tasks.quality_release import apply_hold
 
 
@@ -30,6 +32,7 @@ class Finding:
     passed: bool
     blocking: bool
     detail: str
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class GateResult:
     period: str
     findings: list[Finding]
     held: bool
-    data_docs: Path
+    page: Path
 
     @property
     def problems(self) -> list[Finding]:
@@ -49,31 +52,31 @@ class GateResult:
 
 
 def run_quality_gate(engine_or_url: Engine | str, config: Config, period: Period | str, out_dir: Path | str) -> GateResult:
-    """Judge the period's current rows, store the findings, hold or free the reports, write Data Docs."""
+    """Judge the period's current rows, store the findings, hold or free the reports, write the quality page."""
     period = period if isinstance(period, Period) else parse_period(period, config)
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
-        docs_dir = Path(out_dir) / "data-docs"
         outcomes = validate(engine.url.render_as_string(hide_password=False),
-                            suites_for(config, period, engine.dialect), docs_dir,
-                            run_name=period.name)
+                            suites_for(config, period, engine.dialect), run_name=period.name)
         findings = [f for outcome in outcomes for f in _findings(outcome)]
         held = _store(engine, config, period.name, findings)
     finally:
         if isinstance(engine_or_url, str):
             engine.dispose()
-    return GateResult(period.name, findings, held, docs_dir / "index.html")
+    page = write_quality_page(config, period.name, findings, held, Path(out_dir))
+    return GateResult(period.name, findings, held, page)
 
 
 def _findings(outcome: Outcome) -> list[Finding]:
     check = outcome.check
     if not outcome.unexpected:
-        return [Finding(check.name, "", True, check.blocking, check.rule)]
+        return [Finding(check.name, "", True, check.blocking, check.rule, check.source)]
     found = sorted(check.explain(row) for row in outcome.rows)
     hidden = outcome.unexpected - len(found)
     if hidden:
-        found.append(("", f"en nog {hidden} bevindingen van deze controle; zie de Data Docs"))
-    return [Finding(check.name, scope, False, check.blocking, detail) for scope, detail in found]
+        found.append(("", f"en nog {hidden} bevindingen van deze controle, niet afzonderlijk opgehaald: "
+                          "los eerst de genoemde op"))
+    return [Finding(check.name, scope, False, check.blocking, detail, check.source) for scope, detail in found]
 
 
 def _store(engine: Engine, config: Config, period: str, findings: list[Finding]) -> bool:

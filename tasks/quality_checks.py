@@ -26,14 +26,15 @@ COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
 
 @dataclass(frozen=True)
 class Check:
-    """One rule. `rule` is shown in Data Docs and stored when it passes; `explain` turns a row into
-    (scope, Dutch detail) for the steward."""
+    """One rule. `rule` is stored (and shown on the quality page) when it passes; `explain` turns a row into
+    (scope, Dutch detail) for the steward; `source` is the delivery the finding is about."""
 
     name: str
     rule: str
     query: str
     blocking: bool
     explain: Callable[[dict], tuple[str, str]]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) 
         Check(f"volledigheid_{source}", f"Elke school leverde {source} aan voor {period.name}.",
               _render("missing_school", dialect, source=source, schools=schools), True,
               lambda row, source=source: (row["school"],
-                                          f"{row['school']} leverde geen {source} aan voor {period.name}"))
+                                          f"{row['school']} leverde geen {source} aan voor {period.name}"), source)
         for source in COMPLETE_SOURCES
     ]
     return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False, **base), checks)
@@ -98,7 +99,7 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
         _render("session_outlier", dialect, **base, factor=config.quality.outlier_factor,
                min_sessions=config.quality.min_sessions_for_median), False,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['present']} kinderen aanwezig, meer dan "
-                                    f"{factor}× de mediaan ({_number(row['median'])})"))]
+                                    f"{factor}× de mediaan ({_number(row['median'])})"), "aanwezigheid")]
     previous = previous_period(period, config)
     label = config.programme.area_label
     if previous:
@@ -111,7 +112,8 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
                    min_previous=config.quality.min_previous_participants), False,
             lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in {previous.name} "
                                       f"naar {row['n_current']} in {period.name} "
-                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
+                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)"),
+            "aanwezigheid"))
     asset = _render("present_children", dialect, for_expectation=False, **base,
                    previous=previous.name if previous else "")
     return Suite("plausibiliteit", asset, checks)
@@ -122,7 +124,7 @@ def _references(base: dict, dialect: Dialect) -> Suite:
         "sessie_niet_gepland", "Alle aanwezigheid hoort bij een sessie in de actuele activiteitenplanning.",
         _render("unplanned_session", dialect, **base), True,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['n_rows']} aanwezigheidsregels horen bij "
-                                    "een sessie die niet (meer) in de actuele planning staat"))
+                                    "een sessie die niet (meer) in de actuele planning staat"), "aanwezigheid")
     return Suite("referentiele-integriteit", _render("attendance_sessions", dialect, for_expectation=False, **base),
                  [check])
 
@@ -135,10 +137,10 @@ def _freshness(config: Config, period: Period, base: dict, dialect: Dialect) -> 
         Check("register_begeleiders_ontbreekt", "Het register begeleiders is aangeleverd.",
               _render("register_missing", dialect), True,
               lambda row: ("begeleiders", "Register begeleiders is niet aangeleverd; de VOG-dekking kan niet worden "
-                                          "bepaald")),
+                                          "bepaald"), "begeleiders"),
         Check("register_begeleiders_verouderd", f"Het register begeleiders is op {end} niet ouder dan {max_age} dagen.",
               _render("register_stale", dialect, cutoff=cutoff.isoformat()), True,
-              lambda row: ("begeleiders", _stale(row, period, max_age))),
+              lambda row: ("begeleiders", _stale(row, period, max_age)), "begeleiders"),
     ]
     return Suite("actualiteit", _render("supervisor_register", dialect, for_expectation=False, **base), checks)
 

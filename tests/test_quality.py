@@ -1,5 +1,5 @@
 """The period's quality gate on real deliveries: it reports exactly the planted gaps, holds and releases
-the reports, and leaves Data Docs for the steward — on PostgreSQL and on SQLite."""
+the reports, and leaves its page for the steward — on PostgreSQL and on SQLite."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ FORMS_HEADER = ["ID", "Begintijd", "Tijd van voltooien", "E-mail", "Naam", "Op w
                 "Ik weet bij wie ik terecht kan als er iets is", "Hoe leuk vond je de activiteiten?",
                 "Wat zou je nog eens willen doen?"]
 SUPERVISOR_HEADER = ["Naam", "Organisatie", "Structureel", "VOG-datum"]
-SUITES = ["volledigheid", "plausibiliteit", "referentiele-integriteit", "actualiteit"]
 
 
 def ingest(engine, config, path, received=None):
@@ -99,9 +98,11 @@ def test_gate_reports_exactly_the_planted_gaps(engine, backpack, tmp_path):
     assert stored(engine, backpack) == sorted(result.findings)
     assert not result.held and not is_held(engine, backpack, "2024-2025-H2")
 
-    assert result.data_docs == tmp_path / "out" / "data-docs" / "index.html"
-    index = result.data_docs.read_text(encoding="utf-8")
-    assert all(suite in index for suite in SUITES)
+    assert {(f.check, f.source) for f in result.problems} == {
+        ("register_begeleiders_verouderd", "begeleiders"), ("sessie_uitschieter", "aanwezigheid"),
+        ("volledigheid_aanwezigheid", "aanwezigheid"), ("deelnemers_daling", "aanwezigheid")}
+    assert result.page == tmp_path / "out" / "kwaliteit-2024-2025-H2.html"
+    assert not (tmp_path / "out" / "data-docs").exists()
 
 
 def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path):
@@ -162,7 +163,7 @@ def test_a_coalition_without_schools_or_vog_goal_has_nothing_to_check(sqlite_url
     migrate(sqlite_url)
     result = run_quality_gate(sqlite_url, coevorden, "2024-2025-H1", tmp_path)
     assert (result.findings, result.held) == ([], False)
-    assert result.data_docs.exists()
+    assert "Geen bevindingen: alle controles zijn geslaagd." in result.page.read_text(encoding="utf-8")
 
 
 def test_a_check_that_cannot_run_stops_the_gate_instead_of_passing(sqlite_url, tmp_path):
@@ -170,4 +171,4 @@ def test_a_check_that_cannot_run_stops_the_gate_instead_of_passing(sqlite_url, t
     broken = Suite("kapot", "SELECT 1 AS one", [Check("kapot", "regel", "SELECT missing FROM {batch}", True,
                                                        lambda row: ("", ""))])
     with pytest.raises(QualityCheckError, match="controle kapot kon niet worden uitgevoerd: .*missing"):
-        validate(sqlite_url, [broken], tmp_path / "data-docs", "2024-2025-H1")
+        validate(sqlite_url, [broken], "2024-2025-H1")
