@@ -107,8 +107,9 @@ def test_run_reports_a_broken_configuration(tmp_path):
     config.write_text("programme: {name: X, kind: npo}\nareas: []\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["run", "--config", str(config), "--inbox", str(tmp_path), "--period", "x"])
     assert result.exit_code == 2
-    assert "programme.start: Field required" in result.output
-    assert "areas: List should have at least 1 item after validation" in result.output
+    assert "programme.start: ontbreekt (verplichte sleutel)" in result.output
+    assert "areas: moet ten minste 1 element(en) hebben (gekregen: [])" not in result.output
+    assert "areas: moet ten minste 1 element(en) hebben" in result.output
 
 
 def test_a_held_period_sends_nothing_until_the_steward_releases_it(prefect_harness, sqlite_url, tmp_path):
