@@ -18,7 +18,7 @@ from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from reports.validation import write_validation_report
 from tasks.inbox import inbox_files
-from tasks.ingest import IngestResult, ingest_files
+from tasks.ingest import STATUS_WORDS, IngestResult, ingest_files
 from tasks.pseudonymise import pseudonym_key
 
 
@@ -43,7 +43,7 @@ def ingest_files_task(config_path: str, paths: list[Path], db_url: str | None, d
 def _summary(results: list[IngestResult]) -> str:
     lines = ["| bestand | bron | status | gelezen | geladen | in quarantaine | melding |",
              "| --- | --- | --- | ---: | ---: | ---: | --- |"]
-    lines += [f"| {r.file} | {r.source or '-'} | {r.status} | {r.rows_read} | {r.rows_loaded} | "
+    lines += [f"| {r.file} | {r.source or '-'} | {STATUS_WORDS[r.status]} | {r.rows_read} | {r.rows_loaded} | "
               f"{r.rows_quarantined} | {r.message} |" for r in results]
     return "\n".join(lines)
 
@@ -69,8 +69,8 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
             results += ingest_files_task(config_path, batch, db_url, demo, len(batch) - 1)
             progress.advance(bar, len(batch))
     for r in results:
-        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
-                    r.rows_loaded, r.rows_quarantined, r.message)
+        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, STATUS_WORDS[r.status],
+                    r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
     create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{_summary(results)}",
                              key=f"validatie-{config.slug}", description="Validatie per bestand")
     create_table_artifact(table=[r.__dict__ for r in results], key=f"aanleveringen-{config.slug}")

@@ -32,12 +32,12 @@ DbOption = Annotated[Optional[str], typer.Option("--db", metavar="URL", help="Da
                                                  "KANSENMONITOR_DATABASE_URL of sqlite:///var/kansenmonitor.db.")]
 OutOption = Annotated[Path, typer.Option("--out", metavar="MAP", show_default=False,
                                          help="Uitvoermap voor indicators.csv, rapporten en outbox (standaard out).")]
-PeriodOption = Annotated[str, typer.Option("--period", metavar="PERIODE", help="Meetperiode, bijvoorbeeld 2024-2025-H1.")]
+PeriodOption = Annotated[str, typer.Option("--period", metavar="PERIODE",
+                                           help="Meetperiode, bijvoorbeeld 2024-2025-H1.")]
 StrictOption = Annotated[bool, typer.Option("--streng", help="Eindig met code 1 als er nog open fouten zijn "
                                             "(voor scripts).")]
 DemoOption = Annotated[bool, typer.Option("--demo", help="Sta de ingebouwde demosleutel voor pseudonimisering toe.")]
 InboxOption = Annotated[Path, typer.Option("--inbox", metavar="MAP", help="Map met aanleveringen.")]
-STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd"}
 OPEN_FAILURES_EXIT = 1
 
 
@@ -97,6 +97,8 @@ def _period(name: str, config):
 
 
 def _print_ingest(results) -> None:
+    from tasks.ingest import STATUS_WORDS
+
     table = Table("bestand", "bron", "status", "gelezen", "geladen", "quarantaine", "melding")
     for r in results:
         table.add_row(r.file, r.source or "-", STATUS_WORDS[r.status], str(r.rows_read), str(r.rows_loaded),

@@ -21,7 +21,8 @@ environment = Environment(loader=PackageLoader("reports"), autoescape=select_aut
 def write_quality_page(config: Config, period: str, findings: list, held: bool, out_dir: Path) -> Path:
     """Write `out_dir/kwaliteit-<period>.html` from the gate's findings (`tasks.quality.Finding`): problems first, blocking
     ones on top, then the checks that passed."""
-    problems = sorted((f for f in findings if not f.passed), key=lambda f: (not f.blocking, f.source, f.scope, f.check))
+    problems = sorted((f for f in findings if not f.passed),
+                      key=lambda f: (not f.blocking, f.source, f.scope, f.check))
     html = environment.get_template("kwaliteit.html.j2").render(
         programme=config.programme.name, period=period, generated=f"{dt.datetime.now():%d-%m-%Y %H:%M}",
         problems=problems, passed=[f for f in findings if f.passed], held=held,

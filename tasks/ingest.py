@@ -28,10 +28,13 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached or dropped the connection; nothing of the file was stored."""
 
 
+STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd"}  # the statuses as people read them
+
+
 @dataclass
 class IngestResult:
     file: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected (STATUS_WORDS in Dutch)
     source: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
