@@ -20,11 +20,10 @@ environment = Environment(loader=PackageLoader("reports"), autoescape=select_aut
 def write_validation_report(engine: Engine, config: Config, results: list[IngestResult], out_dir: Path) -> Path:
     """Write `out_dir/validatie.html`, linking the quality pages the gate wrote under `out_dir` (directly, or one
     folder per period)."""
-    delivered = {r.delivery_id: r.file for r in results if r.status == "loaded"}
-    failures = {name: [] for name in delivered.values()}
+    failures = {r.delivery_id: [] for r in results if r.status == "loaded"}  # a correction workbook: one per sheet
     for row in failed_rows(engine, config.slug, include_resolved=True):
-        if row.delivery_id in delivered:
-            failures[delivered[row.delivery_id]].append(row)
+        if row.delivery_id in failures:
+            failures[row.delivery_id].append(row)
     out_dir = Path(out_dir)
     pages = {page.relative_to(out_dir).as_posix(): page.stem.removeprefix(PAGE_PREFIX)
              for page in sorted([*out_dir.glob(f"{PAGE_PREFIX}*.html"), *out_dir.glob(f"*/{PAGE_PREFIX}*.html")])}
