@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kansenmonitor.config import Config, Goal
-from reports.indicators import format_basis, format_change, format_value, indicator
-from reports.queries import Reading
+from kansenmonitor.catalogue import indicator
+from kansenmonitor.dutch import format_basis, format_change, format_value
+from kansenmonitor.publication import COALITION, Reading, Scope
 
-COALITION = ("coalition", "")
 STATUS_TEXT = {"met": "gehaald", "not_met": "niet gehaald", "no_data": "geen gegevens"}
-Scope = tuple[str, str]
 
 
 @dataclass(frozen=True)

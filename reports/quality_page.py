@@ -10,17 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from kansenmonitor.config import Config
+from reports.render import environment
 
 PAGE_PREFIX = "kwaliteit-"
-environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]))
 
 
 def write_quality_page(config: Config, period: str, findings: list, held: bool, out_dir: Path) -> Path:
-    """Write `out_dir/kwaliteit-<period>.html` from the gate's findings (`tasks.quality.Finding`): problems first, blocking
-    ones on top, then the checks that passed."""
+    """Write `out_dir/kwaliteit-<period>.html` from the gate's findings (`tasks.quality.gate.Finding`): problems
+    first, blocking ones on top, then the checks that passed."""
     problems = sorted((f for f in findings if not f.passed),
                       key=lambda f: (not f.blocking, f.source, f.scope, f.check))
     html = environment.get_template("kwaliteit.html.j2").render(

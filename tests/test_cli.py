@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
+from flows.cli import app
 from tests.conftest import PG_ADMIN_URL, ROOT
 from tests.deliveries import planning, session, write_csv
 

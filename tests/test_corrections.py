@@ -14,12 +14,12 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
+from flows.cli import app
+from flows.failure_output import render
 from kansenmonitor.db import ActivitySession, Attendance, ChildResponse
-from kansenmonitor.failure_output import render
-from tasks.correction_workbook import write_correction_workbook
-from tasks.failures import by_source, failed_rows, write_correction_csvs
-from tasks.ingest import ingest_file, ingest_files
+from tasks.ingest.correction_workbook import write_correction_workbook
+from tasks.ingest.failures import by_source, failed_rows, write_correction_csvs
+from tasks.ingest.files import ingest_file, ingest_files
 from tests.deliveries import attendance, planning, present, session, write_csv
 
 KEY = b"test-key"

@@ -14,10 +14,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
-from kansenmonitor.migrate import migrate
+from flows.cli import app
 from kansenmonitor.db import make_engine
-from tasks.quality import run_quality_gate
+from kansenmonitor.migrate import migrate
+from kansenmonitor.periods import parse_period
+from tasks.quality.gate import run_quality_gate
 from tests.conftest import ROOT
 from tests.deliveries import attendance, planning, present, session, write_csv
 from tests.test_quality import two_halves
@@ -56,7 +57,7 @@ def test_the_quality_page_shows_every_finding_offline(sqlite_url, backpack, tmp_
     migrate(sqlite_url)
     engine = make_engine(sqlite_url)
     two_halves(engine, backpack, tmp_path)
-    result = run_quality_gate(engine, backpack, "2024-2025-H2", tmp_path / "out")
+    result = run_quality_gate(engine, backpack, parse_period("2024-2025-H2", backpack), tmp_path / "out")
     engine.dispose()
 
     rows, summary, passed, attempted = open_offline(result.page)

@@ -9,8 +9,8 @@ WITH population AS (
         attendance.session_date,
         attendance.activity,
         attendance.pupil
-    FROM stg_attendance AS attendance
-    JOIN stg_sessions AS sessions
+    FROM {{ ref('stg_attendance') }} AS attendance
+    JOIN {{ ref('stg_sessions') }} AS sessions
         ON sessions.session_date = attendance.session_date
         AND sessions.activity = attendance.activity
         AND sessions.area = attendance.area
@@ -26,7 +26,6 @@ sessions_for_groups_1_4 AS (
         session_date,
         COUNT(DISTINCT pupil) AS children_present
     FROM population_in_scope
-    WHERE scope IN ('coalition', 'area')
     GROUP BY scope, scope_name, session_date, activity, area
 )
 

@@ -17,8 +17,8 @@ WITH eligible_pupils AS (
             WHEN 7 THEN pupil_counts.pupils_group_7
             WHEN 8 THEN pupil_counts.pupils_group_8
         END AS pupils
-    FROM stg_pupil_counts AS pupil_counts
-    CROSS JOIN seed_eligible_groups AS eligible
+    FROM {{ ref('stg_pupil_counts') }} AS pupil_counts
+    CROSS JOIN {{ ref('seed_eligible_groups') }} AS eligible
     WHERE pupil_counts.school_year = :school_year
 ),
 
@@ -29,10 +29,10 @@ children_present AS (
         schools.area,
         attendance.school,
         attendance.pupil
-    FROM stg_attendance AS attendance
+    FROM {{ ref('stg_attendance') }} AS attendance
     JOIN (SELECT DISTINCT school, area FROM eligible_pupils) AS schools
         ON schools.school = attendance.school
-    JOIN seed_eligible_groups AS eligible
+    JOIN {{ ref('seed_eligible_groups') }} AS eligible
         ON eligible.school_group = attendance.school_group
     WHERE attendance.period = :period
       AND attendance.is_present = 1

@@ -2,7 +2,7 @@
 -- the sessions took place and per child's school.
 WITH population AS (
     SELECT delivery_id, source_row, area, school, pupil, is_present
-    FROM stg_attendance
+    FROM {{ ref('stg_attendance') }}
     WHERE period = :period
 )
 

@@ -6,7 +6,7 @@ WITH population AS (
         area,
         school,
         CASE WHEN knows_where_to_complain = 'Ja' THEN 1 ELSE 0 END AS knows_where_to_complain
-    FROM stg_parent_responses
+    FROM {{ ref('stg_parent_responses') }}
     WHERE period = :period
       AND knows_where_to_complain IS NOT NULL
 )

@@ -9,8 +9,8 @@ WITH population AS (
         responses.area,
         NULL AS school,
         CASE WHEN chosen.pillar IS NOT NULL THEN responses.area || ' / ' || responses.pillar END AS covered_pillar
-    FROM stg_partner_responses AS responses
-    LEFT JOIN seed_area_pillars AS chosen
+    FROM {{ ref('stg_partner_responses') }} AS responses
+    LEFT JOIN {{ ref('seed_area_pillars') }} AS chosen
         ON chosen.area = responses.area
         AND chosen.pillar = responses.pillar
     WHERE responses.period = :period
@@ -19,8 +19,8 @@ WITH population AS (
 
 chosen_in_scope AS (
     SELECT seed_scopes.scope, seed_scopes.scope_name, COUNT(seed_area_pillars.pillar) AS chosen_pillars
-    FROM seed_scopes
-    LEFT JOIN seed_area_pillars
+    FROM {{ ref('seed_scopes') }}
+    LEFT JOIN {{ ref('seed_area_pillars') }}
         ON seed_scopes.area IS NULL OR seed_area_pillars.area = seed_scopes.area
     GROUP BY seed_scopes.scope, seed_scopes.scope_name
 )
@@ -38,5 +38,4 @@ FROM population_in_scope
 JOIN chosen_in_scope
     ON chosen_in_scope.scope = population_in_scope.scope
     AND chosen_in_scope.scope_name = population_in_scope.scope_name
-WHERE population_in_scope.scope IN ('coalition', 'area')
 GROUP BY population_in_scope.scope, population_in_scope.scope_name, chosen_in_scope.chosen_pillars

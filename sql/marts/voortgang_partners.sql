@@ -8,7 +8,7 @@ WITH population AS (
         NULL AS school,
         progress,
         CASE WHEN progress >= :on_track_from THEN 1 ELSE 0 END AS is_on_track
-    FROM stg_partner_responses
+    FROM {{ ref('stg_partner_responses') }}
     WHERE period = :period
 )
 
@@ -20,7 +20,6 @@ SELECT
     COUNT(source_row) AS denominator,
     CAST(SUM(progress) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name
 
 UNION ALL
@@ -33,5 +32,4 @@ SELECT
     COUNT(source_row) AS denominator,
     CAST(SUM(is_on_track) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name

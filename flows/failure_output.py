@@ -16,7 +16,7 @@ import textwrap
 from io import StringIO
 
 from kansenmonitor.safe_output import neutralise
-from tasks.failures import LISTING_HEADER, FailedRow, listing
+from tasks.ingest.failures import LISTING_HEADER, FailedRow, listing
 
 FORMATS = ("blokken", "regels", "tabel", "csv", "json")
 

@@ -3,7 +3,7 @@
 A sheet per source (a redelivered workbook gives one delivery per sheet), the header frozen and bold,
 columns wide enough to read, the failing cell filled with its reason as a comment, dropdowns of the
 answers the contract and the configuration allow, and numbers and dates stored as numbers and dates:
-what the parsers read back from such a cell (`tasks.read.cell_text`) is what they would accept as text.
+what the parsers read back from such a cell (`tasks.ingest.read.cell_text`) is what they would accept as text.
 Text is written through `safe_output.append_row`, so no cell runs as a formula.
 """
 
@@ -25,8 +25,8 @@ from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.safe_output import append_row
 from schemas import SOURCES
 from schemas.base import Source
-from tasks.failures import SHEET_PREFIX, FailedRow, sheet_lines
-from tasks.parse import PARSERS
+from tasks.ingest.failures import SHEET_PREFIX, FailedRow, sheet_lines
+from tasks.ingest.parse import PARSERS
 
 FAILED_FILL = PatternFill("solid", fgColor="FFF4C7C3")
 HEADER_FILL = PatternFill("solid", fgColor="FFE8EEF5")

@@ -18,7 +18,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from tasks.quality_checks import Check, Suite
+from tasks.quality.checks import Check, Suite
 
 
 class QualityCheckError(RuntimeError):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kansenmonitor.db import Delivery, QuarantinedRow, QuarantineReason
 from kansenmonitor.safe_output import neutralise
-from tasks.validate import CORRECTION_COLUMN
+from tasks.ingest.validate import CORRECTION_COLUMN
 
 LISTING_HEADER = ["Correctie-ID", "Bestand", "Werkblad", "Bron", "Periode", "Rij", "Kolom", "Waarde", "Reden",
                   "Aangeleverd in", "Status"]
@@ -136,7 +136,7 @@ def by_source(rows: list[FailedRow]) -> dict[str, list[FailedRow]]:
 
 def write_correction_csvs(rows: list[FailedRow], path: Path) -> list[Path]:
     """One CSV correction sheet per source: `path` itself, or `<name>_<source>.csv` when there are several (the
-    workbook, `tasks.correction_workbook`, holds them all)."""
+    workbook, `tasks.ingest.correction_workbook`, holds them all)."""
     path = Path(path)
     grouped = by_source(rows)
     written = []

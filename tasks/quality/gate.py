@@ -1,6 +1,6 @@
 """The period's data-quality gate: pandera judged each file, this judges the period as a whole.
 
-Runs the catalogue's suites (`tasks.quality_checks`) with Great Expectations on the loaded tables,
+Runs the catalogue's suites (`tasks.quality.checks`) with Great Expectations on the loaded tables,
 stores every result in `quality_result` for the report's appendix, holds the reports when the
 configuration asks for it and a blocking finding exists, and writes the steward's quality page
 (`kwaliteit-<period>.html`, `reports/quality_page.py`).
@@ -15,12 +15,12 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import QualityResult, make_engine
-from kansenmonitor.periods import Period, parse_period
-from tasks.quality_checks import suites_for
-from tasks.quality_gx import Outcome, validate
+from kansenmonitor.db import QualityResult
+from kansenmonitor.periods import Period
 from reports.quality_page import write_quality_page
-from tasks.quality_release import apply_hold
+from tasks.quality.checks import suites_for
+from tasks.quality.gx import Outcome, validate
+from tasks.quality.release import apply_hold
 
 
 @dataclass(frozen=True, order=True)
@@ -51,18 +51,12 @@ class GateResult:
         return [f for f in self.problems if f.blocking]
 
 
-def run_quality_gate(engine_or_url: Engine | str, config: Config, period: Period | str, out_dir: Path | str) -> GateResult:
+def run_quality_gate(engine: Engine, config: Config, period: Period, out_dir: Path) -> GateResult:
     """Judge the period's current rows, store the findings, hold or free the reports, write the quality page."""
-    period = period if isinstance(period, Period) else parse_period(period, config)
-    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
-    try:
-        outcomes = validate(engine.url.render_as_string(hide_password=False),
-                            suites_for(config, period, engine.dialect), run_name=period.name)
-        findings = [f for outcome in outcomes for f in _findings(outcome)]
-        held = _store(engine, config, period.name, findings)
-    finally:
-        if isinstance(engine_or_url, str):
-            engine.dispose()
+    outcomes = validate(engine.url.render_as_string(hide_password=False),
+                        suites_for(config, period, engine.dialect), run_name=period.name)
+    findings = [f for outcome in outcomes for f in _findings(outcome)]
+    held = _store(engine, config, period.name, findings)
     page = write_quality_page(config, period.name, findings, held, Path(out_dir))
     return GateResult(period.name, findings, held, page)
 

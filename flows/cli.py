@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kansenmonitor.config import ConfigError, load_config
-from kansenmonitor.db import database_url, make_engine
+from kansenmonitor.db import database, database_url
 from kansenmonitor.existing_db import DatabaseMissing, open_existing
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
@@ -70,13 +70,10 @@ def _existing(db: str | None):
 
 def _strict(config, db: str | None) -> None:
     """With --streng: exit 1 while the coalition has open failures."""
-    from tasks.failures import failed_rows
+    from tasks.ingest.failures import failed_rows
 
-    engine = make_engine(db)
-    try:
+    with database(db) as engine:
         still_open = len(failed_rows(engine, config.slug))
-    finally:
-        engine.dispose()
     if still_open:
         console.print(f"{still_open} rijen staan nog open in quarantaine (--streng)")
         raise typer.Exit(OPEN_FAILURES_EXIT)
@@ -97,7 +94,7 @@ def _period(name: str, config):
 
 
 def _print_ingest(results) -> None:
-    from tasks.ingest import STATUS_WORDS
+    from tasks.ingest.files import STATUS_WORDS
 
     table = Table("bestand", "bron", "status", "gelezen", "geladen", "quarantaine", "melding")
     for r in results:
@@ -144,15 +141,11 @@ def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: 
 def run(config: ConfigOption, inbox: InboxOption, period: PeriodOption, db: DbOption = None,
         out: OutOption = Path("out"), demo: DemoOption = False, streng: StrictOption = False) -> None:
     """Verwerk de inbox en sluit daarna de periode af; het validatierapport linkt naar de kwaliteitspagina."""
-    from reports.validation import write_validation_report
+    from flows.ingest_inbox import write_steward_report
 
     results = ingest(config, inbox, db, demo, None)
     close(config, period, db, out)
-    engine = make_engine(db)
-    try:
-        console.print(f"validatierapport: {write_validation_report(engine, _config(config), results, out)}")
-    finally:
-        engine.dispose()
+    console.print(f"validatierapport: {write_steward_report(db, _config(config), results, out)}")
     if streng:
         _strict(_config(config), db)
 
@@ -178,9 +171,9 @@ def failures(db: DbOption = None,
                                                           "correctiewerkmap (XLSX), een werkblad per bron.")] = None,
              streng: StrictOption = False) -> None:
     """Elke rij in quarantaine: bestand, werkblad, rij, kolom, waarde en reden; desgewenst als correctieblad."""
-    from kansenmonitor.failure_output import FORMATS, render
-    from tasks.correction_workbook import write_correction_workbook
-    from tasks.failures import by_source, failed_rows, write_correction_csvs
+    from flows.failure_output import FORMATS, render
+    from tasks.ingest.correction_workbook import write_correction_workbook
+    from tasks.ingest.failures import by_source, failed_rows, write_correction_csvs
 
     if form not in FORMATS:
         _fail(f"onbekend formaat '{form}'; kies uit: {', '.join(FORMATS)}")
@@ -212,7 +205,7 @@ def explain(indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="
                                                     help="Coalitie, dorp/wijk of school.")],
             db: DbOption = None) -> None:
     """De bestanden en rijen waarop een indicatorwaarde rust."""
-    from tasks.lineage import explain as lineage
+    from tasks.indicators.lineage import explain as lineage
 
     cfg = _config(config)
     engine = _existing(db)
@@ -236,19 +229,23 @@ def report(config: ConfigOption, period: PeriodOption,
                               ] = False,
            db: DbOption = None, out: OutOption = Path("out")) -> None:
     """Maak de rapporten van één doelgroep voor een periode; met --preview wordt niets verzonden."""
-    from tasks.mail import send_reports
-    from tasks.report import build_reports, preview_reports
+    from flows.close_period import make_reports
+    from tasks.deliver.mail import send_reports
 
     cfg = _config(config)
     p = _period(period, cfg)
-    engine = _existing(db)
+    _existing(db).dispose()
+    try:
+        reports = make_reports(db, cfg, p, out, [audience])
+    except ValueError as exc:
+        _fail(str(exc))
     if preview:
-        for path in preview_reports(engine, cfg, p, audience, out):
-            console.print(str(path))
+        for r in reports:
+            console.print(f"{r.html_path}\n{r.pdf_path}")
         return
-    reports = [r for r in build_reports(engine, cfg, p, out) if r.audience == audience]
-    for dispatch in send_reports(engine, cfg, p, reports, out):
-        console.print(str(dispatch))
+    with database(db) as engine:
+        for dispatch in send_reports(engine, cfg, p, reports, out):
+            console.print(str(dispatch))
 
 
 @app.command()
@@ -258,13 +255,12 @@ def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
             ) -> None:
     """Geef de rapporten van een periode vrij die de kwaliteitscontrole tegenhield; de volgende afsluiting
     verzendt ze."""
-    from tasks.quality_release import release_period
+    from tasks.quality.release import release_period
 
     cfg = _config(config)
     engine = _existing(db)
     try:
-        console.print(release_period(engine, cfg, _period(period, cfg).name,
-                                     by or os.environ.get("USER") or "onbekend"))
+        console.print(release_period(engine, cfg, _period(period, cfg), by or os.environ.get("USER") or "onbekend"))
     finally:
         engine.dispose()
 
@@ -282,7 +278,7 @@ def demo(out: Annotated[Path, typer.Option("--out", metavar="MAP", show_default=
          db: Annotated[str, typer.Option("--db", metavar="URL", show_default=False, help="Database-URL van de demo "
                                          "(standaard sqlite:///var/demo.db).")] = "sqlite:///var/demo.db") -> None:
     """Maak voorbeeldaanleveringen voor beide coalities en draai er de hele cyclus op (SQLite, outbox)."""
-    from kansenmonitor.demo import run_demo
+    from flows.demo import run_demo
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     run_demo(out, db, console)

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
-from tasks.load import load
-from tasks.read import DeliveryRejected, Sheet, read_sheet, sheet_names
-from tasks.recognise import Recognised, recognise
-from tasks.validate import CORRECTION_COLUMN, Validated, validate_many
+from tasks.ingest.load import load
+from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet, sheet_names
+from tasks.ingest.recognise import Recognised, recognise
+from tasks.ingest.validate import CORRECTION_COLUMN, Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):

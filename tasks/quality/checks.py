@@ -17,10 +17,12 @@ from pathlib import Path
 
 from sqlalchemy import Dialect, literal, select, text, union_all
 
+from kansenmonitor import dutch
+from kansenmonitor.catalogue import DEFAULT_MODELS
 from kansenmonitor.config import Config
 from kansenmonitor.periods import Period, previous_period
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "quality"
+SQL_DIR = DEFAULT_MODELS / "quality"
 COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
 
 
@@ -165,6 +167,5 @@ def _session(row: dict, joiner: str = " ") -> str:
 
 
 def _number(value: float | Decimal) -> str:
-    """3.0 → '3', 6.5 → '6,5': how a Dutch reader writes numbers."""
-    number = round(float(value), 1)
-    return f"{number:g}".replace(".", ",")
+    """3.0 → '3', 6.5 → '6,5': one decimal at most."""
+    return dutch.plain_number(round(float(value), 1))
