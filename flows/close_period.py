@@ -44,7 +44,7 @@ def make_reports(db_url: str | None, config: Config, period: Period, out_dir: Pa
     wanted = list(audiences or AUDIENCES)
     unknown = [a for a in wanted if a not in AUDIENCES]
     if unknown:
-        raise ValueError(f"unknown audience '{unknown[0]}'; expected one of: {', '.join(AUDIENCES)}")
+        raise ValueError(f"onbekende doelgroep '{unknown[0]}'; kies uit: {', '.join(AUDIENCES)}")
     with database(db_url) as engine:
         publication = read_publication(engine, config, period, with_ideas="lokale_coalitie" in wanted)
     return build_reports(config, period, publication, out_dir, wanted)

@@ -249,7 +249,7 @@ def test_report_renders_in_a_real_browser(engine, backpack, tmp_path):
 
 
 def test_preview_rejects_an_unknown_audience(db_url, backpack, tmp_path):
-    with pytest.raises(ValueError, match="unknown audience 'wethouder'; expected one of: stuurgroep"):
+    with pytest.raises(ValueError, match="onbekende doelgroep 'wethouder'; kies uit: stuurgroep"):
         make_reports(db_url, backpack, parse_period(H2, backpack), tmp_path, ["wethouder"])
 
 
