@@ -78,7 +78,10 @@ class Delivery(Base):
 
 class QuarantinedRow(Base):
     """A delivered row that failed validation: its contract columns as delivered (`raw`, JSON), pupil
-    numbers as pseudonym tokens; columns outside the contract are named in a reason, never kept."""
+    numbers as pseudonym tokens; columns outside the contract are named in a reason, never kept.
+
+    A row from a correction sheet that fails again keeps pointing at the first failure of its record
+    (`origin_id`): the school's own file and row, and the `Correctie-ID` the steward keeps using."""
 
     __tablename__ = "quarantined_row"
     __table_args__ = (Index("ix_quarantined_row_record", "coalition", "source", "record_key"),)
@@ -92,6 +95,7 @@ class QuarantinedRow(Base):
     period: Mapped[str | None] = mapped_column(String(30))
     record_key: Mapped[str | None] = mapped_column(String(500))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("quarantined_row.id"), index=True)
 
 
 class QuarantineReason(Base):

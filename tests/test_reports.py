@@ -190,11 +190,11 @@ def test_quality_appendix_reconciles_sources_and_names_schools_that_sent_nothing
 
 
 def test_quality_appendix_shows_what_the_period_gate_found(engine, backpack, build, tmp_path):
-    from tasks.quality.gate import run_quality_gate
+    from flows.close_period import judge_period
 
     before = page_text(build("stuurgroep")["stuurgroep"].html_path.read_text("utf-8"))
     assert "Kwaliteitscontrole van de periode" not in before
-    gate = run_quality_gate(engine, backpack, parse_period(H2, backpack), tmp_path / "gate")
+    gate = judge_period(engine, backpack, parse_period(H2, backpack), tmp_path / "gate")
     reports = build("lokale_coalitie", "kernteam")
     text = page_text(reports["lokale_coalitie"].html_path.read_text("utf-8"))
     checks = len({f.check for f in gate.findings})
@@ -253,7 +253,7 @@ def test_report_renders_in_a_real_browser(engine, backpack, tmp_path):
 
 
 def test_preview_rejects_an_unknown_audience(db_url, backpack, tmp_path):
-    with pytest.raises(ValueError, match="unknown audience 'wethouder'; expected one of: stuurgroep"):
+    with pytest.raises(ValueError, match="onbekende doelgroep 'wethouder'; kies uit: stuurgroep"):
         make_reports(db_url, backpack, parse_period(H2, backpack), tmp_path, ["wethouder"])
 
 

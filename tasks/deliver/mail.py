@@ -35,8 +35,8 @@ from kansenmonitor.settings import settings
 from tasks.quality.release import is_held
 
 TIMEOUT_SECONDS = 30
-HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met "
-        "'kansenmonitor release --period {period}'")
+HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de kwaliteitspagina (kwaliteit-{period}.html) en "
+        "geef vrij met 'kansenmonitor release --period {period}'")
 
 
 class Chart(Protocol):

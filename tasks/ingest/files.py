@@ -20,19 +20,24 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kansenmonitor.config import Config
+from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
 from tasks.ingest.inbox import unsupported
 from tasks.ingest.limits import check_sheet_name
 from tasks.ingest.load import load
 from tasks.ingest.pseudonymise import check_database_key
-from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet
+from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet, sheet_names
 from tasks.ingest.recognise import Recognised, recognise
-from tasks.ingest.validate import Validated, validate_many
+from tasks.ingest.validate import CORRECTION_COLUMN, Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached or dropped the connection; nothing of the file was stored."""
+
+
+# The statuses as people read them.
+STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd", "failed": "laden mislukt",
+                "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
 
 
 @dataclass
@@ -104,8 +109,8 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
     received = received or dt.datetime.now().replace(microsecond=0)
     if paths:  # checked with the first file's database work, so an outage is reported for that file
         _database(engine, paths[0].name, _check_key, engine, key)
-    outcomes: list[IngestResult | _Readable] = [_database(engine, p.name, _read, engine, config, p, received)
-                                                for p in paths]
+    outcomes: list[IngestResult | _Readable] = [
+        outcome for p in paths for outcome in _database(engine, p.name, _read, engine, config, p, received)]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
     checked = iter(_validate(readable, config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
@@ -147,32 +152,32 @@ def _fingerprint(path: Path) -> tuple[int, int, int] | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
 
 
-def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> IngestResult | _Readable:
+def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> list[IngestResult | _Readable]:
     """The file read and recognised, or its outcome already: delivered before, in a form that cannot be read,
     rejected whole, or changed while it was read (then nothing is stored and the next run reads it again). A file
     refused for a cause outside it (size cap, configuration, a failed load) is tried again once that cause
-    changed."""
+    changed. A correction workbook gives one delivery per sheet (a sheet per source)."""
     before = _fingerprint(path)
     if before is None:
-        return IngestResult(path.name, "skipped", message="dit is geen gewoon bestand meer en wordt niet gelezen")
+        return [IngestResult(path.name, "skipped", message="dit is geen gewoon bestand meer en wordt niet gelezen")]
     sha = checksum(path)
     form = unsupported(path)
     if form:
-        return _refuse(engine, config, path, sha, received, None, "file", form, status="unsupported")
+        return [_refuse(engine, config, path, sha, received, None, "file", form, status="unsupported")]
     earlier = _earlier(engine, config, sha)
     if earlier and earlier.status == "loaded":
-        return IngestResult(path.name, "duplicate", delivery_id=earlier.id,
-                            message="dit bestand is al eerder aangeleverd; er verandert niets")
+        return [IngestResult(path.name, "duplicate", delivery_id=earlier.id,
+                             message="dit bestand is al eerder aangeleverd; er verandert niets")]
     if earlier and (earlier.cause not in OUTSIDE_CAUSES or earlier.context == refusal_context(engine, config,
                                                                                               earlier.cause)):
-        return IngestResult(path.name, "duplicate", delivery_id=earlier.id,
-                            message=f"dit bestand is al eerder geweigerd ({earlier.reason}); er verandert niets")
+        return [IngestResult(path.name, "duplicate", delivery_id=earlier.id,
+                             message=f"dit bestand is al eerder geweigerd ({earlier.reason}); er verandert niets")]
     retry_of = earlier.id if earlier else None
     max_bytes = int(config.max_file_mb * 1_000_000)
     if path.stat().st_size > max_bytes:
-        return _refuse(engine, config, path, sha, received, retry_of, "size",
-                       f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is {max_bytes / 1e6:.1f} "
-                       "MB (max_file_mb in de configuratie)")
+        return [_refuse(engine, config, path, sha, received, retry_of, "size",
+                        f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is {max_bytes / 1e6:.1f} "
+                        "MB (max_file_mb in de configuratie)")]
     cause = "file"
     try:
         sheet = read_sheet(path, **read_limits(config))
@@ -182,7 +187,7 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
         sheet, recognised = _recognise(path, sheet, config)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
-        if mapping_sheet and mapping_sheet != sheet.name:
+        if mapping_sheet and mapping_sheet != sheet.name and not _is_correction_sheet(sheet, recognised):
             sheet = read_sheet(path, sheet=mapping_sheet, **read_limits(config))
             recognised = recognise(sheet, config, path.name)
         cause = "file"
@@ -194,11 +199,35 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
     else:
         refused = None
     if _fingerprint(path) != before:
-        return IngestResult(path.name, "skipped", message="dit bestand veranderde terwijl het werd gelezen; er is "
-                            "niets opgeslagen, het wordt opnieuw gelezen zodra het niet meer verandert")
+        return [IngestResult(path.name, "skipped", message="dit bestand veranderde terwijl het werd gelezen; er is "
+                             "niets opgeslagen, het wordt opnieuw gelezen zodra het niet meer verandert")]
     if refused:
-        return _refuse(engine, config, path, sha, received, retry_of, cause, refused)
-    return _Readable(path, sha, sheet, recognised, retry_of)
+        return [_refuse(engine, config, path, sha, received, retry_of, cause, refused)]
+    return [_Readable(path, sha, sheet, recognised, retry_of),
+            *_other_correction_sheets(config, path, sha, sheet, recognised)]
+
+def _is_correction_sheet(sheet: Sheet, recognised: Recognised) -> bool:
+    """A sheet of `failures --xlsx`: its rows name the failure they correct; its title is the source's name."""
+    return normalise_name(CORRECTION_COLUMN) in {normalise_name(cell) for cell in sheet.rows[recognised.header_index]}
+
+
+def _other_correction_sheets(config: Config, path: Path, sha: str, first: Sheet,
+                             recognised: Recognised) -> list[_Readable]:
+    """The further sheets of a correction workbook (`failures --xlsx`), each recognised as its own source; its
+    ledger checksum is the file's and the sheet's, so a second delivery of the workbook still changes nothing."""
+    if path.suffix.lower() != ".xlsx" or not _is_correction_sheet(first, recognised):
+        return []
+    readable = []
+    for name in sheet_names(path):
+        if name == first.name:
+            continue
+        try:
+            sheet = read_sheet(path, sheet=name, **read_limits(config))
+            found = recognise(sheet, config, path.name)
+        except DeliveryRejected:
+            continue  # the workbook's lists of allowed answers
+        readable.append(_Readable(path, hashlib.sha256(f"{sha}:{name}".encode()).hexdigest(), sheet, found))
+    return readable
 
 
 def _load(engine: Engine, config: Config, file: _Readable, validated: Validated | Exception,

@@ -123,7 +123,19 @@ def _resolve_quarantine(conn: Connection, config: Config, validated: Validated, 
     conn.execute(resolve.where(open_rows, QuarantinedRow.delivery_id.in_(_earlier_versions(config, delivery))))
     conn.execute(resolve.where(open_rows, QuarantinedRow.record_key.in_(select(LOAD_KEYS.c.record_key))))
     for refs in _chunks(sorted(set(validated.correction_refs.values()))):
-        conn.execute(resolve.where(open_rows, QuarantinedRow.id.in_(refs)))
+        conn.execute(resolve.where(open_rows, QuarantinedRow.id.in_(refs) | QuarantinedRow.origin_id.in_(refs)))
+
+
+def _origins(conn: Connection, config: Config, validated: Validated) -> dict[int, int]:
+    """Per failed row of a correction sheet, the first failure of its record: the `Correctie-ID` it names, or
+    that failure's own origin; a reference to no failure of this coalition is ignored."""
+    refs = sorted({validated.correction_refs[i] for i in validated.failed if i in validated.correction_refs})
+    found: dict[int, int] = {}
+    for chunk in _chunks(refs):
+        found |= {row_id: origin or row_id for row_id, origin in conn.execute(
+            select(QuarantinedRow.id, QuarantinedRow.origin_id).where(
+                QuarantinedRow.coalition == config.slug, QuarantinedRow.id.in_(chunk)))}
+    return {i: found[ref] for i, ref in validated.correction_refs.items() if ref in found and i in validated.failed}
 
 
 def _resolve_repeated_failures(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
@@ -154,12 +166,14 @@ def _resolve_repeated_failures(conn: Connection, config: Config, validated: Vali
 def _quarantine(conn: Connection, config: Config, validated: Validated, delivery_id: int) -> None:
     indices = sorted(validated.failed)
     outside = validated.outside_contract
+    origins = _origins(conn, config, validated)
     for chunk in _chunks(indices):
         ids = conn.execute(
             insert(QuarantinedRow).returning(QuarantinedRow.id, sort_by_parameter_order=True),
             [dict(delivery_id=delivery_id, coalition=config.slug, source=validated.source.name,
                   row_number=validated.row_numbers[i], raw=validated.raw_json(i),
-                  period=validated.periods.get(i), record_key=validated.keys.get(i)) for i in chunk],
+                  period=validated.periods.get(i), record_key=validated.keys.get(i), origin_id=origins.get(i))
+             for i in chunk],
         ).scalars().all()
         reasons = [dict(quarantined_row_id=row_id, column_name=f.column, value=f.value, reason=f.reason)
                    for row_id, i in zip(ids, chunk) for f in validated.failed[i]]

@@ -256,6 +256,15 @@ def _cells(worksheet, max_rows: int | None, started: float,
     return rows, numbers, parser.uncached
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The worksheets of an XLSX that opened before (so it is no longer suspect)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
 def cell_text(value: object) -> str:
     """An XLSX cell as the text the parsers read: dates ISO, whole numbers without `.0`."""
     if value is None:

@@ -27,14 +27,15 @@ BATCH_MARK = "__batch__"  # where Great Expectations puts the batch's table, `{b
 
 @dataclass(frozen=True)
 class Check:
-    """One rule. `rule` is shown in Data Docs and stored when it passes; `explain` turns a row into
-    (scope, Dutch detail) for the steward."""
+    """One rule. `rule` is stored (and shown on the quality page) when it passes; `explain` turns a row into
+    (scope, Dutch detail) for the steward; `source` is the delivery the finding is about."""
 
     name: str
     rule: str
     query: str
     blocking: bool
     explain: Callable[[dict], tuple[str, str]]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) 
               _render("missing_school", dialect, source=source, schools=schools), True,
               lambda row, source=source: (row["school"],
                                           f"{row['school']} leverde geen {source} aan voor het "
-                                          f"{dutch.period_label(config, period)}"))
+                                          f"{dutch.period_label(config, period)}"), source)
         for source in config.quality.required_sources
     ]
     required = [(source, FACT_TABLES[source].__tablename__) for source in config.quality.required_sources]
@@ -106,7 +107,7 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
         _render("session_outlier", dialect, **base, factor=config.quality.outlier_factor,
                min_sessions=config.quality.min_sessions_for_median), False,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['present']} kinderen aanwezig, meer dan "
-                                    f"{factor}× de mediaan ({_number(row['median'])})"))]
+                                    f"{factor}× de mediaan ({_number(row['median'])})"), "aanwezigheid")]
     previous = previous_period(period, config)
     label = config.programme.area_label
     if previous:
@@ -122,7 +123,8 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
             lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in het "
                                       f"{dutch.period_label(config, previous)} naar {row['n_current']} in het "
                                       f"{dutch.period_label(config, period)} "
-                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
+                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)"),
+            "aanwezigheid"))
     asset = _render("present_children", dialect, for_expectation=False, **base,
                    previous=previous.name if previous else "")
     return Suite("plausibiliteit", asset, checks)
@@ -133,7 +135,7 @@ def _references(base: dict, dialect: Dialect) -> Suite:
         "sessie_niet_gepland", "Alle aanwezigheid hoort bij een sessie in de actuele activiteitenplanning.",
         _render("unplanned_session", dialect, **base), True,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['n_rows']} aanwezigheidsregels horen bij "
-                                    "een sessie die niet (meer) in de actuele planning staat"))
+                                    "een sessie die niet (meer) in de actuele planning staat"), "aanwezigheid")
     return Suite("referentiele-integriteit", _render("attendance_sessions", dialect, for_expectation=False, **base),
                  [check])
 
@@ -146,10 +148,10 @@ def _freshness(config: Config, period: Period, base: dict, dialect: Dialect) -> 
         Check("register_begeleiders_ontbreekt", "Het register begeleiders is aangeleverd.",
               _render("register_missing", dialect), True,
               lambda row: ("begeleiders", "Register begeleiders is niet aangeleverd; de VOG-dekking kan niet worden "
-                                          "bepaald")),
+                                          "bepaald"), "begeleiders"),
         Check("register_begeleiders_verouderd", f"Het register begeleiders is op {end} niet ouder dan {max_age} dagen.",
               _render("register_stale", dialect, cutoff=cutoff.isoformat()), True,
-              lambda row: ("begeleiders", _stale(row, period, max_age))),
+              lambda row: ("begeleiders", _stale(row, period, max_age)), "begeleiders"),
     ]
     return Suite("actualiteit", _render("supervisor_register", dialect, for_expectation=False, **base), checks)
 
