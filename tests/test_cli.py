@@ -8,10 +8,11 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.conftest import PG_ADMIN_URL, ROOT
+from tests.conftest import ROOT
 from tests.deliveries import planning, session, write_csv
 
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
@@ -58,14 +59,14 @@ def test_read_only_commands_refuse_a_sqlite_file_that_does_not_exist(tmp_path):
     assert not missing.exists() and not missing.parent.exists()
 
 
-def test_read_only_commands_refuse_a_postgresql_database_that_does_not_exist():
+def test_read_only_commands_refuse_a_postgresql_database_that_does_not_exist(pg_admin_url):
     name = f"km_missing_{uuid.uuid4().hex[:8]}"
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
     result = invoke("failures", "--db", url)
     assert result.exit_code == 2
     assert result.output.startswith("fout: database postgresql+psycopg://")
     assert f"/{name} bestaat niet; controleer --db of KANSENMONITOR_DATABASE_URL\n" in result.output
-    admin = create_engine(PG_ADMIN_URL)
+    admin = create_engine(pg_admin_url)
     with admin.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}).scalar() == 0
     admin.dispose()

@@ -12,7 +12,8 @@ from sqlalchemy import event, func, select, text
 
 from kansenmonitor.config import SourceMapping
 from kansenmonitor.db import ActivitySession, Attendance, Delivery, QuarantinedRow, QuarantineReason, Spending
-from tasks.ingest.failures import failed_rows, write_correction_sheets
+from tasks.ingest.correction_workbook import write_correction_workbook
+from tasks.ingest.failures import by_source, failed_rows, write_correction_csvs
 from tasks.ingest.files import ingest_file, ingest_files
 from tasks.ingest.pseudonymise import DEMO_KEY, MissingKeyError, pseudonym_key
 from tests.deliveries import attendance, planning, present, session, write_csv
@@ -125,7 +126,7 @@ def test_a_load_that_fails_anyway_records_that_file_and_the_inbox_goes_on(engine
     with engine.connect() as conn:
         assert conn.execute(select(Delivery.refusal_cause, Delivery.refusal_context)
                             .where(Delivery.status == "failed")).one() == (
-            "load", "kansenmonitor 0.1.0, schema 0004_load_safety")
+            "load", "kansenmonitor 0.1.0, schema 0005")
 
 
 # --- 4: a corrected file supersedes its earlier version whole ------------------------------------------------
@@ -164,7 +165,7 @@ def test_a_correction_sheet_supersedes_only_the_rows_it_carries(planned, backpac
     assert (count(engine, Attendance), open_failures(engine)) == (1, 2)
     for failure in failed_rows(engine):
         sheet = tmp_path / f"correcties-{failure.id}.csv"
-        write_correction_sheets([failure], sheet)
+        write_correction_csvs([failure], sheet)
         rows = list(csv.reader(sheet.open(encoding="utf-8-sig"), delimiter=";"))
         rows[1][rows[0].index("Groep")] = "5"
         target = tmp_path / "correcties.csv"  # the same name both times, as a steward would save it
@@ -266,14 +267,13 @@ def test_quarantine_keeps_only_the_contract_columns_and_names_the_others(planned
                             [list(r) for r in conn.execute(select(QuarantineReason.value)).all()])
     for personal in ("Bram", "Anna", "Bakker", "05-06-2015", "987654321", "123456782"):
         assert personal not in stored
-    header = ["Correctie-ID", "Bestand", "Rij", "Reden", "Datum", "Activiteit", "Dorp", "School", "Groep", "Leerling",
+    header = ["Correctie-ID", "Bestand", "Werkblad", "Rij", "Reden", "Datum", "Activiteit", "Dorp", "School", "Groep", "Leerling",
               "Aanwezig"]
-    xlsx = write_correction_sheets([failure], tmp_path / "correcties.xlsx")[0]
+    xlsx = write_correction_workbook(by_source([failure]), tmp_path / "correcties.xlsx")
     assert [c.value for c in next(openpyxl.load_workbook(xlsx).active.iter_rows())] == header
-    for sheet in write_correction_sheets([failure], tmp_path / "correcties.xlsx") + \
-            write_correction_sheets([failure], tmp_path / "correcties.csv"):
+    for sheet in [xlsx, *write_correction_csvs([failure], tmp_path / "correcties.csv")]:
         written = sheet.read_bytes() if sheet.suffix == ".csv" else json.dumps(
-            [[c.value for c in row] for row in openpyxl.load_workbook(sheet).active.iter_rows()]).encode()
+            [[c.value for c in row] for row in openpyxl.load_workbook(sheet).active.iter_rows()], default=str).encode()
         assert b"Bram" not in written and b"987654321" not in written and b"05-06-2015" not in written
 
 
@@ -375,7 +375,7 @@ def test_the_same_failing_records_in_another_file_are_one_failure_and_one_correc
     copy = ingest_file(engine, backpack, tmp_path / "kopie.csv", KEY)
     assert (copy.status, copy.rows_loaded, copy.rows_quarantined) == ("loaded", 1, 2)
     assert open_failures(engine) == 2  # was 4
-    sheet = write_correction_sheets(failed_rows(engine), tmp_path / "correcties.csv")[0]
+    sheet = write_correction_csvs(failed_rows(engine), tmp_path / "correcties.csv")[0]
     lines = list(csv.reader(sheet.open(encoding="utf-8-sig"), delimiter=";"))
     assert len(lines) == 3
     header = lines[0]

@@ -64,14 +64,14 @@ def test_the_quality_page_shows_every_finding_offline(sqlite_url, backpack, tmp_
     assert attempted == []
     period = "2024-2025-H2"
     assert rows == [
-        [period, "aanwezigheid", "School 59", "School 59 leverde geen aanwezigheid aan voor 2024-2025-H2", "ja",
+        [period, "aanwezigheid", "School 59", "School 59 leverde geen aanwezigheid aan voor het tweede meetmoment (januari–juli 2025)", "ja",
          "volledigheid_aanwezigheid"],
         [period, "begeleiders", "begeleiders", "Register begeleiders is 395 dagen oud op 31-07-2025 (aangeleverd op "
          "01-07-2024 als begeleiders.csv; toegestaan is 365 dagen)", "ja", "register_begeleiders_verouderd"],
         [period, "aanwezigheid", "12-03-2025 Voetbal Valthermond", "Sessie 12-03-2025 Voetbal in Valthermond: 20 "
          "kinderen aanwezig, meer dan 3× de mediaan (6)", "nee", "sessie_uitschieter"],
-        [period, "aanwezigheid", "Nieuw-Buinen", "Deelnemers in Nieuw-Buinen dalen van 12 in 2024-2025-H1 naar 4 in "
-         "2024-2025-H2 (-67%)", "nee", "deelnemers_daling"],
+        [period, "aanwezigheid", "Nieuw-Buinen", "Deelnemers in Nieuw-Buinen dalen van 12 in het eerste meetmoment (augustus–december 2024) naar 4 in het "
+         "tweede meetmoment (januari–juli 2025) (-67%)", "nee", "deelnemers_daling"],
     ]
     assert summary.startswith("7 controles; 4 bevindingen, waarvan 2 blokkerend.")
     assert len(passed) == 3 and "Het register begeleiders is aangeleverd. (begeleiders)" in passed
