@@ -102,8 +102,9 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
                        "kansenmonitor release --config %s --period %s", period, config_path, period)
     rows = indicators_task(config_path, period, db_url, out)
     create_table_artifact(
-        table=[{k: getattr(r, k) for k in ("indicator", "scope", "scope_name", "value", "target", "status")}
-               for r in rows],
+        table=[{"indicator": r.indicator, "scope": r.scope, "scope_name": r.scope_name,
+                "value": None if r.suppressed else r.value, "target": r.target, "status": r.status,
+                "quarantined_rows": r.quarantined_rows} for r in rows],
         key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
     dispatches = send_task(config_path, period, db_url, out, reports_task(config_path, period, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))

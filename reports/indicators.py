@@ -1,7 +1,8 @@
 """What each indicator is called in Dutch and how its figures are written: the one place for both.
 
 The kind decides the formatting: a share is a fraction shown as a percentage, a count a whole number,
-a mean a number with one decimal, and a budget share a percentage of euros.
+a mean a number with one decimal, a budget share a percentage of euros, and a coverage a count out of a
+list (`4 van 5` development areas).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["share", "count", "mean", "budget"]
+Kind = Literal["share", "count", "mean", "budget", "coverage"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ INDICATORS: dict[str, Indicator] = {
     "groepssfeer_aandeel": Indicator("Begeleiders en leerkrachten die de groepssfeer met 4 of 5 beoordelen", "share"),
     "aanbod_onderbouw": Indicator("Activiteiten voor groep 1-4 met genoeg kinderen, sinds de start", "count"),
     "themamix": Indicator("Activiteiten met een mix van twee thema's", "share"),
-    "ontwikkelgebieden": Indicator("Ontwikkelgebieden die aan bod kwamen", "count"),
+    "ontwikkelgebieden": Indicator("Ontwikkelgebieden die aan bod kwamen", "coverage"),
     "extra_aanbod": Indicator("Extra activiteiten (10-weeks programma of eenmalig)", "count"),
     "deelnemers": Indicator("Kinderen die minstens één keer meededen", "count"),
     "bereik": Indicator("Bereik: deel van de leerlingen dat meedeed", "share"),
@@ -84,7 +85,7 @@ def format_change(indicator_id: str, change: float) -> str:
 def format_basis(indicator_id: str, numerator: float | None, denominator: float | None) -> str:
     """What the figure rests on, e.g. `46 van 50` or `€ 12.345 van € 39.604`; empty when unknown."""
     kind = indicator(indicator_id).kind
-    if kind == "share" and numerator is not None and denominator is not None:
+    if kind in ("share", "coverage") and numerator is not None and denominator is not None:
         return f"{_number(numerator, 0)} van {_number(denominator, 0)}"
     if kind == "budget" and numerator is not None and denominator is not None:
         return f"€ {_number(numerator, 0)} van € {_number(denominator, 0)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Engine, Float, String, column, select, table
+from sqlalchemy import Boolean, Engine, Float, Integer, String, column, select, table
 
 from kansenmonitor.db import ChildResponse
 
@@ -17,6 +17,7 @@ INDICATOR_REPORT = table(
     column("coalition", String), column("period", String), column("indicator", String), column("scope", String),
     column("scope_name", String), column("value", Float), column("numerator", Float), column("denominator", Float),
     column("target", String), column("status", String), column("suppressed", Boolean),
+    column("quarantined_rows", Integer),
 )
 
 
@@ -34,15 +35,16 @@ class Reading:
     target: str | None
     status: str
     suppressed: bool
+    quarantined_rows: int = 0
 
 
 def read_indicators(engine: Engine, coalition: str, periods: list[str]) -> list[Reading]:
     """Every stored indicator figure of the coalition in the given periods."""
     v = INDICATOR_REPORT.c
     query = select(v.period, v.indicator, v.scope, v.scope_name, v.value, v.numerator, v.denominator, v.target,
-                   v.status, v.suppressed).where(v.coalition == coalition, v.period.in_(periods))
+                   v.status, v.suppressed, v.quarantined_rows).where(v.coalition == coalition, v.period.in_(periods))
     with engine.connect() as conn:
-        return [Reading(*row[:9], bool(row[9])) for row in conn.execute(query)]
+        return [Reading(*row[:9], bool(row[9]), row[10] or 0) for row in conn.execute(query)]
 
 
 def sample_ideas(engine: Engine, coalition: str, period: str, per_school: int = 3) -> list[tuple[str, str]]:

@@ -59,11 +59,25 @@ def cells_to_hide(tables: dict[str, Table], relations: list[Relation]) -> set[tu
     return {(indicator, key) for indicator, table in tables.items() for key in _hide(table, relations)}
 
 
+def _holds(table: Table, parent: Key, children: tuple[Key, ...]) -> bool:
+    """Whether the cells add up to the total, in numerator and denominator alike.
+
+    A relation that holds by definition always does (a village's children are its schools' children). One
+    that does not (turnout counts where the session was, the school where the child is) holds only when the
+    period's facts happen to make it so, and then a reader who assumes it is right: so it counts exactly then.
+    """
+    cells = [table.cells[c] for c in children]
+    total = table.cells[parent]
+    return (abs(total.numerator - sum(c.numerator for c in cells)) < EXACT
+            and abs(total.denominator - sum(c.denominator for c in cells)) < EXACT)
+
+
 def _hide(table: Table, relations: list[Relation]) -> set[Key]:
     keys = list(table.cells)
     position = {k: i for i, k in enumerate(keys)}
     rows = [(parent, children) for parent, children in relations
-            if children and parent in position and all(c in position for c in children)]
+            if children and parent in position and all(c in position for c in children)
+            and _holds(table, parent, children)]
     matrix = np.zeros((len(rows), len(keys)))
     for r, (parent, children) in enumerate(rows):
         matrix[r, position[parent]] = 1
@@ -84,16 +98,10 @@ def _shown_in(combination: np.ndarray, hidden: set[int], units: np.ndarray) -> l
 
 
 def _first_disclosure(table: Table, keys: list[Key], matrix: np.ndarray, hidden: set[int]) -> np.ndarray | None:
-    """The combination of relations that gives away the smallest set of hidden cells, or None.
-
-    A combination that reads no shown cell with data would make hidden cells with data add up to nothing:
-    its relation does not hold for this indicator (attendance counts where the session was, not at the
-    child's school), so it reveals nothing.
-    """
+    """The combination of relations that gives away the smallest set of hidden cells, or None."""
     if not hidden:
         return None
     columns = sorted(hidden)
-    units = np.array([table.cells[k].units for k in keys], dtype=float)
     touching = [r for r in range(matrix.shape[0]) if np.any(matrix[r, columns])]
     found = []
     for combination in _combinations(matrix[touching]):
@@ -102,7 +110,7 @@ def _first_disclosure(table: Table, keys: list[Key], matrix: np.ndarray, hidden:
                                                             | (np.abs(on_hidden - 1) < EXACT)):
             continue
         group = [c for c, weight in zip(columns, on_hidden) if weight > 0.5]
-        if _shown_in(combination, hidden, units) and _gives_away(table, [keys[i] for i in group]):
+        if _gives_away(table, [keys[i] for i in group]):
             found.append((len(group), group, combination))
     if not found:
         return None

@@ -19,24 +19,30 @@ from sqlalchemy import Connection, Date, DateTime, Engine, TextClause, bindparam
 
 from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
-from kansenmonitor.periods import Period, previous_period
+from kansenmonitor.periods import Period, previous_period, programme_periods
 from kansenmonitor.safe_output import neutralise
+from reports.indicators import indicator as indicator_info
 from reports.indicators import is_percentage
+from tasks import caveats, disclosure
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
-              "previous_value", "suppressed"]
+              "previous_value", "suppressed", "quarantined_rows"]
 SCOPE_ORDER = {"coalition": 0, "area": 1, "school": 2}
 
 # The plan's minimum of children for a session of groups 1-4 to count, unless the target sets its own.
 SESSION_MIN_CHILDREN = 10
 
-# Figures resting on people's answers or on children: shown only with enough respondents behind them.
+# Figures about children, parents and staff as persons: shown only with `min_respondents` behind them.
 RESPONDENT_BASED = frozenset({
-    "groepssfeer", "voortgang_partners", "veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen",
-    "klachtweg_ouders",
-    "groepssfeer_aandeel", "voortgang_partners_aandeel", "bereik", "opkomst",
+    "groepssfeer", "veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen", "klachtweg_ouders",
+    "groepssfeer_aandeel", "bereik", "opkomst",
 })
+# Marts whose figures rest on organisations (partner progress, spending, the supervisor register): shown with
+# `min_organisations` behind them, counted by the mart's `units` column.
+ORGANISATION_BASED = frozenset({"voortgang_partners", "besteding", "vog_dekking"})
+# The answer scale of a rating (a mean): a hidden group all at one end of it gives every answer away.
+RATING_SCALE = (1.0, 5.0)
 
 # Every mart defines `population`; this joins it to the scopes it counts for, keeping empty scopes.
 POPULATION_IN_SCOPE = """SELECT seed_scopes.scope, seed_scopes.scope_name, seed_scopes.budget, population.*
@@ -66,6 +72,7 @@ class IndicatorRow:
     status: str
     previous_value: float | None
     suppressed: bool = False
+    quarantined_rows: int = 0
 
     @property
     def change(self) -> float | None:
@@ -149,6 +156,8 @@ def _seeds(config: Config) -> dict[str, tuple[str, dict]]:
                                       [(g,) for g in config.eligible_groups]),
         "seed_area_pillars": _seed("seed_area_pillars", {"area": name, "pillar": name},
                                    [(a.name, p) for a in config.areas for p in dict.fromkeys(a.pillars)]),
+        "seed_development_areas": _seed("seed_development_areas", {"development_area": name},
+                                        [(d,) for d in dict.fromkeys(config.development_areas)]),
     }
 
 
@@ -183,7 +192,7 @@ def _period_params(config: Config, period: Period) -> dict:
     return dict(coalition=config.slug, period=period.name, period_end=end,
                 after_period_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
                 school_year=period.name[:9], vog_valid_from=valid_from, min_children=_min_children(config),
-                catalogue_size=len(config.themes), **_rating_thresholds(config))
+                **_rating_thresholds(config))
 
 
 def statement(config: Config, period: Period, mart: str, final: str | None = None) -> tuple[TextClause, dict]:
@@ -218,6 +227,7 @@ class Cell:
     numerator: float | None
     denominator: float | None
     suppressed: bool = False
+    units: float | None = None
 
     @property
     def shown(self) -> bool:
@@ -239,48 +249,57 @@ def mart_cells(conn: Connection, config: Config, period: Period, mart: str) -> l
     cells = []
     for row in conn.execute(query, params).mappings():
         variant = row.get("variant")
+        units = row.get("units")
         cells.append(Cell(f"{mart}_{variant}" if variant else mart, row["scope"], row["scope_name"],
-                           _number(row["value"]), _number(row["numerator"]), _number(row["denominator"])))
+                           _number(row["value"]), _number(row["numerator"]), _number(row["denominator"]),
+                           units=_number(units)))
     return cells
 
 
-def _groups(config: Config) -> list[tuple[tuple, list[tuple]]]:
-    """Cells that add up to another, the smallest sums first: a hidden cell must never be the one unknown."""
+def scope_keys(config: Config) -> list[tuple[str, str]]:
+    """Every scope as (scope, scope_name): the coalition, the places, the schools, in the configuration's order."""
+    return [("coalition", config.programme.name), *[("area", a.name) for a in config.areas],
+            *[("school", s) for s in config.schools()]]
+
+
+def additive_relations(config: Config) -> list[disclosure.Relation]:
+    """Cells that add up to another: a place's schools to the place, the places and the schools to the coalition."""
     coalition = ("coalition", config.programme.name)
-    areas = [("area", a.name) for a in config.areas]
-    schools = [("school", s) for s in config.schools()]
-    by_area = [(("area", a.name), [("school", s.name) for s in a.schools]) for a in config.areas]
-    return [*by_area, (coalition, areas), (coalition, schools)]
+    return [(coalition, tuple(("area", a.name) for a in config.areas)),
+            *[(("area", a.name), tuple(("school", s.name) for s in a.schools)) for a in config.areas],
+            (coalition, tuple(("school", s) for s in config.schools()))]
 
 
-def _suppress(cells: list[Cell], config: Config) -> list[Cell]:
-    """Hide shares on too few respondents, then the next smallest cell where subtraction would reveal one."""
-    index = {(c.scope, c.scope_name): c for c in cells}
-    hidden = {k for k, c in index.items() if c.value is not None and c.denominator < config.min_respondents}
-    changed = True
-    while changed:
-        changed = False
-        for parent, children in _groups(config):
-            present = [k for k in children if k in index and index[k].value is not None]
-            shown = [k for k in present if k not in hidden]
-            parent_shown = parent in index and index[parent].value is not None and parent not in hidden
-            one_hidden = parent_shown and len(present) - len(shown) == 1
-            sum_reveals_parent = parent in hidden and len(shown) == len(present)
-            if shown and (one_hidden or sum_reveals_parent):
-                hidden.add(min(shown, key=lambda k: (index[k].denominator, k)))
-                changed = True
-    return [replace(c, suppressed=(c.scope, c.scope_name) in hidden) for c in cells]
+def disclosure_table(config: Config, indicator: str, cells: list[Cell]) -> disclosure.Table | None:
+    """The indicator's cells as disclosure control sees them, or None for a figure about neither persons nor
+    organisations (sessions, themes, ideas, pillars), which is always shown."""
+    if indicator in RESPONDENT_BASED:
+        minimum = config.min_respondents
+    elif indicator_model(indicator)[0] in ORGANISATION_BASED:
+        minimum = config.min_organisations
+    else:
+        return None
+    kind = indicator_info(indicator).kind
+    scale = (0.0, 1.0) if kind == "share" else RATING_SCALE if kind == "mean" else None
+    order = {key: n for n, key in enumerate(scope_keys(config))}
+    table = {}
+    for c in sorted(cells, key=lambda c: order[(c.scope, c.scope_name)]):
+        units = 0.0 if c.value is None else c.units if c.units is not None else c.denominator
+        table[(c.scope, c.scope_name)] = disclosure.Cell(c.numerator or 0.0, c.denominator or 0.0, units)
+    return disclosure.Table(table, minimum, scale)
 
 
 def _period_cells(conn: Connection, config: Config, period: Period) -> dict[tuple, Cell]:
-    result = {}
+    """Every configured indicator's cells of the period, those no publication may show marked suppressed."""
+    by_indicator: dict[str, list[Cell]] = {}
     for mart in configured_marts(config):
-        cells = mart_cells(conn, config, period, mart)
-        for indicator in dict.fromkeys(c.indicator for c in cells):
-            same = [c for c in cells if c.indicator == indicator]
-            for cell in _suppress(same, config) if indicator in RESPONDENT_BASED else same:
-                result[(cell.indicator, cell.scope, cell.scope_name)] = cell
-    return result
+        for cell in mart_cells(conn, config, period, mart):
+            by_indicator.setdefault(cell.indicator, []).append(cell)
+    tables = {i: t for i, cells in by_indicator.items() if (t := disclosure_table(config, i, cells))}
+    hidden = disclosure.cells_to_hide(tables, additive_relations(config))
+    return {(c.indicator, c.scope, c.scope_name): replace(c, suppressed=(c.indicator, (c.scope, c.scope_name))
+                                                          in hidden)
+            for cells in by_indicator.values() for c in cells}
 
 
 def elapsed_share(config: Config, period: Period) -> float:
@@ -290,11 +309,14 @@ def elapsed_share(config: Config, period: Period) -> float:
     return min(max(share, 0.0), 1.0)
 
 
-def _judge(target: Target, value: float | None, previous: float | None, expected: float) -> str:
+def _judge(target: Target, cell: Cell, previous: float | None, expected: float) -> str:
+    value = cell.value
     if value is None:
         return "no_data"
     checks = []
-    if target.tolerance is not None:
+    if target.all:
+        checks.append(value >= cell.denominator)
+    elif target.tolerance is not None:
         checks.append(abs(value - expected) <= target.tolerance)
     elif target.value is not None:
         checks.append(COMPARE[target.comparison](value, target.value))
@@ -309,13 +331,16 @@ def _shown_value(indicator: str, value: float) -> str:
     return f"{round(value * 100, 1):g}%" if is_percentage(indicator) else f"{value:g}"
 
 
-def target_text(config: Config, indicator: str, scope: str, period: Period) -> str:
-    """The target in the words of the report, e.g. `>= 90%` or `>= 2, in minstens 1 dorp, uiterlijk 31-07-2025`."""
+def target_text(config: Config, indicator: str, scope: str, period: Period, denominator: float | None = None) -> str:
+    """The target in the words of the report, e.g. `>= 90%`, `alle 5` or `>= 2, in minstens 1 dorp, uiterlijk
+    31-07-2025`."""
     target = config.targets.get(indicator)
     if target is None:
         return ""
     parts = []
-    if target.tolerance is not None:
+    if target.all:
+        parts.append(f"alle {denominator:g}" if denominator else "alle")
+    elif target.tolerance is not None:
         expected = _shown_value(indicator, elapsed_share(config, period))
         parts.append(f"{expected} ± {_shown_value(indicator, target.tolerance)} (verstreken tijd)")
     elif target.value is not None:
@@ -337,10 +362,10 @@ def _row(config: Config, period: Period, cell: Cell, previous: Cell | None) -> I
     target = config.targets.get(cell.indicator)
     status = "no_data"
     if target and not cell.suppressed:
-        status = _judge(target, cell.value, previous_value, elapsed_share(config, period))
+        status = _judge(target, cell, previous_value, elapsed_share(config, period))
     return IndicatorRow(cell.indicator, cell.scope, cell.scope_name, period.name, cell.value, cell.numerator,
-                        cell.denominator, target_text(config, cell.indicator, cell.scope, period), status,
-                        previous_value, cell.suppressed)
+                        cell.denominator, target_text(config, cell.indicator, cell.scope, period, cell.denominator),
+                        status, previous_value, cell.suppressed)
 
 
 def _coalition_status(config: Config, row: IndicatorRow, areas: list[IndicatorRow]) -> IndicatorRow:
@@ -360,13 +385,30 @@ def _sort_key(row: IndicatorRow) -> tuple:
     return row.indicator, SCOPE_ORDER[row.scope], row.scope_name
 
 
+def _quarantined_rows(conn: Connection, config: Config, period: Period) -> dict[str, int]:
+    """Per mart, the open quarantined rows that would enter it once corrected: of its sources, of the period, or
+    up to the period where the mart counts since the start or reads a register as it stood."""
+    open_rows = caveats.open_quarantine(conn, config.slug)
+    names = [p.name for p in programme_periods(config)]
+    so_far = set(names[:names.index(period.name) + 1]) if period.name in names else {period.name}
+    counts = {}
+    for mart in configured_marts(config):
+        query, _ = statement(config, period, mart)
+        periods = {period.name} if "period" in BIND_NAME.findall(_model("marts", mart)) else so_far
+        counts[mart] = caveats.quarantined_rows(open_rows, caveats.sources_read(str(query)), periods)
+    return counts
+
+
 def compute_indicators(engine: Engine, config: Config, period: Period) -> list[IndicatorRow]:
     """Every configured indicator for every scope in `period`, with target, status and previous value."""
     before = previous_period(period, config)
     with engine.connect() as conn:
         current = _period_cells(conn, config, period)
         previous = _period_cells(conn, config, before) if before else {}
-    rows = [_row(config, period, cell, previous.get(key)) for key, cell in current.items()]
+        quarantined = _quarantined_rows(conn, config, period)
+    rows = [replace(_row(config, period, cell, previous.get(key)),
+                    quarantined_rows=quarantined[indicator_model(cell.indicator)[0]])
+            for key, cell in current.items()]
     areas = {}
     for row in rows:
         if row.scope == "area":
@@ -391,7 +433,7 @@ def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -
                 dict(coalition=config.slug, period=r.period, indicator=r.indicator, scope=r.scope,
                      scope_name=r.scope_name, value=r.value, numerator=r.numerator, denominator=r.denominator,
                      target=r.target, status=r.status, previous_value=r.previous_value, suppressed=r.suppressed,
-                     computed_at=now) for r in rows])
+                     quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
 
 
 def csv_number(value: float | None) -> str:
@@ -403,7 +445,8 @@ def csv_number(value: float | None) -> str:
 
 def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
     """The indicators as CSV; a suppressed cell keeps its numerator and denominator for the steward but not its
-    value (nor the previous one), text cells neutralised for Excel."""
+    value (nor the previous one), text cells neutralised for Excel; `quarantined_rows` is the caveat: rows in
+    quarantine that would enter the figure once corrected."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -414,4 +457,5 @@ def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
             previous = None if r.suppressed else r.previous_value
             writer.writerow([neutralise(r.indicator), neutralise(r.scope), neutralise(r.scope_name),
                              neutralise(r.period), *map(csv_number, figures), neutralise(r.target),
-                             neutralise(r.status), csv_number(previous), "true" if r.suppressed else "false"])
+                             neutralise(r.status), csv_number(previous), "true" if r.suppressed else "false",
+                             str(r.quarantined_rows)])

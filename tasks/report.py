@@ -127,7 +127,9 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
     """Render every audience's report (or only `audiences`) and write them to `out_dir/reports/<period>/`."""
     period = parse_period(period, config) if isinstance(period, str) else period
     periods = periods_so_far(config, period)
-    readings = Readings(read_indicators(engine, config.slug, periods), periods, config.min_respondents)
+    every_area = frozenset(i for i, target in config.targets.items() if target.every_area)
+    readings = Readings(read_indicators(engine, config.slug, periods), periods, config.min_respondents, every_area,
+                        tuple(a.name for a in config.areas))
     wanted = list(audiences or AUDIENCES)
     shared = {
         "programme": config.programme.name, "period": period.name, "period_start": period.start,
