@@ -49,6 +49,9 @@ areas: [{name: Wijk A}]
 def test_minimal_config_loads(tmp_path):
     config = load_config(_write(tmp_path, MINIMAL))
     assert (config.min_respondents, config.close_grace_days) == (10, 15)
+    assert config.min_organisations == 1
+    assert config.development_areas == ["Sport", "Cultuur", "Cognitieve ontwikkeling", "Sociale ontwikkeling",
+                                        "Oriëntatie op jezelf en de wereld"]
 
 
 @pytest.mark.parametrize(
@@ -65,6 +68,10 @@ def test_minimal_config_loads(tmp_path):
         (MINIMAL + "recipients: {wethouder: [a@b.nl]}\n",
          "unknown audience ['wethouder']"),
         (MINIMAL + "close_grace_days: 0\n", "close_grace_days: Input should be greater than or equal to 1 (got 0)"),
+        (MINIMAL + "development_areas: [Sport, Techniek]\n",
+         "development_areas: ['Techniek'] not in themes, so no session could ever cover them"),
+        (MINIMAL + "min_organisations: 0\n",
+         "min_organisations: Input should be greater than or equal to 1 (got 0)"),
         (MINIMAL + "close_grace_days: twee weken\n",
          "close_grace_days: Input should be a valid integer, unable to parse string as an integer (got 'twee weken')"),
     ],
