@@ -98,42 +98,106 @@ def _shown_in(combination: np.ndarray, hidden: set[int], units: np.ndarray) -> l
 
 
 def _first_disclosure(table: Table, keys: list[Key], matrix: np.ndarray, hidden: set[int]) -> np.ndarray | None:
-    """The combination of relations that gives away the smallest set of hidden cells, or None."""
+    """The combination of relations that gives away the smallest set of hidden cells, the one reading the fewest
+    cells among those (the most local: hiding one of its cells breaks it where the disclosure is), or None.
+
+    The relations that span many cells (the coalition's) are combined in every way; the rest (one per
+    place) touch cells no other of them does, so given the former each place's choice is independent and the
+    worst case is found per kind of disclosure rather than by trying every product of places.
+    """
     if not hidden:
         return None
     columns = sorted(hidden)
-    touching = [r for r in range(matrix.shape[0]) if np.any(matrix[r, columns])]
+    shared, blocks = _split(matrix[[r for r in range(matrix.shape[0]) if np.any(matrix[r, columns])]])
+    in_block = {columns[j] for block in blocks for j in np.flatnonzero(block[columns])}
+    free = [c for c in columns if c not in in_block]
     found = []
-    for combination in _combinations(matrix[touching]):
-        on_hidden = combination[columns]
-        if np.all(np.abs(on_hidden) < EXACT) or not np.all((np.abs(on_hidden) < EXACT)
-                                                            | (np.abs(on_hidden - 1) < EXACT)):
+    for coefficients in itertools.product((-1, 0, 1), repeat=len(shared)):
+        total = np.asarray(coefficients, dtype=float) @ shared if len(shared) else np.zeros(matrix.shape[1])
+        if not _zero_or_one(total[free]):
             continue
-        group = [c for c, weight in zip(columns, on_hidden) if weight > 0.5]
-        if _gives_away(table, [keys[i] for i in group]):
-            found.append((len(group), group, combination))
+        base = [c for c in free if total[c] > 0.5]
+        options = [_choices(total, block, columns) for block in blocks]
+        if not all(options):
+            continue
+        for selection in _revealing(table, keys, base, options):
+            combination = total + sum(options[i][k][0] * blocks[i] for i, k in enumerate(selection))
+            group = sorted(base + [c for i, k in enumerate(selection) for c in options[i][k][1]])
+            found.append((len(group), np.count_nonzero(np.abs(combination) > EXACT), group, combination))
     if not found:
         return None
-    return min(found, key=lambda f: (f[0], f[1]))[2]
+    return min(found, key=lambda f: f[:3])[3]
 
 
-def _combinations(relations: np.ndarray):
-    """Every sum of the relations with coefficients -1, 0 or 1, as a row over the cells."""
-    for coefficients in itertools.product((-1, 0, 1), repeat=relations.shape[0]):
-        if any(coefficients):
-            yield np.asarray(coefficients, dtype=float) @ relations
+def _split(relations: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The relations as (shared, blocks): the largest go to shared until the rest touch disjoint cells."""
+    order = sorted(range(relations.shape[0]), key=lambda r: (-np.count_nonzero(relations[r]), r))
+    for cut in range(len(order) + 1):
+        rest = relations[order[cut:]]
+        if rest.size == 0 or np.all(np.count_nonzero(rest, axis=0) <= 1):
+            return relations[order[:cut]], list(rest)
+    raise AssertionError("unreachable: no relations left are disjoint")
 
 
-def _gives_away(table: Table, group: list[Key]) -> bool:
-    """A known total over hidden cells reveals them: one cell alone, too few units, or an end of the scale."""
-    if len(group) == 1:
-        return True
-    cells = [table.cells[k] for k in group]
-    units = sum(c.units for c in cells)
-    if units < table.minimum:
-        return True
-    if table.scale is None:
-        return False
-    numerator, denominator = sum(c.numerator for c in cells), sum(c.denominator for c in cells)
-    low, high = table.scale
-    return abs(numerator - low * denominator) < EXACT or abs(numerator - high * denominator) < EXACT
+def _zero_or_one(values: np.ndarray) -> bool:
+    return bool(np.all((np.abs(values) < EXACT) | (np.abs(values - 1) < EXACT)))
+
+
+def _choices(total: np.ndarray, block: np.ndarray, columns: list[int]) -> list[tuple[int, list[int]]]:
+    """A place's coefficients that leave its hidden cells at 0 or 1, with the hidden cells they add."""
+    support = [c for c in columns if block[c] != 0]
+    choices = []
+    for coefficient in (0, 1, -1):
+        values = total[support] + coefficient * block[support]
+        if _zero_or_one(values):
+            choices.append((coefficient, [c for c, v in zip(support, values) if v > 0.5]))
+    return choices
+
+
+def _revealing(table: Table, keys: list[Key], base: list[int], options: list[list[tuple[int, list[int]]]]):
+    """Choices per place (indexes into `options`) whose group, with `base`, gives its members away: one cell,
+    too few units, or all at one end of the scale. One selection per kind, the smallest."""
+    cells = [table.cells[k] for k in keys]
+    units = lambda group: sum(cells[c].units for c in group)
+    empty = [next((k for k, (_, part) in enumerate(choice) if not part), None) for choice in options]
+
+    def upgraded(default: list[int | None], allowed, size) -> list[int] | None:
+        """Per place `default` where allowed, else its smallest allowed choice by `size`; if all is then empty,
+        the one smallest nonempty allowed choice of some place instead."""
+        selection = []
+        for i, choice in enumerate(options):
+            candidates = [k for k, (_, part) in enumerate(choice) if allowed(part)]
+            if default[i] is not None and default[i] in candidates:
+                selection.append(default[i])
+            elif candidates:
+                selection.append(min(candidates, key=lambda k: (size(choice[k][1]), k)))
+            else:
+                return None
+        if base or any(options[i][k][1] for i, k in enumerate(selection)):
+            return selection
+        extra = [(size(part), i, k) for i, choice in enumerate(options)
+                 for k, (_, part) in enumerate(choice) if part and allowed(part)]
+        if not extra:
+            return None
+        _, i, k = min(extra)
+        selection[i] = k
+        return selection
+
+    def group(selection: list[int]) -> list[int]:
+        return base + [c for i, k in enumerate(selection) for c in options[i][k][1]]
+
+    anything = lambda part: True
+    fewest = upgraded([None] * len(options), anything, lambda part: (len(part), units(part)))
+    if fewest is not None and (len(group(fewest)) == 1 or units(group(fewest)) < table.minimum):
+        yield fewest
+    least = upgraded([None] * len(options), anything, lambda part: (units(part), len(part)))
+    if least is not None and units(group(least)) < table.minimum:
+        yield least
+    if table.scale is not None:
+        for end in table.scale:
+            at_end = lambda part, end=end: all(abs(cells[c].numerator - end * cells[c].denominator) < EXACT
+                                               for c in part)
+            if at_end(base):
+                selection = upgraded(empty, at_end, lambda part: (len(part), units(part)))
+                if selection is not None:
+                    yield selection
