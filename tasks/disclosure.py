@@ -89,12 +89,10 @@ def _hide(table: Table, relations: list[Relation]) -> set[Key]:
         disclosure = _first_disclosure(table, keys, matrix, hidden)
         if disclosure is None:
             return {keys[i] for i in hidden}
-        hidden.add(min(_shown_in(disclosure, hidden, units), key=lambda i: (units[i], i)))
-
-
-def _shown_in(combination: np.ndarray, hidden: set[int], units: np.ndarray) -> list[int]:
-    """The shown cells with data a combination of relations reads: hiding one of them breaks it."""
-    return [i for i in np.flatnonzero(np.abs(combination) > EXACT) if i not in hidden and units[i] > 0]
+        shown = [i for i in np.flatnonzero(np.abs(disclosure) > EXACT) if i not in hidden]
+        # Hiding any shown cell the combination reads breaks it: the smallest with data, an empty one (whose
+        # denominator a reader would otherwise know, a budget) only when there is no other.
+        hidden.add(min(shown, key=lambda i: (units[i] == 0, units[i], i)))
 
 
 def _first_disclosure(table: Table, keys: list[Key], matrix: np.ndarray, hidden: set[int]) -> np.ndarray | None:

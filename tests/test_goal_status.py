@@ -79,6 +79,13 @@ def test_a_wijk_with_three_partner_organisations_shows_its_progress(engine, coev
     text = _report(engine, coevorden, H1, "kernteam", tmp_path, "kernteam-coevorden-centrum")
     assert "Voortgang van de acties volgens de partners (1-5) 3,0 3 antwoorden >= 3" in text
     assert "te weinig respondenten" not in text
+    # A coalition that wants four organisations behind a figure hides Centrum's three, and the coalition's
+    # figure too: the other wijken have no answers, so it would be Centrum's.
+    strict = coevorden.model_copy(update={"min_organisations": 4})
+    hidden = {(r.indicator, r.scope_name) for r in compute_indicators(engine, strict, parse_period(H1, strict))
+              if r.suppressed}
+    assert hidden == {(i, s) for i in ("voortgang_partners", "voortgang_partners_aandeel")
+                      for s in ("Coevorden Centrum", "NPO Coevorden")}
 
 
 BUDGETS = {"Coevorden": 39604.25, "Coevorden Centrum": 71221.25, "Aalden en Zweeloo": 21332.50,
