@@ -17,7 +17,7 @@ from prefect.logging.loggers import flow_run_logger
 from prefect.utilities.urls import url_for
 
 from kansenmonitor.config import Config, ConfigError, load_config
-from tasks.mail import smtp_send, reject_line_breaks, smtp_settings
+from tasks.deliver.mail import reject_line_breaks, smtp_send, smtp_settings
 
 
 def failure_message(flow_name: str, flow_run, state, config: Config, sender: str) -> EmailMessage:

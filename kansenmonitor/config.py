@@ -76,7 +76,7 @@ class Programme(_Strict):
     school_year_start: str = Field(default="08-01", pattern=r"^\d{2}-\d{2}$")
 
     @model_validator(mode="after")
-    def _start_before_end(self) -> "Programme":
+    def _start_before_end(self) -> Programme:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         return self
@@ -166,7 +166,7 @@ class Config(_Strict):
     max_file_mb: float = Field(default=50, gt=0)
 
     @model_validator(mode="after")
-    def _names_unique(self) -> "Config":
+    def _names_unique(self) -> Config:
         seen: dict[str, str] = {}
         for area in self.areas:
             for name in [area.name, *area.aliases]:

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from reports.indicators import indicator, is_percentage  # noqa: E402
+from kansenmonitor.catalogue import indicator  # noqa: E402
 
 COLOURS = ["#1f5f8b", "#e08a1e", "#3a8f5c", "#8b3a62", "#6b6b6b", "#b5a01c", "#4a4aa8", "#a8452e"]
 TARGET_COLOUR = "#a0281e"
@@ -52,7 +52,7 @@ def trend_chart(name: str, indicator_id: str, points: list[tuple[str, float | No
     """The indicator over the periods so far, with the target as a red dashed line; None without figures."""
     if all(value is None for _, value in points):
         return None
-    scale = 100 if is_percentage(indicator_id) else 1
+    scale = 100 if indicator(indicator_id).is_percentage else 1
     periods = [p for p, _ in points]
     values = [None if v is None else v * scale for _, v in points]
     figure, axes = _axes()

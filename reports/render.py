@@ -9,17 +9,15 @@ style sheets; only the PDF's page size comes from a style sheet, and the browser
 from __future__ import annotations
 
 import base64
-import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 
+from kansenmonitor import dutch
 from reports.charts import Chart
 
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
 PAGE_CSS = "@page { size: A4; margin: 14mm 12mm; } body { font-size: 10pt; }"
 
 _CELL = "padding: 6px 8px; border-bottom: 1px solid #dde3ea; vertical-align: top; text-align: left;"
@@ -55,14 +53,10 @@ STYLE = {
 }
 
 
-def dutch_date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]),
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 environment.globals["style"] = STYLE
-environment.filters["dutch_date"] = dutch_date
+environment.filters["dutch_date"] = dutch.date
 
 
 def cid_src(chart: Chart) -> str:

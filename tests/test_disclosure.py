@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.disclosure import Cell, Table, cells_to_hide
+from tasks.indicators.disclosure import Cell, Table, cells_to_hide
 from tests.disclosure_check import Published, disclosures
 
 MINIMUM = 10

@@ -12,10 +12,10 @@ import re
 import pytest
 
 from kansenmonitor.periods import parse_period
-from tasks.indicators import compute_indicators, store_indicators, write_indicators_csv
-from tasks.ingest import ingest_file
-from tasks.report import preview_reports
+from tasks.indicators.compute import compute_indicators, store_indicators, write_indicators_csv
+from tasks.ingest.files import ingest_file
 from tests.deliveries import planning, session, write_csv
+from tests.reporting import render_reports
 
 KEY = b"goal-status-test-key"
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
@@ -35,8 +35,8 @@ def _visible(path) -> str:
 
 
 def _report(engine, config, period: str, audience: str, tmp_path, name: str) -> str:
-    paths = preview_reports(engine, config, period, audience, tmp_path / "out")
-    return _visible(next(p for p in paths if p.name == f"{name}.html"))
+    reports = render_reports(engine, config, period, tmp_path / "out", [audience])
+    return _visible(next(r.html_path for r in reports if r.html_path.name == f"{name}.html"))
 
 
 def test_four_development_areas_and_beroepen_are_four_of_five_not_met(engine, backpack, tmp_path):

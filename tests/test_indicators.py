@@ -13,12 +13,24 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import (ActivitySession, Attendance, ChildResponse, Complaint, Delivery, IndicatorValue,
-                              ParentResponse, PartnerResponse, PupilCount, Spending, StaffFeedback, Supervisor,
-                              make_engine)
+from kansenmonitor.db import (
+    ActivitySession,
+    Attendance,
+    ChildResponse,
+    Complaint,
+    Delivery,
+    IndicatorValue,
+    ParentResponse,
+    PartnerResponse,
+    PupilCount,
+    Spending,
+    StaffFeedback,
+    Supervisor,
+    make_engine,
+)
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
-from tasks.indicators import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
+from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 COALITION = "Kansen Testdorp"
@@ -417,7 +429,7 @@ def test_the_first_period_has_no_previous_value_and_its_own_spending_pace(engine
     computed = _index(compute_indicators(engine, config, parse_period(H1, config)))
     noord = computed[("besteding", "Noord")]
     # 400.30 of 1000 spent, 153 of 365 days (41.9%) elapsed: within 15 points.
-    assert (noord.value, noord.status, noord.target) == (pytest.approx(0.4003), "met", "41.9% ± 15% (verstreken tijd)")
+    assert (noord.value, noord.status, noord.target) == (pytest.approx(0.4003), "met", "41,9% ± 15% (verstreken tijd)")
     assert computed[("deelnemers", "Noord")].status == "no_data"  # growth cannot be judged without a previous period
     assert computed[("aanbod_onderbouw", COALITION)].status == "not_met"  # 1 session in Noord, 2 needed
     assert all(r.previous_value is None for r in computed.values())
@@ -481,9 +493,10 @@ def test_text_cells_that_excel_would_run_are_neutralised(tmp_path):
 
 
 def test_every_computed_indicator_has_a_dutch_label_and_the_right_notation(rows):
-    from reports.indicators import INDICATORS, format_value
+    from kansenmonitor.catalogue import catalogue
+    from kansenmonitor.dutch import format_value
 
-    assert {r.indicator for r in rows} - INDICATORS.keys() == set()
+    assert {r.indicator for r in rows} - catalogue().keys() == set()
     assert {r.indicator for r in rows} >= {"groepssfeer_aandeel", "voortgang_partners_aandeel", "besteding_punt_1"}
     assert format_value("groepssfeer_aandeel", 0.755) == "76%"
     assert format_value("besteding_punt_2", 0.5) == "50%"

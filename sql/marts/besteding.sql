@@ -10,7 +10,7 @@ WITH population AS (
         NULL AS school,
         'punt_' || CAST(spending_point AS VARCHAR(2)) AS variant,
         amount
-    FROM stg_spending
+    FROM {{ ref('stg_spending') }}
     WHERE booking_date <= :period_end
 )
 
@@ -23,7 +23,6 @@ SELECT
     CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value,
     COUNT(source_row) AS units
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name
 
 UNION ALL
@@ -37,6 +36,5 @@ SELECT
     CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value,
     COUNT(source_row) AS units
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-  AND variant IS NOT NULL
+WHERE variant IS NOT NULL
 GROUP BY scope, scope_name, variant

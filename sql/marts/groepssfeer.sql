@@ -8,7 +8,7 @@ WITH population AS (
         NULL AS school,
         group_atmosphere,
         CASE WHEN group_atmosphere >= :good_from THEN 1 ELSE 0 END AS is_good
-    FROM stg_staff_feedback
+    FROM {{ ref('stg_staff_feedback') }}
     WHERE period = :period
 )
 
@@ -20,7 +20,6 @@ SELECT
     COUNT(source_row) AS denominator,
     CAST(SUM(group_atmosphere) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name
 
 UNION ALL
@@ -33,5 +32,4 @@ SELECT
     COUNT(source_row) AS denominator,
     CAST(SUM(is_good) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name

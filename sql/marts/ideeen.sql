@@ -7,7 +7,7 @@ WITH population AS (
         area,
         school,
         CASE WHEN TRIM(idea) <> '' THEN 1 ELSE 0 END AS has_idea
-    FROM stg_child_responses
+    FROM {{ ref('stg_child_responses') }}
     WHERE period = :period
 )
 

@@ -7,7 +7,7 @@ WITH population AS (
         area,
         NULL AS school,
         CASE WHEN category IN ('interactie', 'groepsdynamiek') THEN 1 ELSE 0 END AS is_about_interaction
-    FROM stg_complaints
+    FROM {{ ref('stg_complaints') }}
     WHERE period = :period
 )
 
@@ -18,5 +18,4 @@ SELECT
     COUNT(source_row) AS denominator,
     COALESCE(SUM(is_about_interaction), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name

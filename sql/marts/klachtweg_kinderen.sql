@@ -6,9 +6,9 @@ WITH population AS (
         area,
         school,
         CASE WHEN knows_where_to_go = 'Ja' THEN 1 ELSE 0 END AS knows_where_to_go
-    FROM stg_child_responses
+    FROM {{ ref('stg_child_responses') }}
     WHERE period = :period
-      AND knows_where_to_go IS NOT NULL
+        AND knows_where_to_go IS NOT NULL
 )
 
 SELECT

@@ -6,9 +6,9 @@ WITH population AS (
         area,
         school,
         CASE WHEN knows_where_to_complain = 'Ja' THEN 1 ELSE 0 END AS knows_where_to_complain
-    FROM stg_parent_responses
+    FROM {{ ref('stg_parent_responses') }}
     WHERE period = :period
-      AND knows_where_to_complain IS NOT NULL
+        AND knows_where_to_complain IS NOT NULL
 )
 
 SELECT

@@ -1,7 +1,12 @@
 -- Turnout: registrations with the child present, among all registrations of the period.
 WITH population AS (
-    SELECT delivery_id, source_row, area, school, is_present
-    FROM stg_attendance
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        is_present
+    FROM {{ ref('stg_attendance') }}
     WHERE period = :period
 )
 

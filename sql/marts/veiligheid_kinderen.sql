@@ -6,9 +6,9 @@ WITH population AS (
         area,
         school,
         CASE WHEN feels_safe = 'Ja' THEN 1 ELSE 0 END AS feels_safe
-    FROM stg_child_responses
+    FROM {{ ref('stg_child_responses') }}
     WHERE period = :period
-      AND feels_safe IS NOT NULL
+        AND feels_safe IS NOT NULL
 )
 
 SELECT

@@ -6,9 +6,9 @@ WITH population AS (
         area,
         school,
         CASE WHEN feels_safe >= :safe_from THEN 1 ELSE 0 END AS feels_safe
-    FROM stg_parent_responses
+    FROM {{ ref('stg_parent_responses') }}
     WHERE period = :period
-      AND feels_safe IS NOT NULL
+        AND feels_safe IS NOT NULL
 )
 
 SELECT

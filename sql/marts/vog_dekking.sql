@@ -10,7 +10,7 @@ WITH population AS (
         NULL AS school,
         organisation,
         CASE WHEN vog_date <= :period_end AND vog_date >= :vog_valid_from THEN 1 ELSE 0 END AS is_covered
-    FROM stg_supervisors
+    FROM {{ ref('stg_supervisors') }}
     WHERE is_structural = 1
 )
 
@@ -22,5 +22,4 @@ SELECT
     CAST(SUM(is_covered) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value,
     COUNT(DISTINCT organisation) AS units
 FROM population_in_scope
-WHERE scope = 'coalition'
 GROUP BY scope, scope_name

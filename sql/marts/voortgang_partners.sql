@@ -10,7 +10,7 @@ WITH population AS (
         organisation,
         progress,
         CASE WHEN progress >= :on_track_from THEN 1 ELSE 0 END AS is_on_track
-    FROM stg_partner_responses
+    FROM {{ ref('stg_partner_responses') }}
     WHERE period = :period
 )
 
@@ -23,7 +23,6 @@ SELECT
     CAST(SUM(progress) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value,
     COUNT(DISTINCT organisation) AS units
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name
 
 UNION ALL
@@ -37,5 +36,4 @@ SELECT
     CAST(SUM(is_on_track) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value,
     COUNT(DISTINCT organisation) AS units
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name

@@ -10,51 +10,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import operator
-import re
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Date, DateTime, Engine, TextClause, bindparam, delete, insert, text
+from sqlalchemy import Connection, Engine, delete, insert
+from sqlglot import exp
 
+from kansenmonitor.catalogue import indicator as catalogue_entry
 from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
+from kansenmonitor.dutch import format_target_value
 from kansenmonitor.periods import Period, previous_period, programme_periods
 from kansenmonitor.safe_output import neutralise
-from reports.indicators import indicator as indicator_info
-from reports.indicators import is_percentage
-from tasks import caveats, disclosure
+from tasks.indicators import caveats, disclosure
+from tasks.indicators.models import configured_marts, load_model, mart_indicators, models_dir, statement
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
               "previous_value", "suppressed", "quarantined_rows"]
 SCOPE_ORDER = {"coalition": 0, "area": 1, "school": 2}
-
-# The plan's minimum of children for a session of groups 1-4 to count, unless the target sets its own.
-SESSION_MIN_CHILDREN = 10
-
-# Figures about children, parents and staff as persons: shown only with `min_respondents` behind them.
-RESPONDENT_BASED = frozenset({
-    "groepssfeer", "veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen", "klachtweg_ouders",
-    "groepssfeer_aandeel", "bereik", "opkomst",
-})
-# Marts whose figures rest on organisations (partner progress, spending, the supervisor register): shown with
-# `min_organisations` behind them, counted by the mart's `units` column.
-ORGANISATION_BASED = frozenset({"voortgang_partners", "besteding", "vog_dekking"})
+COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
 # The answer scale of a rating (a mean): a hidden group all at one end of it gives every answer away.
 RATING_SCALE = (1.0, 5.0)
-
-# Every mart defines `population`; this joins it to the scopes it counts for, keeping empty scopes.
-POPULATION_IN_SCOPE = """SELECT seed_scopes.scope, seed_scopes.scope_name, seed_scopes.budget, population.*
-    FROM seed_scopes
-    LEFT JOIN population
-        ON (seed_scopes.area IS NULL OR population.area = seed_scopes.area)
-        AND (seed_scopes.school IS NULL OR population.school = seed_scopes.school)"""
-
-PARAM_TYPES = {"period_end": Date(), "vog_valid_from": Date(), "after_period_end": DateTime()}
-BIND_NAME = re.compile(r"(?<![:\w]):(\w+)")
-CTE_START = re.compile(r"\s*(\w+)\s+AS\s*\(", re.IGNORECASE)
-COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
 
 
 @dataclass(frozen=True)
@@ -81,140 +57,6 @@ class IndicatorRow:
         return self.value - self.previous_value
 
 
-# --- composing the models ---------------------------------------------------------------------------------
-
-
-def marts() -> list[str]:
-    return sorted(p.stem for p in (SQL_DIR / "marts").glob("*.sql"))
-
-
-def indicator_model(indicator: str) -> tuple[str, str | None]:
-    """The mart an indicator id comes from and its variant: `besteding_punt_2` -> (`besteding`, `punt_2`)."""
-    for mart in sorted(marts(), key=len, reverse=True):
-        if indicator == mart:
-            return mart, None
-        if indicator.startswith(mart + "_"):
-            return mart, indicator.removeprefix(mart + "_")
-    raise ValueError(f"unknown indicator '{indicator}'; the indicators are: {', '.join(marts())}")
-
-
-@cache
-def _model(layer: str, name: str) -> str:
-    return re.sub(r"--[^\n]*", "", (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")).strip()
-
-
-def _closing_parenthesis(sql: str, start: int) -> int:
-    depth, quoted = 1, False
-    for position in range(start, len(sql)):
-        char = sql[position]
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char in "()":
-            depth += 1 if char == "(" else -1
-            if depth == 0:
-                return position
-    raise ValueError("unbalanced parentheses in SQL model")
-
-
-def _split_ctes(sql: str) -> tuple[list[tuple[str, str]], str]:
-    """A model `WITH a AS (...), b AS (...) SELECT ...` as ([(a, ...), (b, ...)], `SELECT ...`)."""
-    if not sql.upper().startswith("WITH"):
-        return [], sql
-    ctes, position = [], len("WITH")
-    while True:
-        start = CTE_START.match(sql, position)
-        end = _closing_parenthesis(sql, start.end())
-        ctes.append((start.group(1), sql[start.end():end].strip()))
-        following = re.compile(r"\s*,").match(sql, end + 1)
-        if not following:
-            return ctes, sql[end + 1:].strip()
-        position = following.end()
-
-
-def _seed(name: str, columns: dict[str, str], rows: list[tuple]) -> tuple[str, dict]:
-    """A small table from the configuration, as a SELECT of bound parameters (never SQL literals)."""
-    if not rows:
-        return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns.items()) + " WHERE 1 = 0", {}
-    selects, params = [], {}
-    for i, row in enumerate(rows):
-        selects.append("SELECT " + ", ".join(f"CAST(:{name}_{i}_{c} AS {t}) AS {c}" for c, t in columns.items()))
-        params.update({f"{name}_{i}_{c}": value for c, value in zip(columns, row)})
-    return "\n    UNION ALL ".join(selects), params
-
-
-def _seeds(config: Config) -> dict[str, tuple[str, dict]]:
-    budgets = [a.budget for a in config.areas]
-    coalition_budget = sum(budgets) if None not in budgets else None
-    scopes = [("coalition", config.programme.name, None, None, coalition_budget)]
-    scopes += [("area", a.name, a.name, None, a.budget) for a in config.areas]
-    scopes += [("school", s, None, s, None) for s in config.schools()]
-    name = "VARCHAR(200)"
-    return {
-        "seed_scopes": _seed("seed_scopes", {"scope": name, "scope_name": name, "area": name, "school": name,
-                                             "budget": "DOUBLE PRECISION"}, scopes),
-        "seed_eligible_groups": _seed("seed_eligible_groups", {"school_group": "INTEGER"},
-                                      [(g,) for g in config.eligible_groups]),
-        "seed_area_pillars": _seed("seed_area_pillars", {"area": name, "pillar": name},
-                                   [(a.name, p) for a in config.areas for p in dict.fromkeys(a.pillars)]),
-        "seed_development_areas": _seed("seed_development_areas", {"development_area": name},
-                                        [(d,) for d in dict.fromkeys(config.development_areas)]),
-    }
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-# Where an answer on a 1-5 scale starts to count for a share, unless the target sets `counts_from`.
-RATING_FROM = {"veiligheid_ouders": ("safe_from", 4), "groepssfeer": ("good_from", 4),
-               "voortgang_partners": ("on_track_from", 3)}
-
-
-def _rating_thresholds(config: Config) -> dict[str, int]:
-    found = {}
-    for indicator_id, (parameter, default) in RATING_FROM.items():
-        target = config.targets.get(indicator_id)
-        found[parameter] = target.counts_from if target and target.counts_from else default
-    return found
-
-
-def _min_children(config: Config) -> int:
-    target = config.targets.get("aanbod_onderbouw")
-    return target.min_children if target and target.min_children else SESSION_MIN_CHILDREN
-
-
-def _period_params(config: Config, period: Period) -> dict:
-    end = period.end
-    valid_from = _years_before(end, config.vog_max_age_years) if config.vog_max_age_years else dt.date.min
-    return dict(coalition=config.slug, period=period.name, period_end=end,
-                after_period_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-                school_year=period.name[:9], vog_valid_from=valid_from, min_children=_min_children(config),
-                **_rating_thresholds(config))
-
-
-def statement(config: Config, period: Period, mart: str, final: str | None = None) -> tuple[TextClause, dict]:
-    """The mart as one statement: seeds, the staging models it names, its own CTEs with `population_in_scope`.
-
-    With `final`, that SELECT replaces the mart's own, reading the CTEs up to `population_in_scope`.
-    """
-    ctes, select = _split_ctes(_model("marts", mart))
-    at = [n for n, _ in ctes].index("population") + 1
-    ctes = ctes[:at] + [("population_in_scope", POPULATION_IN_SCOPE)] + ([] if final else ctes[at:])
-    body = "\n".join(b for _, b in ctes) + select
-    seeds = {n: s for n, s in _seeds(config).items() if re.search(rf"\b{n}\b", body)}
-    staging = [p.stem for p in sorted((SQL_DIR / "staging").glob("stg_*.sql")) if re.search(rf"\b{p.stem}\b", body)]
-    named = [(n, sql) for n, (sql, _) in seeds.items()] + [(n, _model("staging", n)) for n in staging] + ctes
-    sql = "WITH " + ",\n".join(f"{n} AS (\n{b}\n)" for n, b in named) + "\n" + (final or select)
-    params = _period_params(config, period)
-    for _, seed_params in seeds.values():
-        params.update(seed_params)
-    names = set(BIND_NAME.findall(sql))
-    return text(sql).bindparams(*[bindparam(n, type_=t) for n, t in PARAM_TYPES.items() if n in names]), params
-
-
 # --- evaluating -----------------------------------------------------------------------------------------------
 
 
@@ -238,21 +80,16 @@ def _number(value: object) -> float | None:
     return None if value is None else float(value)
 
 
-def configured_marts(config: Config) -> list[str]:
-    """The marts of the indicators the configuration names in its targets or goals."""
-    named = set(config.targets) | {i for goal in config.goals for i in goal.indicators}
-    return [m for m in marts() if any(n == m or n.startswith(m + "_") for n in named)]
-
-
 def mart_cells(conn: Connection, config: Config, period: Period, mart: str) -> list[Cell]:
-    query, params = statement(config, period, mart)
+    """The mart's rows as cells of the catalogue's indicators; a row of a variant the catalogue lacks is left out."""
+    query, params = statement(config, period, mart, conn.dialect.name)
+    ids = {i.variant: i.id for i in mart_indicators(mart)}
     cells = []
     for row in conn.execute(query, params).mappings():
-        variant = row.get("variant")
-        units = row.get("units")
-        cells.append(Cell(f"{mart}_{variant}" if variant else mart, row["scope"], row["scope_name"],
-                           _number(row["value"]), _number(row["numerator"]), _number(row["denominator"]),
-                           units=_number(units)))
+        indicator_id = ids.get(row.get("variant"))
+        if indicator_id:
+            cells.append(Cell(indicator_id, row["scope"], row["scope_name"], _number(row["value"]),
+                              _number(row["numerator"]), _number(row["denominator"]), units=_number(row.get("units"))))
     return cells
 
 
@@ -271,16 +108,13 @@ def additive_relations(config: Config) -> list[disclosure.Relation]:
 
 
 def disclosure_table(config: Config, indicator: str, cells: list[Cell]) -> disclosure.Table | None:
-    """The indicator's cells as disclosure control sees them, or None for a figure about neither persons nor
-    organisations (sessions, themes, ideas, pillars), which is always shown."""
-    if indicator in RESPONDENT_BASED:
-        minimum = config.min_respondents
-    elif indicator_model(indicator)[0] in ORGANISATION_BASED:
-        minimum = config.min_organisations
-    else:
+    """The indicator's cells as disclosure control sees them, or None for a figure about no one (sessions,
+    themes, complaints, ideas, pillars), which is always shown."""
+    entry = catalogue_entry(indicator)
+    minimum = {"respondents": config.min_respondents, "organisations": config.min_organisations}.get(entry.suppress)
+    if minimum is None:
         return None
-    kind = indicator_info(indicator).kind
-    scale = (0.0, 1.0) if kind == "share" else RATING_SCALE if kind == "mean" else None
+    scale = (0.0, 1.0) if entry.kind == "share" else RATING_SCALE if entry.kind == "mean" else None
     order = {key: n for n, key in enumerate(scope_keys(config))}
     table = {}
     for c in sorted(cells, key=lambda c: order[(c.scope, c.scope_name)]):
@@ -300,6 +134,21 @@ def _period_cells(conn: Connection, config: Config, period: Period) -> dict[tupl
     return {(c.indicator, c.scope, c.scope_name): replace(c, suppressed=(c.indicator, (c.scope, c.scope_name))
                                                           in hidden)
             for cells in by_indicator.values() for c in cells}
+
+
+def _quarantined_rows(conn: Connection, config: Config, period: Period) -> dict[str, int]:
+    """Per mart, the open quarantined rows that would enter it once corrected: of its sources, of the period, or
+    up to the period where the mart counts since the start or reads a register as it stood."""
+    open_rows = caveats.open_quarantine(conn, config.slug)
+    names = [p.name for p in programme_periods(config)]
+    so_far = set(names[:names.index(period.name) + 1]) if period.name in names else {period.name}
+    counts = {}
+    for mart in configured_marts(config):
+        query, _ = statement(config, period, mart, conn.dialect.name)
+        own = {p.name for p in load_model(models_dir(), "marts", mart).tree.find_all(exp.Placeholder)}
+        periods = {period.name} if "period" in own else so_far
+        counts[mart] = caveats.quarantined_rows(open_rows, caveats.sources_read(str(query)), periods)
+    return counts
 
 
 def elapsed_share(config: Config, period: Period) -> float:
@@ -327,10 +176,6 @@ def _judge(target: Target, cell: Cell, previous: float | None, expected: float) 
     return "met" if all(checks) else "not_met"
 
 
-def _shown_value(indicator: str, value: float) -> str:
-    return f"{round(value * 100, 1):g}%" if is_percentage(indicator) else f"{value:g}"
-
-
 def target_text(config: Config, indicator: str, scope: str, period: Period, denominator: float | None = None) -> str:
     """The target in the words of the report, e.g. `>= 90%`, `alle 5` or `>= 2, in minstens 1 dorp, uiterlijk
     31-07-2025`."""
@@ -341,10 +186,10 @@ def target_text(config: Config, indicator: str, scope: str, period: Period, deno
     if target.all:
         parts.append(f"alle {denominator:g}" if denominator else "alle")
     elif target.tolerance is not None:
-        expected = _shown_value(indicator, elapsed_share(config, period))
-        parts.append(f"{expected} ± {_shown_value(indicator, target.tolerance)} (verstreken tijd)")
+        expected = format_target_value(indicator, elapsed_share(config, period))
+        parts.append(f"{expected} ± {format_target_value(indicator, target.tolerance)} (verstreken tijd)")
     elif target.value is not None:
-        parts.append(f"{target.comparison} {_shown_value(indicator, target.value)}")
+        parts.append(f"{target.comparison} {format_target_value(indicator, target.value)}")
     if target.more_than_previous:
         parts.append("meer dan de vorige periode")
     if scope == "coalition" and target.min_areas:
@@ -385,20 +230,6 @@ def _sort_key(row: IndicatorRow) -> tuple:
     return row.indicator, SCOPE_ORDER[row.scope], row.scope_name
 
 
-def _quarantined_rows(conn: Connection, config: Config, period: Period) -> dict[str, int]:
-    """Per mart, the open quarantined rows that would enter it once corrected: of its sources, of the period, or
-    up to the period where the mart counts since the start or reads a register as it stood."""
-    open_rows = caveats.open_quarantine(conn, config.slug)
-    names = [p.name for p in programme_periods(config)]
-    so_far = set(names[:names.index(period.name) + 1]) if period.name in names else {period.name}
-    counts = {}
-    for mart in configured_marts(config):
-        query, _ = statement(config, period, mart)
-        periods = {period.name} if "period" in BIND_NAME.findall(_model("marts", mart)) else so_far
-        counts[mart] = caveats.quarantined_rows(open_rows, caveats.sources_read(str(query)), periods)
-    return counts
-
-
 def compute_indicators(engine: Engine, config: Config, period: Period) -> list[IndicatorRow]:
     """Every configured indicator for every scope in `period`, with target, status and previous value."""
     before = previous_period(period, config)
@@ -407,7 +238,7 @@ def compute_indicators(engine: Engine, config: Config, period: Period) -> list[I
         previous = _period_cells(conn, config, before) if before else {}
         quarantined = _quarantined_rows(conn, config, period)
     rows = [replace(_row(config, period, cell, previous.get(key)),
-                    quarantined_rows=quarantined[indicator_model(cell.indicator)[0]])
+                    quarantined_rows=quarantined[catalogue_entry(cell.indicator).mart])
             for key, cell in current.items()]
     areas = {}
     for row in rows:
@@ -424,7 +255,7 @@ def compute_indicators(engine: Engine, config: Config, period: Period) -> list[I
 def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -> None:
     """Replace the coalition's stored indicators of the rows' periods, in one transaction."""
     periods = sorted({r.period for r in rows})
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(delete(IndicatorValue).where(IndicatorValue.coalition == config.slug,
                                                   IndicatorValue.period.in_(periods)))
