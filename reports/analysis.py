@@ -58,8 +58,9 @@ class Figure:
         """Rows in quarantine that would enter this figure once corrected, said beside it."""
         if not self.quarantined:
             return ""
-        rows = "1 rij in quarantaine kan" if self.quarantined == 1 else f"{self.quarantined} rijen in quarantaine kunnen"
-        return f"let op: {rows} dit cijfer na correctie nog veranderen"
+        rows = "1 rij" if self.quarantined == 1 else f"{self.quarantined} rijen"
+        verb = "kan" if self.quarantined == 1 else "kunnen"
+        return f"let op: {rows} in quarantaine {verb} dit cijfer na correctie nog veranderen"
 
     @property
     def trend_text(self) -> str:

@@ -20,23 +20,18 @@ WITH population AS (
     FROM {{ ref('stg_sessions') }}
     WHERE period = :period
         AND theme_2 IS NOT NULL
-),
-
-development_areas AS (
-    SELECT development_area
-    FROM {{ ref('seed_development_areas') }}
 )
 
 SELECT
     population_in_scope.scope,
     population_in_scope.scope_name,
     COUNT(DISTINCT development_areas.development_area) AS numerator,
-    (SELECT COUNT(*) FROM development_areas) AS denominator,
+    (SELECT COUNT(*) FROM {{ ref('seed_development_areas') }}) AS denominator,
     CASE
         WHEN COUNT(population_in_scope.source_row) > 0
             THEN COUNT(DISTINCT development_areas.development_area)
     END AS value
 FROM population_in_scope
-LEFT JOIN development_areas
+LEFT JOIN {{ ref('seed_development_areas') }} AS development_areas
     ON population_in_scope.theme = development_areas.development_area
 GROUP BY population_in_scope.scope, population_in_scope.scope_name
