@@ -33,6 +33,7 @@ STYLE = {
     "keep": "page-break-inside: avoid;",
     "p": "margin: 0 0 8px 0;",
     "muted": "color: #5b6b7b; font-size: 13px;",
+    "note": "color: #5b6b7b; font-size: 13px; font-weight: normal; white-space: normal;",
     "table": "border-collapse: collapse; width: 100%; margin: 4px 0 12px 0; font-size: 14px;",
     "th": _CELL + " background: #e8eef5; font-weight: bold;",
     "td": _CELL,
