@@ -77,7 +77,7 @@ def test_a_wijk_with_three_partner_organisations_shows_its_progress(engine, coev
     assert (centrum.value, centrum.numerator, centrum.denominator, centrum.status, centrum.suppressed) == (
         3.0, 9, 3, "met", False)
     text = _report(engine, coevorden, H1, "kernteam", tmp_path, "kernteam-coevorden-centrum")
-    assert "Voortgang van de acties volgens de partners (1-5) 3,0 3 antwoorden >= 3" in text
+    assert "Voortgang van de acties volgens de partners (1-5) 3,0 3 antwoorden minimaal 3" in text
     assert "te weinig respondenten" not in text
     # A coalition that wants four organisations behind a figure hides Centrum's three, and the coalition's
     # figure too: the other wijken have no answers, so it would be Centrum's.
@@ -108,13 +108,15 @@ def test_spending_with_one_wijk_behind_is_not_met_and_names_that_wijk(engine, co
     coalition = rows[("besteding", "NPO Coevorden")]
     assert (coalition.numerator, coalition.denominator) == (pytest.approx(231195.75), pytest.approx(239241.50))
     assert (round(coalition.value, 4), coalition.status) == (0.9664, "not_met")
-    assert coalition.target == "100% ± 15% (verstreken tijd), in alle wijken"
+    assert coalition.target == ("rond 100%, in de pas met de verstreken tijd (marge 15 procentpunt), "
+                               "in alle wijken")
     assert rows[("besteding", "Schoonoord en de Kiel")].status == "not_met"
     assert rows[("besteding", "Coevorden")].status == "met"
     text = _report(engine, coevorden, H2, "stuurgroep", tmp_path, "stuurgroep")
     assert "Besteed deel van het wijkbudget 97% € 231.196 van € 239.242 niet gehaald in Schoonoord en de Kiel" in text
-    assert ("De doelstelling wordt niet gehaald voor: Besteed deel van het wijkbudget (97%; doel 100% ± 15% "
-            "(verstreken tijd), in alle wijken; niet gehaald in Schoonoord en de Kiel).") in text
+    assert ("De doelstelling wordt niet gehaald voor: Besteed deel van het wijkbudget (97%; doel rond 100%, in de "
+            "pas met de verstreken tijd (marge 15 procentpunt), in alle wijken; niet gehaald in Schoonoord en de "
+            "Kiel).") in text
     assert "1. De NPO-middelen worden per wijk besteed volgens plan niet gehaald" in text
 
 
@@ -133,7 +135,7 @@ def test_a_quarantined_complaint_shows_as_a_caveat_beside_0_complaints(engine, b
     assert rows[("veiligheid_kinderen", "Backpack Borger-Odoorn")].quarantined_rows == 0  # another source
     write_indicators_csv(list(rows.values()), tmp_path / "indicators.csv")
     lines = (tmp_path / "indicators.csv").read_text(encoding="utf-8").splitlines()
-    assert "klachten_interactie,coalition,Backpack Borger-Odoorn,2024-2025-H1,0,0,1,<= 0,met,,false,1" in lines
+    assert "klachten_interactie,coalition,Backpack Borger-Odoorn,2024-2025-H1,0,0,1,geen klachten,met,,false,1" in lines
     text = _report(engine, backpack, H1, "stuurgroep", tmp_path, "stuurgroep")
     assert ("Klachten over interactie of groepsdynamiek 0 let op: 1 rij in quarantaine kan dit cijfer na correctie "
             "nog veranderen") in text

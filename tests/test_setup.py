@@ -86,9 +86,9 @@ def test_a_deployment_key_wins_and_no_local_key_is_made(no_deployment_key, monke
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text("lokale-sleutel\n", encoding="utf-8")
     monkeypatch.setenv(KEY_FILE_VARIABLE, str(key_file))
-    monkeypatch.setenv(KEY_VARIABLE, "sleutel-van-de-deployment")
+    monkeypatch.setenv(KEY_VARIABLE, "sleutel-van-de-deployment-van-32-bytes")
 
-    assert pseudonym_key() == b"sleutel-van-de-deployment"
+    assert pseudonym_key() == b"sleutel-van-de-deployment-van-32-bytes"
     other = tmp_path / "ander.key"
     assert announce(other).startswith("pseudonimisering: de sleutel van de deployment")
     assert not other.exists()
@@ -125,8 +125,9 @@ def test_artifact_cells_read_as_text_with_dutch_figures():
                          "> 2, uiterlijk 31-07-2025", "no_data", None, suppressed=True)]
 
     assert indicator_table(rows) == [
-        {"indicator": VOG, "voor": "Nieuw-Buinen", "waarde": "10%", "doel": "≥ 90%", "status": "niet gehaald"},
+        {"indicator": VOG, "voor": "Nieuw-Buinen", "waarde": "10%", "doel": "≥ 90%", "status": "niet gehaald",
+         "in quarantaine": "0"},
         {"indicator": VOG, "voor": "Valthermond", "waarde": "onderdrukt (te weinig waarnemingen)",
-         "doel": "\\> 2, uiterlijk 31-07-2025", "status": "geen gegevens"}]
+         "doel": "\\> 2, uiterlijk 31-07-2025", "status": "geen gegevens", "in quarantaine": "0"}]
     assert cell("activiteiten_*2025*.xlsx") == "activiteiten\\_\\*2025\\*.xlsx"
     assert cell("# 1. kop") == "\\# 1. kop"
