@@ -107,8 +107,12 @@ class Readings:
         self.min_respondents = min_respondents
         self._index = {(r.period, r.indicator, _scope_of(r)): r for r in readings}
 
+    def reading(self, period: str, indicator_id: str, scope: Scope) -> Reading | None:
+        """The stored reading itself, for what a Figure leaves out (the euros behind a budget share)."""
+        return self._index.get((period, indicator_id, scope))
+
     def figure(self, period: str, indicator_id: str, scope: Scope, with_previous: bool = True) -> Figure | None:
-        reading = self._index.get((period, indicator_id, scope))
+        reading = self.reading(period, indicator_id, scope)
         if reading is None:
             return None
         position = self.periods.index(period)

@@ -1,4 +1,5 @@
-"""What each indicator is called in Dutch and how its figures are written: the one place for both.
+"""What each indicator is called in Dutch and how its figures, targets and dates are written: the one
+place for all of them, used by the reports, the charts, the emails and the stored target texts.
 
 The kind decides the formatting: a share is a fraction shown as a percentage, a count a whole number,
 a mean a number with one decimal, and a budget share a percentage of euros.
@@ -6,6 +7,7 @@ a mean a number with one decimal, and a budget share a percentage of euros.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,10 +57,39 @@ def is_percentage(indicator_id: str) -> bool:
     return indicator(indicator_id).kind in ("share", "budget")
 
 
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december"]
+COMPARISONS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
 def _number(value: float, decimals: int) -> str:
     """Dutch notation: thousands dot, decimal comma."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_number(value: float, decimals: int = 1) -> str:
+    """A plain number in Dutch notation with at most `decimals` decimals and no trailing zeros:
+    `3,5`, `4`, `1.234`."""
+    text = _number(round(float(value), decimals), decimals)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def format_euros(value: float) -> str:
+    """`€ 12.345`."""
+    return f"€ {_number(value, 0)}"
+
+
+def dutch_date(day: dt.date) -> str:
+    """`3 maart 2025`."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_target(indicator_id: str, value: float, comparison: str = "") -> str:
+    """A target as the figure beside it is written, with up to one more decimal where a target has it:
+    `≥ 90%`, `≥ 92,5%`, `≥ 3,5`."""
+    number = f"{format_number(value * 100, 1)}%" if is_percentage(indicator_id) else format_number(value, 2)
+    return f"{COMPARISONS.get(comparison, comparison)} {number}".strip()
 
 
 def format_value(indicator_id: str, value: float | None) -> str:
@@ -87,7 +118,7 @@ def format_basis(indicator_id: str, numerator: float | None, denominator: float 
     if kind == "share" and numerator is not None and denominator is not None:
         return f"{_number(numerator, 0)} van {_number(denominator, 0)}"
     if kind == "budget" and numerator is not None and denominator is not None:
-        return f"€ {_number(numerator, 0)} van € {_number(denominator, 0)}"
+        return f"{format_euros(numerator)} van {format_euros(denominator)}"
     if kind == "mean" and denominator is not None:
         return f"{_number(denominator, 0)} antwoorden"
     return ""

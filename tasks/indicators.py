@@ -21,7 +21,7 @@ from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.periods import Period, previous_period
 from kansenmonitor.safe_output import neutralise
-from reports.indicators import is_percentage
+from reports.indicators import dutch_date, format_target
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
@@ -305,21 +305,17 @@ def _judge(target: Target, value: float | None, previous: float | None, expected
     return "met" if all(checks) else "not_met"
 
 
-def _shown_value(indicator: str, value: float) -> str:
-    return f"{round(value * 100, 1):g}%" if is_percentage(indicator) else f"{value:g}"
-
-
 def target_text(config: Config, indicator: str, scope: str, period: Period) -> str:
-    """The target in the words of the report, e.g. `>= 90%` or `>= 2, in minstens 1 dorp, uiterlijk 31-07-2025`."""
+    """The target in the words of the report, e.g. `≥ 90%` or `≥ 2, in minstens 1 dorp, uiterlijk 31 juli 2025`."""
     target = config.targets.get(indicator)
     if target is None:
         return ""
     parts = []
     if target.tolerance is not None:
-        expected = _shown_value(indicator, elapsed_share(config, period))
-        parts.append(f"{expected} ± {_shown_value(indicator, target.tolerance)} (verstreken tijd)")
+        expected = format_target(indicator, elapsed_share(config, period))
+        parts.append(f"{expected} ± {format_target(indicator, target.tolerance)} (verstreken tijd)")
     elif target.value is not None:
-        parts.append(f"{target.comparison} {_shown_value(indicator, target.value)}")
+        parts.append(format_target(indicator, target.value, target.comparison))
     if target.more_than_previous:
         parts.append("meer dan de vorige periode")
     if scope == "coalition" and target.min_areas:
@@ -328,7 +324,7 @@ def target_text(config: Config, indicator: str, scope: str, period: Period) -> s
     if scope == "coalition" and target.every_area:
         parts.append(f"in alle {config.programme.area_label_plural}")
     if target.deadline:
-        parts.append(f"uiterlijk {target.deadline:%d-%m-%Y}")
+        parts.append(f"uiterlijk {dutch_date(target.deadline)}")
     return ", ".join(parts)
 
 

@@ -21,7 +21,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,11 +115,17 @@ def _credentials() -> tuple[str | None, str | None]:
 
 
 def compose(report: Report, sender: str) -> EmailMessage:
-    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached."""
+    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached.
+
+    The sender shows the programme's name, replies go to the data steward, and the attachment is named by
+    programme, period and audience so a saved PDF can be told from last period's."""
     message = EmailMessage()
     message["Subject"] = reject_line_breaks("subject", report.subject)
-    message["From"] = reject_line_breaks("sender", sender)
+    message["From"] = formataddr((reject_line_breaks("sender name", report.sender_name),
+                                  reject_line_breaks("sender", sender)))
     message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in report.recipients)
+    if report.reply_to:
+        message["Reply-To"] = ", ".join(reject_line_breaks("steward", r) for r in report.reply_to)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="kansenmonitor")
     message.set_content(plain_text(report.html))
@@ -128,7 +134,8 @@ def compose(report: Report, sender: str) -> EmailMessage:
     for chart in report.charts:
         html_part.add_related(chart.png, "image", "png", cid=f"<{chart.cid}>", filename=f"{chart.name}.png",
                               disposition="inline")
-    message.add_attachment(report.pdf_path.read_bytes(), "application", "pdf", filename=report.pdf_path.name)
+    message.add_attachment(report.pdf_path.read_bytes(), "application", "pdf",
+                           filename=report.attachment_name or report.pdf_path.name)
     return message
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Dialect, literal, select, text, union_all
 
 from kansenmonitor.config import Config
 from kansenmonitor.periods import Period, previous_period
+from reports.indicators import format_number
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "quality"
 COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
@@ -164,5 +165,4 @@ def _session(row: dict, joiner: str = " ") -> str:
 
 def _number(value: float | Decimal) -> str:
     """3.0 → '3', 6.5 → '6,5': how a Dutch reader writes numbers."""
-    number = round(float(value), 1)
-    return f"{number:g}".replace(".", ",")
+    return format_number(value, 1)

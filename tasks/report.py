@@ -1,8 +1,9 @@
 """Build a period's advisory reports: the Stuurgroep (whole coalition, with advice), the Lokale Coalitie
 (the analysis, every village or wijk and school) and a core team per village or wijk (its own figures).
 
-Each report is one rendering of one template set: the email body refers to its charts by content id,
-the HTML file and the PDF carry them inside, so every copy says the same.
+Each report is one rendering of one template set and one stylesheet: the email body refers to its
+charts by content id, the HTML file and the PDF carry them inside, so every copy says the same. A chart
+is drawn once per content and reused by every audience that shows it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from sqlalchemy import Engine
 from kansenmonitor.config import AUDIENCES, Config, normalise_name
 from kansenmonitor.periods import Period, parse_period, programme_periods
 from reports.analysis import COALITION, GoalView, Readings, Scope, goal_view, indicator_view, learning
-from reports.charts import Chart, participants_chart, trend_chart
+from reports.charts import Chart, participants_chart, period_label, spending_chart, trend_chart
 from reports.quality import gate_summary, missing_schools, source_quality
 from reports.queries import read_indicators, sample_ideas
-from reports.render import cid_src, data_uri, render_html, write_pdf
+from reports.render import data_uri, email_html, render_html, write_pdf
+from tasks.indicators import elapsed_share
 from tasks.mail import reject_line_breaks
 
 SUBJECT_ENDINGS = {
@@ -28,6 +30,10 @@ SUBJECT_ENDINGS = {
     "lokale_coalitie": "analyse voor de lokale coalitie",
     "kernteam": "cijfers voor het kernteam {area}",
 }
+AUDIENCE_LABELS = {"stuurgroep": "stuurgroep", "lokale_coalitie": "lokale coalitie", "kernteam": "kernteam {area}"}
+EMAIL_LIMIT = 100_000  # bytes of the HTML part; Gmail clips a message from about 102 KB
+DETAIL_COLUMNS = 3  # indicators per breakdown table: more are split over the next table, never cut off
+TOC_FROM_GOALS = 4  # a table of contents from this many goals on
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class Report:
     pdf_path: Path
     charts: list[Chart]
     recipients: list[str]
+    sender_name: str = ""
+    reply_to: tuple[str, ...] = ()
+    attachment_name: str = ""
 
     @property
     def name(self) -> str:
@@ -99,26 +108,41 @@ def periods_so_far(config: Config, period: Period) -> list[str]:
     return names if period.name in names else [period.name]
 
 
-def _charts(config: Config, readings: Readings, period: str, goals: list[GoalView], coverage: Coverage,
-            drawn: dict[str, Chart | None]) -> dict[str, list[Chart]]:
-    """Per indicator the charts to show: its course with the target, and participants per place."""
-    place = "coalitie" if coverage.main == COALITION else slug(coverage.main[1])
+def _spending(config: Config, readings: Readings, periods: list[str], coverage: Coverage) -> Chart | None:
+    """Cumulative euros per wijk against budget × elapsed time, for the wijken the report covers."""
+    by_name = {p.name: p for p in programme_periods(config)}
+    areas = [a.name for a in config.areas] if coverage.main == COALITION else [coverage.main[1]]
+    series = []
+    for area in areas:
+        found = [readings.reading(p, "besteding", ("area", area)) for p in periods]
+        budgets = [r.denominator for r in found if r is not None and r.denominator]
+        if budgets:
+            series.append((area, tuple(r.numerator if r else None for r in found), budgets[-1]))
+    expected = tuple(elapsed_share(config, by_name[p]) for p in periods)
+    return spending_chart(tuple(periods), tuple(series), expected, config.programme.area_label)
+
+
+def _charts(config: Config, readings: Readings, period: str, goals: list[GoalView],
+            coverage: Coverage) -> dict[str, list[Chart]]:
+    """Per indicator the charts to show: its course with the target, participants per place, spending
+    against elapsed time."""
+    periods = readings.periods[: readings.periods.index(period) + 1]
     charts: dict[str, list[Chart]] = {}
     for view in (v for goal in goals for v in goal.indicators):
         indicator_id = view.figure.indicator
-        name = f"verloop-{slug(indicator_id)}-{place}"
-        if name not in drawn:
+        if indicator_id == "besteding":
+            chart = _spending(config, readings, periods, coverage)
+        else:
             target = config.targets.get(indicator_id)
-            drawn[name] = trend_chart(name, indicator_id, view.points, target.value if target else None)
-        charts[indicator_id] = [c for c in [drawn[name]] if c]
+            value = target.value if target and target.tolerance is None else None
+            chart = trend_chart(indicator_id, tuple(view.points), value, target.comparison if target else ">=")
+        charts[indicator_id] = [c for c in [chart] if c]
     if coverage.main == COALITION and "deelnemers" in charts:
-        if "deelnemers-per-plaats" not in drawn:
-            series = {a.name: [value for _, value in indicator_view(readings, period, "deelnemers",
-                                                                    ("area", a.name)).points]
-                      for a in config.areas}
-            drawn["deelnemers-per-plaats"] = participants_chart("deelnemers-per-plaats", readings.periods, series,
-                                                                config.programme.area_label)
-        charts["deelnemers"] += [c for c in [drawn["deelnemers-per-plaats"]] if c]
+        series = tuple((a.name, tuple(value for _, value in indicator_view(readings, period, "deelnemers",
+                                                                          ("area", a.name)).points))
+                       for a in config.areas)
+        chart = participants_chart(tuple(periods), series, config.programme.area_label)
+        charts["deelnemers"] += [c for c in [chart] if c]
     return charts
 
 
@@ -133,7 +157,8 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
         "programme": config.programme.name, "period": period.name, "period_start": period.start,
         "period_end": period.end, "generated": dt.date.today(), "area_label": config.programme.area_label,
         "area_label_plural": config.programme.area_label_plural, "min_respondents": config.min_respondents,
-        "previous_period": periods[-2] if len(periods) > 1 else None,
+        "previous_period": periods[-2] if len(periods) > 1 else None, "period_label": period_label(period.name),
+        "detail_columns": DETAIL_COLUMNS, "toc_from": TOC_FROM_GOALS,
         "sources": source_quality(engine, config.slug, period.name),
         "ideas": sample_ideas(engine, config.slug, period.name) if "lokale_coalitie" in wanted else [],
     }
@@ -142,13 +167,14 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
     places = {*config.schools(), *(a.name for a in config.areas)}
     folder = Path(out_dir) / "reports" / period.name
     folder.mkdir(parents=True, exist_ok=True)
-    drawn: dict[str, Chart | None] = {}
     reports = []
     for coverage in coverages(config, wanted):
         goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details) for g in config.goals]
-        charts = _charts(config, readings, period.name, goals, coverage, drawn)
+        charts = _charts(config, readings, period.name, goals, coverage)
         subject = subject_for(config, period.name, coverage.audience, coverage.area)
+        audience_label = AUDIENCE_LABELS[coverage.audience].format(area=coverage.area)
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
+                       audience=coverage.audience, audience_label=audience_label, details=True,
                        learning=learning(config, readings, period.name, coverage.learn),
                        missing=[m for m in missing if m.school in coverage.schools],
                        gate=gate and dict(checks=gate.checks, findings=[
@@ -161,10 +187,21 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
         html_path, pdf_path = folder / f"{name}.html", folder / f"{name}.pdf"
         html_path.write_text(standalone, encoding="utf-8")
         write_pdf(standalone, pdf_path)
-        reports.append(Report(coverage.audience, coverage.area, subject, render_html(template, context, cid_src),
-                              html_path, pdf_path, list({c.name: c for cs in charts.values() for c in cs}.values()),
-                              config.recipients_for(coverage.audience, coverage.area)))
+        reports.append(Report(coverage.audience, coverage.area, subject, _email_body(template, context), html_path,
+                              pdf_path, list({c.name: c for cs in charts.values() for c in cs}.values()),
+                              config.recipients_for(coverage.audience, coverage.area),
+                              f"Kansenmonitor {config.programme.name}", tuple(config.steward),
+                              f"{slug(config.programme.name)}-{period.name}-{name}.pdf"))
     return reports
+
+
+def _email_body(template: str, context: dict) -> str:
+    """The whole report when it fits under the size where mail clients clip it; otherwise without the
+    breakdown per place and school, which the attached PDF holds."""
+    html = email_html(template, context)
+    if len(html.encode("utf-8")) < EMAIL_LIMIT:
+        return html
+    return email_html(template, dict(context, details=False))
 
 
 def preview_reports(engine: Engine, config: Config, period: Period | str, audience: str,
