@@ -3,8 +3,8 @@ target, participants per place over time, and spending in euros against the elap
 
 Each chart is drawn once from its content (the same figures give the same chart, whichever audience
 shows it): as SVG for the HTML file and the PDF, which stay sharp at any size, and as PNG for the email,
-because mail clients show neither SVG nor `data:` images. Every chart carries a text alternative that
-says in words what it shows.
+because mail clients show neither SVG nor `data:` images; the PNG only when an email asks for it. Every
+chart carries a text alternative that says in words what it shows.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -29,20 +29,27 @@ WIDTH, HEIGHT, DPI = 6.4, 2.3, 110
 Points = tuple[tuple[str, float | None], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Chart:
-    """One drawing as SVG and PNG, with its caption, the content id it has in an email and its text
-    alternative (the figures it shows, in words)."""
+    """One drawing as SVG (and as PNG on demand), with its caption, the content id it has in an email and
+    its text alternative (the figures it shows, in words)."""
 
     name: str
     title: str
     svg: bytes
-    png: bytes
     alt: str
+    figure: Figure = field(repr=False)
 
     @property
     def cid(self) -> str:
         return f"{self.name}@kansenmonitor"
+
+    @cached_property
+    def png(self) -> bytes:
+        """The email's rendering, drawn the first time an email needs it."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        return buffer.getvalue()
 
 
 def period_label(name: str) -> str:
@@ -73,12 +80,11 @@ def _style(axes) -> None:
 
 
 def _chart(kind: str, content: tuple, figure: Figure, title: str, alt: str) -> Chart:
-    """Both renderings of the figure, named by what it shows so equal content gets an equal name."""
-    svg, png = io.BytesIO(), io.BytesIO()
+    """The figure as SVG, named by what it shows so equal content gets an equal name."""
+    svg = io.BytesIO()
     figure.savefig(svg, format="svg", metadata={"Date": None})
-    figure.savefig(png, format="png")
     digest = hashlib.sha1(repr(content).encode("utf-8")).hexdigest()[:10]
-    return Chart(f"{kind}-{digest}", title, svg.getvalue(), png.getvalue(), alt)
+    return Chart(f"{kind}-{digest}", title, svg.getvalue(), alt, figure)
 
 
 def _zoom(values: list[float], percentage: bool) -> tuple[float, float]:
