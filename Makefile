@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: install demo test services bench serve lock clean
+.PHONY: install demo test lint docs services bench serve lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ services:
 	.ci/ensure-services
 	.ci/ensure-report-tools
 
-test: install services
+docs: install
+	$(PY) -m kansenmonitor.catalogue
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/sqlfluff lint sql/
+	$(VENV)/bin/lint-imports
+
+test: install services lint
 	$(PY) -m pytest
 
 serve: install

@@ -17,7 +17,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)
 from bench.db import fresh_database  # noqa: E402
-from kansenmonitor.national import Shape, generate  # noqa: E402
+from sampledata.national import Shape, generate  # noqa: E402
 
 TARGETS = {  # name: (target, higher is better)
     "load_vs_raw_copy": (0.7, True),

@@ -13,10 +13,11 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 
 from kansenmonitor.db import Attendance, make_engine
-from tasks.copy_load import copy_rows
+from tasks.ingest.copy_load import copy_rows
 
 SAMPLE = 500_000  # rows; enough to measure, small enough to hold in memory for to_sql
-COLUMNS = [c.name for c in Attendance.__table__.columns if c.name not in ("id", "superseded_by")]  # both left to defaults
+# id and superseded_by are left to their defaults
+COLUMNS = [c.name for c in Attendance.__table__.columns if c.name not in ("id", "superseded_by")]
 
 
 def _empty_copy(conn, name: str) -> None:

@@ -15,14 +15,14 @@ from sqlalchemy import insert
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import Delivery, make_engine
 from kansenmonitor.migrate import migrate
-from kansenmonitor.national import coalition_dirs
-from tasks.inbox import inbox_files
-from tasks.ingest import _ledger_row, checksum
-from tasks.load import load
-from tasks.pseudonymise import pseudonymise
-from tasks.read import read_sheet
-from tasks.recognise import recognise
-from tasks.validate import validate_many
+from sampledata.national import coalition_dirs
+from tasks.ingest.files import _ledger_row, checksum
+from tasks.ingest.inbox import inbox_files
+from tasks.ingest.load import load
+from tasks.ingest.pseudonymise import pseudonymise
+from tasks.ingest.read import read_sheet
+from tasks.ingest.recognise import recognise
+from tasks.ingest.validate import validate_many
 
 KEY = b"bench-key-not-secret"
 RECEIVED = dt.datetime(2025, 1, 6, 9, 0)

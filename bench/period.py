@@ -6,36 +6,33 @@ import tempfile
 import time
 from pathlib import Path
 
-from kansenmonitor.db import make_engine
+from flows.close_period import make_reports
+from kansenmonitor.db import database
 from kansenmonitor.periods import parse_period
-from tasks.indicators import compute_indicators, store_indicators
-from tasks.report import build_reports
+from tasks.indicators.compute import compute_indicators, store_indicators
 
 PERIOD = "2024-2025-H1"
 
 
 def indicators(url: str, jobs) -> tuple[float, int]:
     """Seconds to compute (not store) every coalition's indicators, and how many rows they gave."""
-    engine = make_engine(url)
     seconds, count = 0.0, 0
-    for _, config, _ in jobs:
-        period = parse_period(PERIOD, config)
-        start = time.perf_counter()
-        rows = compute_indicators(engine, config, period)
-        seconds += time.perf_counter() - start
-        store_indicators(engine, config, rows)
-        count += len(rows)
-    engine.dispose()
+    with database(url) as engine:
+        for _, config, _ in jobs:
+            period = parse_period(PERIOD, config)
+            start = time.perf_counter()
+            rows = compute_indicators(engine, config, period)
+            seconds += time.perf_counter() - start
+            store_indicators(engine, config, rows)
+            count += len(rows)
     return seconds, count
 
 
 def reports(url: str, jobs) -> tuple[float, int]:
     """Seconds for the first coalition's reports (HTML and PDF of every audience), and how many."""
-    engine = make_engine(url)
     _, config, _ = jobs[0]
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        built = build_reports(engine, config, PERIOD, Path(folder))
+        built = make_reports(url, config, parse_period(PERIOD, config), Path(folder))
         seconds = time.perf_counter() - start
-    engine.dispose()
     return seconds, len(built)

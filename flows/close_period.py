@@ -11,57 +11,57 @@ from prefect.artifacts import create_table_artifact
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from flows.schedule import scheduled_close, today
-from kansenmonitor.config import load_config
-from kansenmonitor.db import database_url, make_engine
+from kansenmonitor.config import AUDIENCES, Config, load_config
+from kansenmonitor.db import database
 from kansenmonitor.migrate import migrate
-from kansenmonitor.periods import parse_period
-from tasks.indicators import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
-from tasks.mail import Dispatch, ReportsNotSent, send_reports
-from tasks.quality import GateResult, run_quality_gate
-from tasks.report import Report, build_reports
+from kansenmonitor.periods import Period, parse_period
+from reports.build import Report, build_reports
+from tasks.deliver.mail import Dispatch, ReportsNotSent, send_reports
+from tasks.deliver.report_data import read_publication
+from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
+from tasks.quality.gate import GateResult, run_quality_gate
 
 
 @task(name="quality-gate", **retry_policy())
-def quality_gate_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> GateResult:
+def quality_gate_task(config: Config, period: Period, db_url: str | None, out_dir: Path) -> GateResult:
     """Judge the period as a whole before anything is computed from it; writes Data Docs under `out_dir`."""
-    config = load_config(config_path)
-    return run_quality_gate(db_url or database_url(None), config, parse_period(period, config), out_dir)
+    with database(db_url) as engine:
+        return run_quality_gate(engine, config, period, out_dir)
 
 
 @task(name="compute-indicators", **retry_policy())
-def indicators_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> list[IndicatorRow]:
-    config = load_config(config_path)
-    engine = make_engine(db_url)
-    try:
-        rows = compute_indicators(engine, config, parse_period(period, config))
+def indicators_task(config: Config, period: Period, db_url: str | None, out_dir: Path) -> list[IndicatorRow]:
+    with database(db_url) as engine:
+        rows = compute_indicators(engine, config, period)
         store_indicators(engine, config, rows)
-    finally:
-        engine.dispose()
     write_indicators_csv(rows, out_dir / "indicators.csv")
     return rows
 
 
+def make_reports(db_url: str | None, config: Config, period: Period, out_dir: Path,
+                 audiences: list[str] | None = None) -> list[Report]:
+    """Read what the period publishes and render the reports of `audiences` (all by default)."""
+    wanted = list(audiences or AUDIENCES)
+    unknown = [a for a in wanted if a not in AUDIENCES]
+    if unknown:
+        raise ValueError(f"unknown audience '{unknown[0]}'; expected one of: {', '.join(AUDIENCES)}")
+    with database(db_url) as engine:
+        publication = read_publication(engine, config, period, with_ideas="lokale_coalitie" in wanted)
+    return build_reports(config, period, publication, out_dir, wanted)
+
+
 @task(name="build-reports", **retry_policy())
-def reports_task(config_path: str, period: str, db_url: str | None, out_dir: Path) -> list[Report]:
-    config = load_config(config_path)
-    engine = make_engine(db_url)
-    try:
-        return build_reports(engine, config, parse_period(period, config), out_dir)
-    finally:
-        engine.dispose()
+def reports_task(config: Config, period: Period, db_url: str | None, out_dir: Path) -> list[Report]:
+    return make_reports(db_url, config, period, out_dir)
 
 
 @task(name="send-reports", **retry_policy())
-def send_task(config_path: str, period: str, db_url: str | None, out_dir: Path,
+def send_task(config: Config, period: Period, db_url: str | None, out_dir: Path,
               reports: list[Report]) -> list[Dispatch]:
     """A message the mail server did not take fails the task, so Prefect retries it with backoff; a retry
     sends only what is still pending."""
-    config = load_config(config_path)
-    engine = make_engine(db_url)
-    try:
+    with database(db_url) as engine:
         dispatches = send_reports(engine, config, period, reports, out_dir)
-    finally:
-        engine.dispose()
     unsent = [str(d) for d in dispatches if d.status == "pending"]
     if unsent:
         raise ReportsNotSent("rapporten niet verzonden: " + "; ".join(unsent))
@@ -88,10 +88,10 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
         if plan.period is None:
             return {"period": None, "reason": plan.reason}
         period = plan.period.name
-    parse_period(period, config)
+    closing = parse_period(period, config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    gate = quality_gate_task(config_path, period, db_url, out)
+    gate = quality_gate_task(config, closing, db_url, out)
     create_table_artifact(
         table=[{"controle": f.check, "onderdeel": f.scope, "blokkerend": f.blocking, "bevinding": f.detail}
                for f in gate.problems] or [{"controle": "alle", "bevinding": "geen bevindingen"}],
@@ -100,11 +100,11 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     if gate.held:
         logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
                        "kansenmonitor release --config %s --period %s", period, config_path, period)
-    rows = indicators_task(config_path, period, db_url, out)
+    rows = indicators_task(config, closing, db_url, out)
     create_table_artifact(
         table=[{k: getattr(r, k) for k in ("indicator", "scope", "scope_name", "value", "target", "status")}
                for r in rows],
         key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
-    dispatches = send_task(config_path, period, db_url, out, reports_task(config_path, period, db_url, out))
+    dispatches = send_task(config, closing, db_url, out, reports_task(config, closing, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
     return {"period": period, "indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}

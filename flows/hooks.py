@@ -10,26 +10,20 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from prefect.logging.loggers import flow_run_logger
 from prefect.utilities.urls import url_for
 
 from kansenmonitor.config import Config, ConfigError, load_config
-from tasks.mail import smtp_send, reject_line_breaks, smtp_settings
+from tasks.deliver.mail import new_message, smtp_send, smtp_settings
 
 
 def failure_message(flow_name: str, flow_run, state, config: Config, sender: str) -> EmailMessage:
     """Subject naming the flow, the run and the coalition; body with the error, the parameters and a UI link."""
     parameters = "\n".join(f"  {key}: {value}" for key, value in sorted(flow_run.parameters.items()))
-    message = EmailMessage()
-    message["Subject"] = reject_line_breaks(
-        "subject", f"Kansenmonitor {config.programme.name}: {flow_name} mislukt (run {flow_run.name})")
-    message["From"] = sender
-    message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in config.steward)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="kansenmonitor")
+    message = new_message(f"Kansenmonitor {config.programme.name}: {flow_name} mislukt (run {flow_run.name})",
+                          sender, config.steward)
     message.set_content(
         f"De run '{flow_run.name}' van {flow_name} voor {config.programme.name} is geëindigd als {state.name}.\n\n"
         f"Fout: {state.message}\n\n"

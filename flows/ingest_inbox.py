@@ -13,13 +13,14 @@ from rich.progress import MofNCompleteColumn, Progress
 
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
-from kansenmonitor.config import load_config
-from kansenmonitor.db import make_engine
+from kansenmonitor.config import Config, load_config
+from kansenmonitor.db import database
 from kansenmonitor.migrate import migrate
 from reports.validation import write_validation_report
-from tasks.inbox import inbox_files
-from tasks.ingest import IngestResult, ingest_files
-from tasks.pseudonymise import pseudonym_key
+from tasks.ingest.failures import failed_rows
+from tasks.ingest.files import IngestResult, ingest_files
+from tasks.ingest.inbox import inbox_files
+from tasks.ingest.pseudonymise import pseudonym_key
 
 
 def batch_size() -> int:
@@ -28,16 +29,19 @@ def batch_size() -> int:
 
 
 @task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", **retry_policy())
-def ingest_files_task(config_path: str, paths: list[Path], db_url: str | None, demo: bool,
+def ingest_files_task(config: Config, paths: list[Path], db_url: str | None, demo: bool,
                       extra: int = 0) -> list[IngestResult]:
     """Validated together, each file loaded in its own transaction; a retry after an outage finds the files
     already loaded as duplicates."""
-    engine = make_engine(db_url)
-    config, key = load_config(config_path), pseudonym_key(demo)
-    try:
-        return ingest_files(engine, config, paths, key)
-    finally:
-        engine.dispose()
+    with database(db_url) as engine:
+        return ingest_files(engine, config, paths, pseudonym_key(demo))
+
+
+def write_steward_report(db_url: str | None, config: Config, results: list[IngestResult], out_dir: Path) -> Path:
+    """`validatie.html`: the ingest's files with every failed row of the coalition that they delivered."""
+    with database(db_url) as engine:
+        failed = failed_rows(engine, config.slug, include_resolved=True)
+    return write_validation_report(config, results, failed, out_dir)
 
 
 def _summary(results: list[IngestResult]) -> str:
@@ -66,7 +70,7 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
                   disable=len(files) < 2 or not sys.stderr.isatty(), console=Console(stderr=True)) as progress:
         bar = progress.add_task("Aanleveringen verwerken", total=len(files))
         for batch in batches:
-            results += ingest_files_task(config_path, batch, db_url, demo, len(batch) - 1)
+            results += ingest_files_task(config, batch, db_url, demo, len(batch) - 1)
             progress.advance(bar, len(batch))
     for r in results:
         logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
@@ -75,9 +79,5 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
                              key=f"validatie-{config.slug}", description="Validatie per bestand")
     create_table_artifact(table=[r.__dict__ for r in results], key=f"aanleveringen-{config.slug}")
     if out_dir:
-        engine = make_engine(db_url)
-        try:
-            logger.info("validatierapport: %s", write_validation_report(engine, config, results, Path(out_dir)))
-        finally:
-            engine.dispose()
+        logger.info("validatierapport: %s", write_steward_report(db_url, config, results, Path(out_dir)))
     return results

@@ -13,8 +13,8 @@ import smtplib
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
-from tasks.ingest import DatabaseUnavailable
-from tasks.mail import ReportsNotSent
+from tasks.deliver.mail import ReportsNotSent
+from tasks.ingest.files import DatabaseUnavailable
 
 RETRIES = 3
 # What a wait can cure: a database or mail server that is away. A bug or bad configuration fails at once.

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import IndicatorValue, make_engine
+from kansenmonitor.db import IndicatorValue, database
 from kansenmonitor.periods import Period, programme_periods
-from tasks.mail import unsent_reports
+from tasks.deliver.mail import unsent_reports
 
 TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -53,14 +53,11 @@ def scheduled_close(config: Config, day: dt.date, db_url: str | None) -> Schedul
         return ScheduledClose(None, f"nog geen periode afgelopen: {_when(config, first)}")
     if day < close_date(config, period):
         return ScheduledClose(None, f"wacht op late aanleveringen: {_when(config, period)}")
-    engine = make_engine(db_url)
-    try:
+    with database(db_url) as engine:
         with engine.connect() as conn:
             closed = conn.execute(select(IndicatorValue.id).where(
                 IndicatorValue.coalition == config.slug, IndicatorValue.period == period.name).limit(1)).first()
         unsent = unsent_reports(engine, config, period.name)
-    finally:
-        engine.dispose()
     if not closed:
         return ScheduledClose(period, f"{period.name} wordt afgesloten: de uitloop van {config.close_grace_days} "
                                       f"dagen na {period.end:%d-%m-%Y} is voorbij")

@@ -76,7 +76,7 @@ class Programme(_Strict):
     school_year_start: str = Field(default="08-01", pattern=r"^\d{2}-\d{2}$")
 
     @model_validator(mode="after")
-    def _start_before_end(self) -> "Programme":
+    def _start_before_end(self) -> Programme:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         return self
@@ -130,6 +130,7 @@ class Quality(_Strict):
     max_participant_drop: float = Field(default=0.5, gt=0, lt=1)
     min_previous_participants: int = Field(default=10, ge=1)
     hold_reports: bool = False
+    required_sources: list[str] = Field(default=["aanwezigheid", "kindvragenlijst"], min_length=1)
 
 
 class Smtp(_Strict):
@@ -162,7 +163,7 @@ class Config(_Strict):
     max_file_mb: float = Field(default=50, gt=0)
 
     @model_validator(mode="after")
-    def _names_unique(self) -> "Config":
+    def _names_unique(self) -> Config:
         seen: dict[str, str] = {}
         for area in self.areas:
             for name in [area.name, *area.aliases]:
@@ -170,6 +171,12 @@ class Config(_Strict):
                 if key in seen and seen[key] != area.name:
                     raise ValueError(f"area name '{name}' is used by both '{seen[key]}' and '{area.name}'")
                 seen[key] = area.name
+        from kansenmonitor.db import FACT_TABLES  # the schema says which sources name a school on every row
+
+        schooled = [s for s, model in FACT_TABLES.items() if "school" in model.__table__.columns]
+        if not set(self.quality.required_sources) <= set(schooled):
+            raise ValueError(f"quality.required_sources: {sorted(set(self.quality.required_sources) - set(schooled))} "
+                             f"is geen bron per school; kies uit {schooled}")
         unknown = set(self.recipients) - set(AUDIENCES)
         if unknown:
             raise ValueError(f"recipients: unknown audience {sorted(unknown)}; expected one of {list(AUDIENCES)}")

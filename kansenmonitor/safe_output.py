@@ -1,4 +1,4 @@
-"""Neutralising what we write into spreadsheets and CSV files a person will open in Excel.
+"""Neutralising what we write where it could run: spreadsheets and CSV files a person opens in Excel, email headers.
 
 CSV cells that Excel would run as a formula get a leading quote; the reader takes that quote off
 again, so a correction sheet round-trips. In XLSX such a cell is stored as text, which Excel never
@@ -30,3 +30,10 @@ def append_row(worksheet, values: list[object]) -> None:
     for cell in worksheet[worksheet.max_row]:
         if cell.data_type == "f":
             cell.data_type = "s"
+
+
+def reject_line_breaks(what: str, value: str) -> str:
+    """Refuse a value that would end an email header early and start one of its own (header injection)."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"refusing to put a line break into an email header: the {what} {value!r} contains one")
+    return value

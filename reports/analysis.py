@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kansenmonitor.catalogue import indicator
 from kansenmonitor.config import Config, Goal
-from reports.indicators import format_basis, format_change, format_value, indicator
-from reports.queries import Reading
+from kansenmonitor.dutch import format_basis, format_change, format_value
+from kansenmonitor.publication import COALITION, Reading, Scope
 
-COALITION = ("coalition", "")
 STATUS_TEXT = {"met": "gehaald", "not_met": "niet gehaald", "no_data": "geen gegevens"}
-Scope = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Figure:
     status: str
     status_text: str
     value: float | None
-    previous: "Figure | None" = None
+    previous: Figure | None = None
 
     @property
     def shown(self) -> bool:

@@ -19,7 +19,8 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports.indicators import format_euros, format_number, format_target, format_value, indicator, is_percentage
+from kansenmonitor.catalogue import indicator
+from kansenmonitor.dutch import euros, format_target, format_value, number, plain_number
 
 matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "kansenmonitor", "font.size": 8,
                             "font.family": "DejaVu Sans"})
@@ -98,11 +99,11 @@ def _zoom(values: list[float], percentage: bool) -> tuple[float, float]:
 
 
 def _percent_axis(axes) -> None:
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{format_number(value, 1)}%"))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{plain_number(round(value, 1))}%"))
 
 
 def _dutch_axis(axes) -> None:
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_number(value, 1)))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: plain_number(round(value, 1))))
 
 
 @lru_cache(maxsize=1024)
@@ -112,7 +113,7 @@ def trend_chart(indicator_id: str, points: Points, target: float | None, compari
     points = trimmed(points)
     if not points:
         return None
-    percentage = is_percentage(indicator_id)
+    percentage = indicator(indicator_id).is_percentage
     scale = 100 if percentage else 1
     figure, axes = _axes()
     shown = [(x, v * scale) for x, (_, v) in enumerate(points) if v is not None]
@@ -170,7 +171,7 @@ def participants_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[
     axes.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
     figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.14 + 0.1 * rows)
     described = "; ".join(
-        f"{area}: " + ", ".join(f"{period_label(p)} {format_number(v, 0)}" for p, v in zip(periods, values)
+        f"{area}: " + ", ".join(f"{period_label(p)} {number(v, 0)}" for p, v in zip(periods, values)
                                 if v is not None)
         for area, values in series if any(v is not None for v in values))
     title = f"Aantal deelnemende kinderen per {area_label} per meetmoment"
@@ -204,14 +205,14 @@ def spending_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[floa
         shown = [(x, v) for x, v in enumerate(values) if v is not None]
         axes.plot([x for x, _ in shown], [v for _, v in shown], marker="o", color=COLOURS[0], linewidth=2,
                   label="besteed")
-        axes.set_title(f"{area} (budget {format_euros(budget)})", fontsize=8, loc="left")
+        axes.set_title(f"{area} (budget {euros(budget)})", fontsize=8, loc="left")
         axes.set_xticks(range(len(periods)), labels)
         axes.set_xlim(-0.5, len(periods) - 0.5)
         axes.set_ylim(0, max([budget * 0.2] + line + [v for _, v in shown]) * 1.15)
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_euros(value)))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: euros(value)))
         axes.yaxis.set_major_locator(MaxNLocator(4))
         described.append(f"{area}: " + ", ".join(
-            f"{label} {format_euros(v)} besteed, verwacht {format_euros(budget * share)}"
+            f"{label} {euros(v)} besteed, verwacht {euros(budget * share)}"
             for label, v, share in zip(labels, values, expected) if v is not None))
     for n in range(len(series), rows * columns):
         grid[n // columns][n % columns].set_visible(False)

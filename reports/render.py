@@ -9,21 +9,21 @@ inert wherever it appears.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import HTML
 
+from kansenmonitor import dutch
 from reports.charts import Chart
-from reports.indicators import dutch_date, format_number
 
 PDF_VARIANT = "pdf/ua-1"
 environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]),
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-environment.filters["dutch_date"] = dutch_date
-environment.filters["number"] = lambda value: format_number(value, 1)
+environment.filters["dutch_date"] = dutch.date
+environment.filters["number"] = dutch.plain_number
 _inliner = css_inline.CSSInliner()
 
 

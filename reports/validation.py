@@ -5,23 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Engine
-
 from kansenmonitor.config import Config
-from tasks.failures import failed_rows
-from tasks.ingest import IngestResult
+from reports.render import environment
 
 STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd"}
-environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]))
 
 
-def write_validation_report(engine: Engine, config: Config, results: list[IngestResult], out_dir: Path) -> Path:
-    """Write `out_dir/validatie.html`, linking the Data Docs the quality gate wrote under `out_dir` (directly, or
-    one folder per period)."""
+def write_validation_report(config: Config, results: list, failed: list, out_dir: Path) -> Path:
+    """Write `out_dir/validatie.html` from an ingest's results (`tasks.ingest.files.IngestResult`) and the
+    coalition's failed rows (`tasks.ingest.failures.FailedRow`, corrected ones included), linking the Data Docs
+    the quality gate wrote under `out_dir` (directly, or one folder per period)."""
     delivered = {r.delivery_id: r.file for r in results if r.status == "loaded"}
     failures = {name: [] for name in delivered.values()}
-    for row in failed_rows(engine, config.slug, include_resolved=True):
+    for row in failed:
         if row.delivery_id in delivered:
             failures[delivered[row.delivery_id]].append(row)
     out_dir = Path(out_dir)

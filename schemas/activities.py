@@ -4,10 +4,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.base import column, no_duplicate_records
+from schemas.base import RecordModel, column
 
 
-class ActivitySessionModel(pa.DataFrameModel):
+class ActivitySessionModel(RecordModel):
     """One row per session; a session is (Datum, Activiteit, Dorp)."""
 
     session_date: Series[pa.DateTime] = column("Datum", "date")
@@ -19,12 +19,8 @@ class ActivitySessionModel(pa.DataFrameModel):
     kind: Series[str] = column("Soort", "choice", isin=["vast", "10-weeks", "eenmalig"])
     supervisors: Series[pd.Int64Dtype] = column("Begeleiders", "int", ge=0)
 
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_session(cls, df):
-        return no_duplicate_records(df)
 
-
-class AttendanceModel(pa.DataFrameModel):
+class AttendanceModel(RecordModel):
     """One row per child per session; a child is (School, Leerling), pseudonymised on arrival."""
 
     session_date: Series[pa.DateTime] = column("Datum", "date")
@@ -34,7 +30,3 @@ class AttendanceModel(pa.DataFrameModel):
     school_group: Series[pd.Int64Dtype] = column("Groep", "group", in_range={"min_value": 1, "max_value": 8})
     pupil: Series[str] = column("Leerling", str_length={"min_value": 1, "max_value": 50})
     present: Series[pd.BooleanDtype] = column("Aanwezig", "marker")
-
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_child_per_session(cls, df):
-        return no_duplicate_records(df)

@@ -32,10 +32,14 @@ def column(header: str, parse: str = "text", *, personal: bool = False, optional
     )
 
 
-def no_duplicate_records(df: pd.DataFrame) -> pd.Series:
-    """Only the first of two rows of a file with the same natural key counts; the second is a failure.
-    (`_file` tells the files of a batch apart: the same record in a later file is a new version.)"""
-    return ~df.duplicated(["_file", "_key"], keep="first")
+class RecordModel(pa.DataFrameModel):
+    """A source's rows are records with a natural key: only the first of two rows of a file with the same key
+    counts; the second is a failure. (`_file` tells the files of a batch apart: the same record in a later file
+    is a new version.)"""
+
+    @pa.dataframe_check(name="duplicate_record")
+    def duplicate_record(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(["_file", "_key"], keep="first")
 
 
 @dataclass(frozen=True)

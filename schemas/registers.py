@@ -4,10 +4,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.base import column, no_duplicate_records
+from schemas.base import RecordModel, column
 
 
-class SupervisorModel(pa.DataFrameModel):
+class SupervisorModel(RecordModel):
     """A state, not a log: the newest delivery replaces the register."""
 
     name: Series[str] = column("Naam", str_length={"min_value": 1, "max_value": 200})
@@ -15,12 +15,8 @@ class SupervisorModel(pa.DataFrameModel):
     structural: Series[pd.BooleanDtype] = column("Structureel", "yes_no")
     vog_date: Series[pa.DateTime] = column("VOG-datum", "date", nullable=True)
 
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_person(cls, df):
-        return no_duplicate_records(df)
 
-
-class ComplaintModel(pa.DataFrameModel):
+class ComplaintModel(RecordModel):
     complaint_date: Series[pa.DateTime] = column("Datum", "date")
     area: Series[str] = column("Dorp", "area")
     category: Series[str] = column("Categorie", "choice",
@@ -28,16 +24,12 @@ class ComplaintModel(pa.DataFrameModel):
     description: Series[str] = column("Omschrijving", nullable=True)
     status: Series[str] = column("Status", "choice", isin=["open", "afgehandeld"])
 
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_complaint(cls, df):
-        return no_duplicate_records(df)
-
 
 def _group(number: int):
     return column(f"Groep {number}", "int", ge=0)
 
 
-class PupilCountModel(pa.DataFrameModel):
+class PupilCountModel(RecordModel):
     """Pupils per group per school: the denominator for reach."""
 
     school_year: Series[str] = column("Schooljaar", "school_year")
@@ -50,7 +42,3 @@ class PupilCountModel(pa.DataFrameModel):
     group_6: Series[pd.Int64Dtype] = _group(6)
     group_7: Series[pd.Int64Dtype] = _group(7)
     group_8: Series[pd.Int64Dtype] = _group(8)
-
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_school_per_year(cls, df):
-        return no_duplicate_records(df)

@@ -4,16 +4,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.base import column, no_duplicate_records
+from schemas.base import RecordModel, column
 
 
-class SpendingModel(pa.DataFrameModel):
+class SpendingModel(RecordModel):
     booking_date: Series[pa.DateTime] = column("Datum", "date")
     area: Series[str] = column("Wijk", "area")
     spending_point: Series[pd.Int64Dtype] = column("Bestedingspunt", "int", in_range={"min_value": 1, "max_value": 4})
     description: Series[str] = column("Omschrijving", nullable=True)
     amount: Series[float] = column("Bedrag", "amount")
-
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_booking(cls, df):
-        return no_duplicate_records(df)

@@ -4,10 +4,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.base import column, no_duplicate_records
+from schemas.base import RecordModel, column
 
 
-class ChildResponseModel(pa.DataFrameModel):
+class ChildResponseModel(RecordModel):
     """A Microsoft Forms export; the period comes from `Tijd van voltooien`, `Naam` is never kept."""
 
     response_id: Series[str] = column("ID", str_length={"min_value": 1, "max_value": 100})
@@ -26,12 +26,8 @@ class ChildResponseModel(pa.DataFrameModel):
                                          in_range={"min_value": 1, "max_value": 5})
     idea: Series[str] = column("Wat zou je nog eens willen doen?", nullable=True, optional_header=True)
 
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_response(cls, df):
-        return no_duplicate_records(df)
 
-
-class ParentResponseModel(pa.DataFrameModel):
+class ParentResponseModel(RecordModel):
     """A Google Forms export; safe means a 4 or 5 on the five-point scale."""
 
     submitted_at: Series[pa.DateTime] = column("Tijdstempel", "datetime")
@@ -44,12 +40,8 @@ class ParentResponseModel(pa.DataFrameModel):
                                             in_range={"min_value": 1, "max_value": 5})
     remark: Series[str] = column("Opmerkingen", nullable=True, optional_header=True)
 
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_response(cls, df):
-        return no_duplicate_records(df)
 
-
-class StaffFeedbackModel(pa.DataFrameModel):
+class StaffFeedbackModel(RecordModel):
     """Supervisors and teachers rate the group after a session."""
 
     submitted_at: Series[pa.DateTime] = column("Tijdstempel", "datetime")
@@ -60,12 +52,8 @@ class StaffFeedbackModel(pa.DataFrameModel):
     cooperation: Series[pd.Int64Dtype] = column("Samenwerking", "int", in_range={"min_value": 1, "max_value": 5})
     remark: Series[str] = column("Opmerkingen", nullable=True, optional_header=True)
 
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_response(cls, df):
-        return no_duplicate_records(df)
 
-
-class PartnerResponseModel(pa.DataFrameModel):
+class PartnerResponseModel(RecordModel):
     """NPO: each partner reports per wijk and half-year on its action, and the pillar it serves where known."""
 
     submitted_at: Series[pa.DateTime] = column("Tijdstempel", "datetime")
@@ -77,7 +65,3 @@ class PartnerResponseModel(pa.DataFrameModel):
     reach: Series[pd.Int64Dtype] = column("Bereik", "int", ge=0)
     experiences: Series[str] = column("Ervaringen", nullable=True)
     results: Series[str] = column("Resultaten", nullable=True)
-
-    @pa.dataframe_check(name="duplicate_record")
-    def one_row_per_response(cls, df):
-        return no_duplicate_records(df)

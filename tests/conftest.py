@@ -14,6 +14,8 @@ from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 
+pytest_plugins = ["tests.smtp"]  # the smtp_server fixture
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")
 # Test runs keep their own Prefect state and wait fractions of a second between retries.

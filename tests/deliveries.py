@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kansenmonitor.examples import write_csv, write_xlsx
+from sampledata.deliveries import write_csv, write_xlsx
 from schemas import SOURCES
 
 PLANNING_HEADER = list(SOURCES["activiteiten"].headers({}).values())

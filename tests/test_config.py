@@ -6,6 +6,9 @@ import pytest
 
 from kansenmonitor.config import ConfigError, load_config
 from kansenmonitor.periods import parse_period, period_of, programme_periods
+from tests.conftest import ROOT
+
+ROOT_CONFIG = ROOT / "config" / "borger-odoorn.yaml"
 
 
 def test_shipped_backpack_config_has_the_plan(backpack):
@@ -82,3 +85,12 @@ def test_missing_and_unparseable_files(tmp_path):
         load_config(tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(_write(tmp_path, "programme: [unclosed"))
+
+
+def test_required_sources_must_be_sources_a_school_delivers(tmp_path):
+    text = (ROOT_CONFIG.read_text(encoding="utf-8")
+            + "\nquality:\n  required_sources: [aanwezigheid, bestedingen]\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(_write(tmp_path, text))
+    assert ("quality.required_sources: ['bestedingen'] is geen bron per school; kies uit ['aanwezigheid', "
+            "'kindvragenlijst', 'oudervragenlijst', 'leerlingaantallen']") in str(refused.value)

@@ -11,7 +11,7 @@ from kansenmonitor.config import Config
 from kansenmonitor.db import ActivitySession, Attendance, ChildResponse, Delivery, make_engine
 from kansenmonitor.migrate import migrate
 from schemas import SOURCES
-from tasks.ingest import ingest_file
+from tasks.ingest.files import ingest_file
 from tests.deliveries import attendance, planning, present, session, write_csv
 
 KEY = b"test-key"

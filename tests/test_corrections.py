@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from kansenmonitor.db import ActivitySession
-from tasks.failures import failed_rows, write_correction_sheets, write_listing_csv
-from tasks.ingest import ingest_file
+from tasks.ingest.failures import failed_rows, write_correction_sheets, write_listing_csv
+from tasks.ingest.files import ingest_file
 from tests.deliveries import planning, session, write_csv
 
 KEY = b"test-key"
@@ -81,7 +81,7 @@ def test_failures_filter_by_file_source_and_period(engine, backpack, quarantined
 def test_failures_command_filters_and_writes_the_correction_sheet(engine, db_url, quarantined, tmp_path):
     from typer.testing import CliRunner
 
-    from kansenmonitor.cli import app
+    from flows.cli import app
 
     target = tmp_path / "correcties.xlsx"
     result = CliRunner().invoke(app, ["failures", "--db", db_url, "--source", "activiteiten", "--file",

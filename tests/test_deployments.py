@@ -19,8 +19,13 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterId,
-                                            FlowRunFilterParentFlowRunId)
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterParentFlowRunId,
+)
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -28,9 +33,9 @@ from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from schemas import SOURCES
-from tasks.inbox import inbox_files
-from tasks.ingest import ingest_file
-from tasks.pseudonymise import pseudonym_key
+from tasks.ingest.files import ingest_file
+from tasks.ingest.inbox import inbox_files
+from tasks.ingest.pseudonymise import pseudonym_key
 from tests.deliveries import attendance, planning, present, session, write_csv
 from tests.smtp import free_port
 

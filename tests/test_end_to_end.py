@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kansenmonitor.cli import app
+from flows.cli import app
+from kansenmonitor.catalogue import indicator as indicator_info
 from kansenmonitor.config import load_config
-from reports.indicators import format_value
-from reports.indicators import indicator as indicator_info
-from kansenmonitor.examples import write_examples
-from tasks.failures import failed_rows
 from kansenmonitor.db import make_engine
+from kansenmonitor.dutch import format_value
+from sampledata.deliveries import write_examples
+from tasks.ingest.failures import failed_rows
 from tests.deliveries import attendance, planning, present, session, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent

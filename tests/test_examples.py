@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from kansenmonitor.config import load_config
-from kansenmonitor.examples import write_examples
+from sampledata.deliveries import write_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIODS = ("2024-2025-H1", "2024-2025-H2")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from flows.retries import RETRIES
 from kansenmonitor.db import Attendance, Delivery, QuarantinedRow, make_engine
 from kansenmonitor.migrate import migrate
-from tasks.ingest import DatabaseUnavailable, ingest_file
+from tasks.ingest.files import DatabaseUnavailable, ingest_file
 from tests.conftest import ROOT
 from tests.deliveries import attendance, planning, present, session, write_csv
 
@@ -29,8 +29,8 @@ WORKER = """
 import json, pathlib, sys, time
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
-from tasks.inbox import inbox_files
-from tasks.ingest import ingest_file
+from tasks.ingest.inbox import inbox_files
+from tasks.ingest.files import ingest_file
 url, config_path, inbox, go = sys.argv[1:]
 config, engine = load_config(config_path), make_engine(url)
 files = inbox_files(pathlib.Path(inbox), config)

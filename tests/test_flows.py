@@ -23,12 +23,12 @@ from flows.ingest_inbox import ingest_inbox
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
-from tasks.inbox import inbox_files
-from tasks.ingest import ingest_file
-from tasks.pseudonymise import pseudonym_key
-from tasks.quality_release import release_period
+from kansenmonitor.periods import parse_period
+from tasks.ingest.files import ingest_file
+from tasks.ingest.inbox import inbox_files
+from tasks.ingest.pseudonymise import pseudonym_key
+from tasks.quality.release import release_period
 from tests.deliveries import attendance, planning, present, session, write_csv
-from tests.smtp import smtp_server  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
@@ -118,7 +118,7 @@ def test_a_held_period_is_closed_daily_until_the_release_lets_its_reports_out(pr
     assert {d.status for d in scheduled(dt.date(2025, 8, 15))["dispatches"]} == {"held"}
     assert {d.status for d in scheduled(dt.date(2025, 8, 16))["dispatches"]} == {"held"}
     engine = make_engine(sqlite_url)
-    release_period(engine, load_config(config_path), H2, "Fatima")
+    release_period(engine, load_config(config_path), parse_period(H2, load_config(config_path)), "Fatima")
     engine.dispose()
     assert {d.status for d in scheduled(dt.date(2025, 8, 17))["dispatches"]} == {"sent"}
     assert scheduled(dt.date(2025, 8, 18))["period"] is None
@@ -208,7 +208,7 @@ def test_an_ingest_in_a_terminal_shows_a_progress_bar_over_the_files(prefect_har
     primary, secondary = os.openpty()
     env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value(), KANSENMONITOR_INGEST_BATCH_FILES="1",
                COLUMNS="200", TERM="xterm")
-    process = subprocess.Popen([sys.executable, "-m", "kansenmonitor.cli", "ingest", "--config", str(BACKPACK),
+    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "ingest", "--config", str(BACKPACK),
                                 "--inbox", str(inbox), "--db", sqlite_url], stdout=secondary, stderr=secondary,
                                stdin=subprocess.DEVNULL, env=env, cwd=tmp_path)
     os.close(secondary)

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 
 from kansenmonitor.db import FACT_TABLES, Delivery, QuarantinedRow, make_engine
 from kansenmonitor.migrate import migrate
-from tasks.ingest import ingest_file
-from tasks.parse import PARSERS
-from tasks.read import DeliveryRejected, read_sheet
+from tasks.ingest.files import ingest_file
+from tasks.ingest.parse import PARSERS
+from tasks.ingest.read import DeliveryRejected, read_sheet
 from tests.deliveries import ATTENDANCE_HEADER, PLANNING_HEADER, present, session, write_csv, write_xlsx
 
 KEY = b"fuzz-key"

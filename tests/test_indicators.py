@@ -13,12 +13,24 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import (ActivitySession, Attendance, ChildResponse, Complaint, Delivery, IndicatorValue,
-                              ParentResponse, PartnerResponse, PupilCount, Spending, StaffFeedback, Supervisor,
-                              make_engine)
+from kansenmonitor.db import (
+    ActivitySession,
+    Attendance,
+    ChildResponse,
+    Complaint,
+    Delivery,
+    IndicatorValue,
+    ParentResponse,
+    PartnerResponse,
+    PupilCount,
+    Spending,
+    StaffFeedback,
+    Supervisor,
+    make_engine,
+)
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
-from tasks.indicators import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
+from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 COALITION = "Kansen Testdorp"
@@ -480,9 +492,10 @@ def test_text_cells_that_excel_would_run_are_neutralised(tmp_path):
 
 
 def test_every_computed_indicator_has_a_dutch_label_and_the_right_notation(rows):
-    from reports.indicators import INDICATORS, format_value
+    from kansenmonitor.catalogue import catalogue
+    from kansenmonitor.dutch import format_value
 
-    assert {r.indicator for r in rows} - INDICATORS.keys() == set()
+    assert {r.indicator for r in rows} - catalogue().keys() == set()
     assert {r.indicator for r in rows} >= {"groepssfeer_aandeel", "voortgang_partners_aandeel", "besteding_punt_1"}
     assert format_value("groepssfeer_aandeel", 0.755) == "76%"
     assert format_value("besteding_punt_2", 0.5) == "50%"

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from kansenmonitor.db import ActivitySession, Attendance, Delivery, QuarantinedRow, Supervisor
-from tasks.failures import failed_rows
-from tasks.ingest import ingest_file
+from tasks.ingest.failures import failed_rows
+from tasks.ingest.files import ingest_file
 from tests.deliveries import attendance, excel_date, planning, present, session, write_csv, write_xlsx
 
 KEY = b"test-key"
@@ -252,7 +252,7 @@ def test_a_coalitions_own_headers_and_sheet_from_the_configuration(engine, backp
 
 
 def test_files_validated_together_keep_their_own_rows_duplicates_and_reasons(engine, backpack, tmp_path):
-    from tasks.ingest import ingest_files
+    from tasks.ingest.files import ingest_files
 
     plan = write_csv(tmp_path / "planning.csv", planning(session(), session(title="Dans", theme_1="Cultuur")))
     first = write_csv(tmp_path / "aanwezigheid_a.csv", attendance(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from kansenmonitor.periods import parse_period
-from tasks.lineage import LineageRow, explain
+from tasks.indicators.lineage import LineageRow, explain
 from tests.test_indicators import H1, H2, insert_scenario, scenario_config
 
 

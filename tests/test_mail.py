@@ -9,16 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from kansenmonitor.db import ReportDispatch
-from tasks.mail import compose, send_reports, smtp_settings
-from tasks.report import Report, build_reports, subject_for
-from tests.smtp import free_port, smtp_server  # noqa: F401  (a fixture)
+from reports.build import Report, subject_for
+from tasks.deliver.mail import compose, send_reports, smtp_settings
+from tests.reporting import render_reports
+from tests.smtp import free_port
 from tests.test_reports import H2, seed
 
 
 @pytest.fixture
 def reports(engine, backpack, tmp_path):
     seed(engine, backpack)
-    return build_reports(engine, backpack, H2, tmp_path, ["stuurgroep", "kernteam"])
+    return render_reports(engine, backpack, H2, tmp_path, ["stuurgroep", "kernteam"])
 
 
 def ledger(engine) -> dict[tuple[str, str], str]:
@@ -80,7 +81,7 @@ def test_smtp_down_keeps_reports_pending_and_the_next_run_sends_each_exactly_onc
 def test_a_refused_message_stays_pending_while_the_others_go_out(engine, backpack, tmp_path, smtp_server):
     seed(engine, backpack)
     config = backpack.model_copy(update={"recipients": {**backpack.recipients, "stuurgroep": ["weiger@x.example"]}})
-    reports = build_reports(engine, config, H2, tmp_path, ["stuurgroep", "lokale_coalitie"])
+    reports = render_reports(engine, config, H2, tmp_path, ["stuurgroep", "lokale_coalitie"])
 
     results = {r.audience: r for r in send_reports(engine, config, H2, reports, tmp_path)}
 
@@ -113,7 +114,7 @@ def test_a_line_break_in_a_subject_component_is_refused(backpack, tmp_path):
     with pytest.raises(ValueError, match=r"refusing to put a line break into an email header: the area "
                                          r"'Valthermond\\r\\nBcc: iedereen@example.com' contains one"):
         subject_for(backpack, H2, "kernteam", "Valthermond\r\nBcc: iedereen@example.com")
-    forged = Report("stuurgroep", None, "Rapport\nBcc: iedereen@example.com", "<p>x</p>", tmp_path / "x.html",
+    forged = Report("stuurgroep", None, "Rapport\nBcc: iedereen@example.com", "<p>x</p>", "x", tmp_path / "x.html",
                     tmp_path / "x.pdf", [], ["stuurgroep@backpack.example"])
     with pytest.raises(ValueError, match="the subject 'Rapport\\\\nBcc: iedereen@example.com' contains one"):
         compose(forged, "kansenmonitor@backpack.example")

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from kansenmonitor.config import load_config
 from kansenmonitor.db import ActivitySession, Attendance, ChildResponse
-from kansenmonitor.national import Shape, coalition_dirs, generate
-from tasks.inbox import inbox_files
-from tasks.ingest import ingest_file
+from sampledata.national import Shape, coalition_dirs, generate
+from tasks.ingest.files import ingest_file
+from tasks.ingest.inbox import inbox_files
 
 SCALE = 0.0002  # one coalition, eight schools of 25 children
 

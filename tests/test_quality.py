@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from kansenmonitor.db import ActivitySession, PeriodRelease, QualityResult
+from kansenmonitor.db import ActivitySession, PeriodRelease, QualityResult, make_engine
 from kansenmonitor.migrate import migrate
-from tasks.ingest import ingest_file
-from tasks.quality import Finding, run_quality_gate
-from tasks.quality_checks import Check, Suite
-from tasks.quality_gx import QualityCheckError, validate
-from tasks.quality_release import apply_hold, is_held, release_period
+from kansenmonitor.periods import parse_period
+from tasks.ingest.files import ingest_file
+from tasks.quality.checks import Check, Suite
+from tasks.quality.gate import Finding, run_quality_gate
+from tasks.quality.gx import QualityCheckError, validate
+from tasks.quality.release import apply_hold, is_held, release_period
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
 
 KEY = b"k"
@@ -81,7 +82,7 @@ def stored(engine, config):
 
 def test_gate_reports_exactly_the_planted_gaps(engine, backpack, tmp_path):
     two_halves(engine, backpack, tmp_path)
-    result = run_quality_gate(engine, backpack, "2024-2025-H2", tmp_path / "out")
+    result = run_quality_gate(engine, backpack, parse_period("2024-2025-H2", backpack), tmp_path / "out")
 
     assert sorted(result.problems) == [
         Finding("deelnemers_daling", "Nieuw-Buinen", False, False,
@@ -115,10 +116,10 @@ def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path)
     with engine.begin() as conn:
         conn.execute(update(ActivitySession).where(ActivitySession.session_date == dt.date(2024, 9, 12))
                      .values(superseded_by=replacement.delivery_id))
-    assert release_period(engine, config, "2024-2025-H1", "steward") == (
+    assert release_period(engine, config, parse_period("2024-2025-H1", config), "steward") == (
         "De rapportage van 2024-2025-H1 is niet tegengehouden; er is niets vrij te geven.")
 
-    first = run_quality_gate(engine, config, "2024-2025-H1", tmp_path / "out")
+    first = run_quality_gate(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
     unplanned = [f.detail for f in first.problems if f.check == "sessie_niet_gepland"]
     assert unplanned == ["Sessie 12-09-2024 Voetbal in Valthermond: 3 aanwezigheidsregels horen bij een sessie die "
                          "niet (meer) in de actuele planning staat"]
@@ -129,19 +130,19 @@ def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path)
         reason = conn.execute(select(PeriodRelease.reason)).scalar()
     assert unplanned[0] in reason and "School 59 leverde geen aanwezigheid" in reason
 
-    assert release_period(engine, config, "2024-2025-H1", "steward") == (
+    assert release_period(engine, config, parse_period("2024-2025-H1", config), "steward") == (
         "De rapportage van 2024-2025-H1 is vrijgegeven door steward; de rapporten kunnen worden verstuurd.")
     assert not is_held(engine, config, "2024-2025-H1")
-    assert release_period(engine, config, "2024-2025-H1", "iemand").startswith(
+    assert release_period(engine, config, parse_period("2024-2025-H1", config), "iemand").startswith(
         "De rapportage van 2024-2025-H1 was al vrijgegeven door steward op ")
 
-    again = run_quality_gate(engine, config, "2024-2025-H1", tmp_path / "out")
+    again = run_quality_gate(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
     assert not again.held and again.findings == first.findings
     assert len(stored(engine, config)) == len(first.findings)
 
     register = [SUPERVISOR_HEADER, ["Anna Bakker", "Sportbedrijf", "ja", "01-03-2024"]]
     ingest(engine, config, write_csv(tmp_path / "begeleiders.csv", register), received=dt.datetime(2024, 12, 1))
-    changed = run_quality_gate(engine, config, "2024-2025-H1", tmp_path / "out")
+    changed = run_quality_gate(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
     assert [f.check for f in changed.problems if f.check.startswith("register")] == []
     assert changed.held and is_held(engine, config, "2024-2025-H1")
 
@@ -160,7 +161,7 @@ def test_gate_lifts_its_hold_when_nothing_blocks_any_more(engine, backpack):
 
 def test_a_coalition_without_schools_or_vog_goal_has_nothing_to_check(sqlite_url, coevorden, tmp_path):
     migrate(sqlite_url)
-    result = run_quality_gate(sqlite_url, coevorden, "2024-2025-H1", tmp_path)
+    result = run_quality_gate(make_engine(sqlite_url), coevorden, parse_period("2024-2025-H1", coevorden), tmp_path)
     assert (result.findings, result.held) == ([], False)
     assert result.data_docs.exists()
 

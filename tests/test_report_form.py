@@ -14,19 +14,20 @@ import re
 from pathlib import Path
 
 import pdfplumber
+import pytest
 from pdfminer.pdftypes import resolve1
 from pdfplumber.structure import PDFStructTree
-import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 from weasyprint import HTML
 
+from kansenmonitor.catalogue import indicator
 from kansenmonitor.db import IndicatorValue
+from kansenmonitor.dutch import format_target, plain_number
 from reports.charts import participants_chart, period_label, spending_chart, trend_chart
-from reports.indicators import INDICATORS, format_number, format_target
 from reports.render import PDF_VARIANT
-from tasks.mail import compose
-from tasks.report import build_reports
+from tasks.deliver.mail import compose
+from tests.reporting import render_reports
 from tests.test_reports import H1, H2, seed
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -54,7 +55,7 @@ def seed_everywhere(engine, config) -> None:
     indicators = [i for goal in config.goals for i in goal.indicators]
     rows = []
     for (n, (scope, name)), indicator_id, period in itertools.product(enumerate(scopes), indicators, (H1, H2)):
-        share = INDICATORS[indicator_id].kind in ("share", "budget")
+        share = indicator(indicator_id).is_percentage
         value = (0.7 + (n % 7) * 0.04) if share else float(20 + n)
         rows.append(dict(coalition=config.slug, period=period, indicator=indicator_id, scope=scope, scope_name=name,
                          value=value, numerator=value * 100 if share else None, denominator=100 if share else None,
@@ -67,7 +68,7 @@ def seed_everywhere(engine, config) -> None:
 @pytest.fixture
 def reports(engine, backpack, tmp_path):
     seed(engine, backpack)
-    return build_reports(engine, backpack, H2, tmp_path)
+    return render_reports(engine, backpack, H2, tmp_path)
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_eight_places_with_eight_schools_still_give_small_emails_and_whole_pdfs(
                                                                                browser):
     config = big_coalition(backpack)
     seed_everywhere(engine, config)
-    reports = build_reports(engine, config, H2, tmp_path)
+    reports = render_reports(engine, config, H2, tmp_path)
     assert len(reports) == 10
     check_messages(reports, "Backpack Borger-Odoorn", "datasteward@backpack.example", H2)
     coalition = next(r for r in reports if r.name == "lokale_coalitie")
@@ -200,7 +201,7 @@ def test_eight_places_with_eight_schools_still_give_small_emails_and_whole_pdfs(
 
 
 def test_one_dutch_formatter_for_figures_targets_and_axes():
-    assert format_number(3.5) == "3,5" and format_number(4.0) == "4" and format_number(1234.5, 0) == "1.234"
+    assert plain_number(3.5) == "3,5" and plain_number(4.0) == "4" and plain_number(1234.5) == "1.234,5"
     assert format_target("groepssfeer", 3.5, ">=") == "≥ 3,5"
     assert format_target("veiligheid_kinderen", 0.925, ">=") == "≥ 92,5%"
     assert format_target("klachten_interactie", 0, "<=") == "≤ 0"

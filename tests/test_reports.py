@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from flows.close_period import make_reports
 from kansenmonitor.db import Attendance, ChildResponse, Delivery, IndicatorValue, QuarantinedRow
-from tasks.report import build_reports, preview_reports
+from kansenmonitor.periods import parse_period
+from tests.reporting import render_reports
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 CHROMIUM = "/usr/bin/chromium"
@@ -103,7 +105,7 @@ def page_text(html: str) -> str:
 def build(engine, backpack, tmp_path):
     """Seed the figures, then build the reports of the audiences a test reads, by name."""
     seed(engine, backpack)
-    return lambda *audiences: {r.name: r for r in build_reports(engine, backpack, H2, tmp_path, list(audiences))}
+    return lambda *audiences: {r.name: r for r in render_reports(engine, backpack, H2, tmp_path, list(audiences))}
 
 
 def test_every_audience_gets_its_files_in_the_period_folder(build, tmp_path):
@@ -185,11 +187,11 @@ def test_quality_appendix_reconciles_sources_and_names_schools_that_sent_nothing
 
 
 def test_quality_appendix_shows_what_the_period_gate_found(engine, backpack, build, tmp_path):
-    from tasks.quality import run_quality_gate
+    from tasks.quality.gate import run_quality_gate
 
     before = page_text(build("stuurgroep")["stuurgroep"].html_path.read_text("utf-8"))
     assert "Kwaliteitscontrole van de periode" not in before
-    gate = run_quality_gate(engine, backpack, H2, tmp_path / "gate")
+    gate = run_quality_gate(engine, backpack, parse_period(H2, backpack), tmp_path / "gate")
     reports = build("lokale_coalitie", "kernteam")
     text = page_text(reports["lokale_coalitie"].html_path.read_text("utf-8"))
     checks = len({f.check for f in gate.findings})
@@ -232,7 +234,8 @@ def chromium(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_report_renders_in_a_real_browser(engine, backpack, tmp_path):
     seed(engine, backpack)
-    html_path, pdf_path = preview_reports(engine, backpack, H2, "stuurgroep", tmp_path)
+    [report] = render_reports(engine, backpack, H2, tmp_path, ["stuurgroep"])
+    html_path, pdf_path = report.html_path, report.pdf_path
     assert pdf_path.suffix == ".pdf"
     screenshot = tmp_path / "stuurgroep.png"
     chromium(f"--screenshot={screenshot}", "--window-size=900,1400", html_path.as_uri(), cwd=tmp_path)
@@ -245,16 +248,16 @@ def test_report_renders_in_a_real_browser(engine, backpack, tmp_path):
     assert "te weinig respondenten (minder dan 10)" in visible
 
 
-def test_preview_rejects_an_unknown_audience(engine, backpack, tmp_path):
+def test_preview_rejects_an_unknown_audience(db_url, backpack, tmp_path):
     with pytest.raises(ValueError, match="unknown audience 'wethouder'; expected one of: stuurgroep"):
-        preview_reports(engine, backpack, H2, "wethouder", tmp_path)
+        make_reports(db_url, backpack, parse_period(H2, backpack), tmp_path, ["wethouder"])
 
 
 def test_report_preview_command_writes_the_files_and_sends_nothing(engine, db_url, backpack, tmp_path):
     from sqlalchemy import func, select
     from typer.testing import CliRunner
 
-    from kansenmonitor.cli import app
+    from flows.cli import app
     from kansenmonitor.db import ReportDispatch
 
     seed(engine, backpack)

@@ -12,7 +12,8 @@ from sqlalchemy import insert
 from flows.schedule import latest_ended_period, scheduled_close
 from kansenmonitor.config import load_config
 from kansenmonitor.db import IndicatorValue, ReportDispatch
-from tasks.quality_release import apply_hold, release_period
+from kansenmonitor.periods import parse_period
+from tasks.quality.release import apply_hold, release_period
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
@@ -126,7 +127,7 @@ def test_a_held_period_is_not_done_also_after_its_release_until_the_reports_are_
     day = dt.date(2025, 1, 20)
 
     held = scheduled_close(backpack, day, db_url)
-    release_period(engine, backpack, H1, "Fatima")
+    release_period(engine, backpack, parse_period(H1, backpack), "Fatima")
     released = scheduled_close(backpack, day, db_url)
 
     assert held.period.name == released.period.name == H1

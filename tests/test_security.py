@@ -18,11 +18,10 @@ from sqlalchemy.exc import ProgrammingError
 
 from kansenmonitor.db import Attendance, IndicatorValue, QuarantinedRow, make_engine
 from kansenmonitor.migrate import alembic_config, migrate
-from tasks.failures import failed_rows, write_correction_sheets, write_listing_csv
-from tasks.ingest import ingest_file
-from tasks.pseudonymise import KEY_VARIABLE, SECRET_BLOCK_VARIABLE, MissingKeyError, pseudonym_key
-from tests.conftest import PG_ADMIN_URL
-from tests.conftest import ROOT
+from tasks.ingest.failures import failed_rows, write_correction_sheets, write_listing_csv
+from tasks.ingest.files import ingest_file
+from tasks.ingest.pseudonymise import KEY_VARIABLE, SECRET_BLOCK_VARIABLE, MissingKeyError, pseudonym_key
+from tests.conftest import PG_ADMIN_URL, ROOT
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
 
 KEY = b"security-test-key"
@@ -194,9 +193,8 @@ def login_as(pg_url):
 
 
 def _refused(engine, statement: str) -> str:
-    with pytest.raises(ProgrammingError) as refused:
-        with engine.begin() as conn:
-            conn.execute(text(statement))
+    with pytest.raises(ProgrammingError) as refused, engine.begin() as conn:
+        conn.execute(text(statement))
     return str(refused.value.orig).splitlines()[0]
 
 
@@ -297,10 +295,10 @@ def test_roles_survive_a_second_database_and_downgrade_revokes(pg_url, tmp_path)
 
 
 def test_no_header_injection_through_recipients_or_sender(backpack, tmp_path, monkeypatch):
-    from tasks.mail import compose, smtp_settings
-    from tasks.report import Report
+    from reports.build import Report
+    from tasks.deliver.mail import compose, smtp_settings
 
-    forged = Report("stuurgroep", None, "Rapport", "<p>x</p>", tmp_path / "x.html", tmp_path / "x.pdf", [],
+    forged = Report("stuurgroep", None, "Rapport", "<p>x</p>", "x", tmp_path / "x.html", tmp_path / "x.pdf", [],
                     ["stuurgroep@backpack.example\r\nBcc: iedereen@example.com"])
     with pytest.raises(ValueError) as refused:
         compose(forged, "kansenmonitor@backpack.example")

@@ -9,10 +9,18 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from kansenmonitor.db import (ChildResponse, Complaint, ParentResponse, PartnerResponse, PupilCount,
-                              QuarantinedRow, Spending, StaffFeedback)
-from tasks.failures import failed_rows
-from tasks.ingest import ingest_file
+from kansenmonitor.db import (
+    ChildResponse,
+    Complaint,
+    ParentResponse,
+    PartnerResponse,
+    PupilCount,
+    QuarantinedRow,
+    Spending,
+    StaffFeedback,
+)
+from tasks.ingest.failures import failed_rows
+from tasks.ingest.files import ingest_file
 from tests.deliveries import write_csv, write_xlsx
 
 KEY = b"test-key"

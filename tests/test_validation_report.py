@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reports.validation import write_validation_report
-from tasks.ingest import ingest_file
+from tasks.ingest.failures import failed_rows
+from tasks.ingest.files import ingest_file
 from tests.deliveries import planning, session, write_csv
 
 KEY = b"test-key"
@@ -15,7 +16,8 @@ def test_report_reconciles_each_file_and_escapes_delivered_text(engine, backpack
     bad = ingest_file(engine, backpack, write_csv(tmp_path / "lijst.csv", [["Naam", "Leeftijd"], ["x", "9"]]), KEY)
     again = ingest_file(engine, backpack, tmp_path / "planning.csv", KEY)
 
-    html = write_validation_report(engine, backpack, [good, bad, again], tmp_path / "out").read_text("utf-8")
+    html = write_validation_report(backpack, [good, bad, again],
+                                   failed_rows(engine, backpack.slug, include_resolved=True), tmp_path / "out").read_text("utf-8")
 
     assert "2 rijen gelezen = 1 geladen + 1 in quarantaine." in html
     assert "&lt;b&gt;Emmen&lt;/b&gt;" in html and "<b>Emmen</b>" not in html

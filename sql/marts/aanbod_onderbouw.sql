@@ -9,14 +9,14 @@ WITH population AS (
         attendance.session_date,
         attendance.activity,
         attendance.pupil
-    FROM stg_attendance AS attendance
-    JOIN stg_sessions AS sessions
-        ON sessions.session_date = attendance.session_date
-        AND sessions.activity = attendance.activity
-        AND sessions.area = attendance.area
+    FROM {{ ref('stg_attendance') }} AS attendance
+    INNER JOIN {{ ref('stg_sessions') }} AS sessions
+        ON attendance.session_date = sessions.session_date
+            AND attendance.activity = sessions.activity
+            AND attendance.area = sessions.area
     WHERE sessions.target_group = '1-4'
-      AND attendance.is_present = 1
-      AND attendance.session_date <= :period_end
+        AND attendance.is_present = 1
+        AND attendance.session_date <= :period_end
 ),
 
 sessions_for_groups_1_4 AS (
@@ -26,7 +26,6 @@ sessions_for_groups_1_4 AS (
         session_date,
         COUNT(DISTINCT pupil) AS children_present
     FROM population_in_scope
-    WHERE scope IN ('coalition', 'area')
     GROUP BY scope, scope_name, session_date, activity, area
 )
 

@@ -17,8 +17,8 @@ WITH eligible_pupils AS (
             WHEN 7 THEN pupil_counts.pupils_group_7
             WHEN 8 THEN pupil_counts.pupils_group_8
         END AS pupils
-    FROM stg_pupil_counts AS pupil_counts
-    CROSS JOIN seed_eligible_groups AS eligible
+    FROM {{ ref('stg_pupil_counts') }} AS pupil_counts
+    CROSS JOIN {{ ref('seed_eligible_groups') }} AS eligible
     WHERE pupil_counts.school_year = :school_year
 ),
 
@@ -29,20 +29,37 @@ children_present AS (
         schools.area,
         attendance.school,
         attendance.pupil
-    FROM stg_attendance AS attendance
-    JOIN (SELECT DISTINCT school, area FROM eligible_pupils) AS schools
-        ON schools.school = attendance.school
-    JOIN seed_eligible_groups AS eligible
-        ON eligible.school_group = attendance.school_group
+    FROM {{ ref('stg_attendance') }} AS attendance
+    INNER JOIN (
+        SELECT DISTINCT
+            school,
+            area
+        FROM eligible_pupils
+    ) AS schools
+        ON attendance.school = schools.school
+    INNER JOIN {{ ref('seed_eligible_groups') }} AS eligible
+        ON attendance.school_group = eligible.school_group
     WHERE attendance.period = :period
-      AND attendance.is_present = 1
+        AND attendance.is_present = 1
 ),
 
 population AS (
-    SELECT delivery_id, source_row, area, school, NULL AS pupil, pupils
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        NULL AS pupil,
+        pupils
     FROM eligible_pupils
     UNION ALL
-    SELECT delivery_id, source_row, area, school, pupil, 0 AS pupils
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        pupil,
+        0 AS pupils
     FROM children_present
 )
 

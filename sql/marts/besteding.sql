@@ -9,7 +9,7 @@ WITH population AS (
         NULL AS school,
         'punt_' || CAST(spending_point AS VARCHAR(2)) AS variant,
         amount
-    FROM stg_spending
+    FROM {{ ref('stg_spending') }}
     WHERE booking_date <= :period_end
 )
 
@@ -21,7 +21,6 @@ SELECT
     MAX(budget) AS denominator,
     CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
 GROUP BY scope, scope_name
 
 UNION ALL
@@ -34,6 +33,5 @@ SELECT
     MAX(budget) AS denominator,
     CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value
 FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-  AND variant IS NOT NULL
+WHERE variant IS NOT NULL
 GROUP BY scope, scope_name, variant

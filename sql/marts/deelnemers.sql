@@ -1,8 +1,14 @@
 -- Children present at least once in the period, among the children registered; per village where
 -- the sessions took place and per child's school.
 WITH population AS (
-    SELECT delivery_id, source_row, area, school, pupil, is_present
-    FROM stg_attendance
+    SELECT
+        delivery_id,
+        source_row,
+        area,
+        school,
+        pupil,
+        is_present
+    FROM {{ ref('stg_attendance') }}
     WHERE period = :period
 )
 

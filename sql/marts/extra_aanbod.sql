@@ -7,16 +7,8 @@ WITH population AS (
         area,
         NULL AS school,
         CASE WHEN kind IN ('10-weeks', 'eenmalig') THEN 1 ELSE 0 END AS is_extra
-    FROM stg_sessions
+    FROM {{ ref('stg_sessions') }}
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(is_extra), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    SUM(is_extra) AS value
-FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-GROUP BY scope, scope_name
+{{ count_per_scope('is_extra') }}

@@ -8,30 +8,10 @@ WITH population AS (
         NULL AS school,
         group_atmosphere,
         CASE WHEN group_atmosphere >= :good_from THEN 1 ELSE 0 END AS is_good
-    FROM stg_staff_feedback
+    FROM {{ ref('stg_staff_feedback') }}
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    NULL AS variant,
-    COALESCE(SUM(group_atmosphere), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(group_atmosphere) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-GROUP BY scope, scope_name
-
+{{ ratio_per_scope('group_atmosphere', variant=none) }}
 UNION ALL
-
-SELECT
-    scope,
-    scope_name,
-    'aandeel' AS variant,
-    COALESCE(SUM(is_good), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(is_good) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-GROUP BY scope, scope_name
+{{ ratio_per_scope('is_good', variant='aandeel') }}

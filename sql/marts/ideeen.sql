@@ -7,15 +7,8 @@ WITH population AS (
         area,
         school,
         CASE WHEN TRIM(idea) <> '' THEN 1 ELSE 0 END AS has_idea
-    FROM stg_child_responses
+    FROM {{ ref('stg_child_responses') }}
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(has_idea), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    SUM(has_idea) AS value
-FROM population_in_scope
-GROUP BY scope, scope_name
+{{ count_per_scope('has_idea') }}

@@ -7,16 +7,8 @@ WITH population AS (
         area,
         NULL AS school,
         CASE WHEN category IN ('interactie', 'groepsdynamiek') THEN 1 ELSE 0 END AS is_about_interaction
-    FROM stg_complaints
+    FROM {{ ref('stg_complaints') }}
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(is_about_interaction), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    COALESCE(SUM(is_about_interaction), 0) AS value
-FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-GROUP BY scope, scope_name
+{{ count_per_scope('is_about_interaction', zero_when_empty=true) }}

@@ -9,19 +9,22 @@ WITH population AS (
         responses.area,
         NULL AS school,
         CASE WHEN chosen.pillar IS NOT NULL THEN responses.area || ' / ' || responses.pillar END AS covered_pillar
-    FROM stg_partner_responses AS responses
-    LEFT JOIN seed_area_pillars AS chosen
-        ON chosen.area = responses.area
-        AND chosen.pillar = responses.pillar
+    FROM {{ ref('stg_partner_responses') }} AS responses
+    LEFT JOIN {{ ref('seed_area_pillars') }} AS chosen
+        ON responses.area = chosen.area
+            AND responses.pillar = chosen.pillar
     WHERE responses.period = :period
-      AND responses.pillar IS NOT NULL
+        AND responses.pillar IS NOT NULL
 ),
 
 chosen_in_scope AS (
-    SELECT seed_scopes.scope, seed_scopes.scope_name, COUNT(seed_area_pillars.pillar) AS chosen_pillars
-    FROM seed_scopes
-    LEFT JOIN seed_area_pillars
-        ON seed_scopes.area IS NULL OR seed_area_pillars.area = seed_scopes.area
+    SELECT
+        seed_scopes.scope,
+        seed_scopes.scope_name,
+        COUNT(seed_area_pillars.pillar) AS chosen_pillars
+    FROM {{ ref('seed_scopes') }}
+    LEFT JOIN {{ ref('seed_area_pillars') }}
+        ON seed_scopes.area IS NULL OR seed_scopes.area = seed_area_pillars.area
     GROUP BY seed_scopes.scope, seed_scopes.scope_name
 )
 
@@ -31,12 +34,11 @@ SELECT
     COUNT(DISTINCT population_in_scope.covered_pillar) AS numerator,
     chosen_in_scope.chosen_pillars AS denominator,
     CASE WHEN COUNT(population_in_scope.source_row) > 0 AND chosen_in_scope.chosen_pillars > 0
-        THEN CAST(COUNT(DISTINCT population_in_scope.covered_pillar) AS DOUBLE PRECISION)
-            / chosen_in_scope.chosen_pillars
+            THEN CAST(COUNT(DISTINCT population_in_scope.covered_pillar) AS DOUBLE PRECISION)
+                / chosen_in_scope.chosen_pillars
     END AS value
 FROM population_in_scope
-JOIN chosen_in_scope
-    ON chosen_in_scope.scope = population_in_scope.scope
-    AND chosen_in_scope.scope_name = population_in_scope.scope_name
-WHERE population_in_scope.scope IN ('coalition', 'area')
+INNER JOIN chosen_in_scope
+    ON population_in_scope.scope = chosen_in_scope.scope
+        AND population_in_scope.scope_name = chosen_in_scope.scope_name
 GROUP BY population_in_scope.scope, population_in_scope.scope_name, chosen_in_scope.chosen_pillars

@@ -6,16 +6,9 @@ WITH population AS (
         area,
         school,
         CASE WHEN feels_safe >= :safe_from THEN 1 ELSE 0 END AS feels_safe
-    FROM stg_parent_responses
+    FROM {{ ref('stg_parent_responses') }}
     WHERE period = :period
-      AND feels_safe IS NOT NULL
+        AND feels_safe IS NOT NULL
 )
 
-SELECT
-    scope,
-    scope_name,
-    COALESCE(SUM(feels_safe), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(feels_safe) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-GROUP BY scope, scope_name
+{{ ratio_per_scope('feels_safe') }}

@@ -8,7 +8,7 @@ WITH population AS (
         NULL AS area,
         NULL AS school,
         CASE WHEN vog_date <= :period_end AND vog_date >= :vog_valid_from THEN 1 ELSE 0 END AS is_covered
-    FROM stg_supervisors
+    FROM {{ ref('stg_supervisors') }}
     WHERE is_structural = 1
 )
 
@@ -19,5 +19,4 @@ SELECT
     COUNT(source_row) AS denominator,
     CAST(SUM(is_covered) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
 FROM population_in_scope
-WHERE scope = 'coalition'
 GROUP BY scope, scope_name

@@ -8,30 +8,10 @@ WITH population AS (
         NULL AS school,
         progress,
         CASE WHEN progress >= :on_track_from THEN 1 ELSE 0 END AS is_on_track
-    FROM stg_partner_responses
+    FROM {{ ref('stg_partner_responses') }}
     WHERE period = :period
 )
 
-SELECT
-    scope,
-    scope_name,
-    NULL AS variant,
-    COALESCE(SUM(progress), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(progress) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-GROUP BY scope, scope_name
-
+{{ ratio_per_scope('progress', variant=none) }}
 UNION ALL
-
-SELECT
-    scope,
-    scope_name,
-    'aandeel' AS variant,
-    COALESCE(SUM(is_on_track), 0) AS numerator,
-    COUNT(source_row) AS denominator,
-    CAST(SUM(is_on_track) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
-FROM population_in_scope
-WHERE scope IN ('coalition', 'area')
-GROUP BY scope, scope_name
+{{ ratio_per_scope('is_on_track', variant='aandeel') }}

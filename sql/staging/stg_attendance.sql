@@ -12,4 +12,4 @@ SELECT
     CASE WHEN present THEN 1 ELSE 0 END AS is_present
 FROM attendance
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

@@ -13,4 +13,4 @@ SELECT
     idea
 FROM child_response
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

@@ -9,4 +9,4 @@ SELECT
     status
 FROM complaint
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

@@ -10,4 +10,4 @@ SELECT
     satisfaction
 FROM parent_response
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

@@ -11,4 +11,4 @@ SELECT
     reach
 FROM partner_response
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

@@ -15,4 +15,4 @@ SELECT
     group_8 AS pupils_group_8
 FROM pupil_count
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

@@ -13,4 +13,4 @@ SELECT
     supervisors
 FROM activity_session
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

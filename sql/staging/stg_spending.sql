@@ -9,4 +9,4 @@ SELECT
     amount
 FROM spending
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

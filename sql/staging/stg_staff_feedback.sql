@@ -10,4 +10,4 @@ SELECT
     cooperation
 FROM staff_feedback
 WHERE coalition = :coalition
-  AND superseded_by IS NULL
+    AND superseded_by IS NULL

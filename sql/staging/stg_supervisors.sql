@@ -13,21 +13,33 @@ WITH registered AS (
         delivered.received_at AS delivered_at,
         replaced.received_at AS replaced_at
     FROM supervisor
-    JOIN delivery AS delivered ON delivered.id = supervisor.delivery_id
-    LEFT JOIN delivery AS replaced ON replaced.id = supervisor.superseded_by
+    INNER JOIN delivery AS delivered ON supervisor.delivery_id = delivered.id
+    LEFT JOIN delivery AS replaced ON supervisor.superseded_by = replaced.id
     WHERE supervisor.coalition = :coalition
 ),
 
 at_period_end AS (
     SELECT * FROM registered
     WHERE delivered_at < :after_period_end
-      AND (replaced_at IS NULL OR replaced_at >= :after_period_end)
+        AND (replaced_at IS NULL OR replaced_at >= :after_period_end)
 )
 
-SELECT delivery_id, source_row, name, organisation, is_structural, vog_date
+SELECT
+    delivery_id,
+    source_row,
+    name,
+    organisation,
+    is_structural,
+    vog_date
 FROM at_period_end
 UNION ALL
-SELECT delivery_id, source_row, name, organisation, is_structural, vog_date
+SELECT
+    delivery_id,
+    source_row,
+    name,
+    organisation,
+    is_structural,
+    vog_date
 FROM registered
 WHERE superseded_by IS NULL
-  AND NOT EXISTS (SELECT 1 FROM at_period_end)
+    AND NOT EXISTS (SELECT 1 FROM at_period_end)

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason
-from tasks.copy_load import copy_rows
-from tasks.validate import Validated
+from tasks.ingest.copy_load import copy_rows
+from tasks.ingest.validate import Validated
 
 CHUNK = 500
 DATE_FIELDS = {"session_date", "activity_date", "vog_date", "complaint_date", "booking_date"}

@@ -19,10 +19,10 @@ import pandera.pandas as pa
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.periods import period_of, periods_of_school_year
 from schemas.base import Source
-from tasks.parse import PARSERS
-from tasks.pseudonymise import pseudonymise, quarantine_token
-from tasks.read import Sheet
-from tasks.recognise import Recognised
+from tasks.ingest.parse import PARSERS
+from tasks.ingest.pseudonymise import pseudonymise, quarantine_token
+from tasks.ingest.read import Sheet
+from tasks.ingest.recognise import Recognised
 
 KEY_LENGTH = 500  # the record_key columns of the fact and quarantine tables
 

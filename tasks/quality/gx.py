@@ -19,7 +19,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from tasks.quality_checks import Check, Suite
+from tasks.quality.checks import Check, Suite
 
 
 class QualityCheckError(RuntimeError):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kansenmonitor.db import Delivery, QuarantinedRow, QuarantineReason
 from kansenmonitor.safe_output import append_row, neutralise
-from tasks.validate import CORRECTION_COLUMN
+from tasks.ingest.validate import CORRECTION_COLUMN
 
 LISTING_HEADER = ["Bestand", "Werkblad", "Bron", "Periode", "Rij", "Kolom", "Waarde", "Reden"]
 SHEET_PREFIX = [CORRECTION_COLUMN, "Bestand", "Rij", "Reden"]
@@ -62,8 +62,8 @@ def failed_rows(engine: Engine, coalition: str | None = None, file: str | None =
             ).scalars():
                 reasons.setdefault(reason.quarantined_row_id, []).append(
                     (reason.column_name, reason.value, reason.reason))
-    return [FailedRow(q.id, q.delivery_id, name, sheet, q.source, q.period, q.row_number, json.loads(q.raw), reasons.get(q.id, []),
-                      q.resolved_by) for q, name, sheet in rows]
+    return [FailedRow(q.id, q.delivery_id, name, sheet, q.source, q.period, q.row_number, json.loads(q.raw),
+                      reasons.get(q.id, []), q.resolved_by) for q, name, sheet in rows]
 
 
 def listing(rows: list[FailedRow]) -> list[list[object]]:

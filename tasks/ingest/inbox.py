@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kansenmonitor.config import Config
 from schemas import SOURCES
-from tasks.recognise import sniff_source
+from tasks.ingest.recognise import sniff_source
 
 DELIVERY_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 ORDER = {name: position for position, name in enumerate(SOURCES)}

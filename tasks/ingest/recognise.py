@@ -12,7 +12,7 @@ from pathlib import Path
 from kansenmonitor.config import Config, normalise_name
 from schemas import SOURCES
 from schemas.base import Source
-from tasks.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet, read_sheet
 
 
 @dataclass

@@ -482,7 +482,7 @@ class Backpack:
     def _supervisors(self) -> Delivery:
         """A register: most structural supervisors hold a VOG, one does not; a few dates typed as text."""
         delivery = Delivery(self.config, "begeleiders")
-        names = self.rng.sample([f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES], 12)
+        names = self.rng.sample([f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES], 12)
         start = self.periods[0].start
         for number, name in enumerate(names):
             structural = number < 9

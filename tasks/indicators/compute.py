@@ -10,44 +10,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import operator
-import re
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Date, DateTime, Engine, TextClause, bindparam, delete, insert, text
+from sqlalchemy import Connection, Engine, delete, insert
 
+from kansenmonitor.catalogue import indicator as catalogue_entry
 from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
-from kansenmonitor.periods import Period, previous_period
+from kansenmonitor.dutch import date, format_target, format_target_value
+from kansenmonitor.periods import Period, elapsed_share, previous_period
 from kansenmonitor.safe_output import neutralise
-from reports.indicators import dutch_date, format_target
+from tasks.indicators.models import configured_marts, mart_indicators, statement
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
               "previous_value", "suppressed"]
 SCOPE_ORDER = {"coalition": 0, "area": 1, "school": 2}
-
-# The plan's minimum of children for a session of groups 1-4 to count, unless the target sets its own.
-SESSION_MIN_CHILDREN = 10
-
-# Figures resting on people's answers or on children: shown only with enough respondents behind them.
-RESPONDENT_BASED = frozenset({
-    "groepssfeer", "voortgang_partners", "veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen",
-    "klachtweg_ouders",
-    "groepssfeer_aandeel", "voortgang_partners_aandeel", "bereik", "opkomst",
-})
-
-# Every mart defines `population`; this joins it to the scopes it counts for, keeping empty scopes.
-POPULATION_IN_SCOPE = """SELECT seed_scopes.scope, seed_scopes.scope_name, seed_scopes.budget, population.*
-    FROM seed_scopes
-    LEFT JOIN population
-        ON (seed_scopes.area IS NULL OR population.area = seed_scopes.area)
-        AND (seed_scopes.school IS NULL OR population.school = seed_scopes.school)"""
-
-PARAM_TYPES = {"period_end": Date(), "vog_valid_from": Date(), "after_period_end": DateTime()}
-BIND_NAME = re.compile(r"(?<![:\w]):(\w+)")
-CTE_START = re.compile(r"\s*(\w+)\s+AS\s*\(", re.IGNORECASE)
 COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
 
 
@@ -74,138 +52,6 @@ class IndicatorRow:
         return self.value - self.previous_value
 
 
-# --- composing the models ---------------------------------------------------------------------------------
-
-
-def marts() -> list[str]:
-    return sorted(p.stem for p in (SQL_DIR / "marts").glob("*.sql"))
-
-
-def indicator_model(indicator: str) -> tuple[str, str | None]:
-    """The mart an indicator id comes from and its variant: `besteding_punt_2` -> (`besteding`, `punt_2`)."""
-    for mart in sorted(marts(), key=len, reverse=True):
-        if indicator == mart:
-            return mart, None
-        if indicator.startswith(mart + "_"):
-            return mart, indicator.removeprefix(mart + "_")
-    raise ValueError(f"unknown indicator '{indicator}'; the indicators are: {', '.join(marts())}")
-
-
-@cache
-def _model(layer: str, name: str) -> str:
-    return re.sub(r"--[^\n]*", "", (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")).strip()
-
-
-def _closing_parenthesis(sql: str, start: int) -> int:
-    depth, quoted = 1, False
-    for position in range(start, len(sql)):
-        char = sql[position]
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char in "()":
-            depth += 1 if char == "(" else -1
-            if depth == 0:
-                return position
-    raise ValueError("unbalanced parentheses in SQL model")
-
-
-def _split_ctes(sql: str) -> tuple[list[tuple[str, str]], str]:
-    """A model `WITH a AS (...), b AS (...) SELECT ...` as ([(a, ...), (b, ...)], `SELECT ...`)."""
-    if not sql.upper().startswith("WITH"):
-        return [], sql
-    ctes, position = [], len("WITH")
-    while True:
-        start = CTE_START.match(sql, position)
-        end = _closing_parenthesis(sql, start.end())
-        ctes.append((start.group(1), sql[start.end():end].strip()))
-        following = re.compile(r"\s*,").match(sql, end + 1)
-        if not following:
-            return ctes, sql[end + 1:].strip()
-        position = following.end()
-
-
-def _seed(name: str, columns: dict[str, str], rows: list[tuple]) -> tuple[str, dict]:
-    """A small table from the configuration, as a SELECT of bound parameters (never SQL literals)."""
-    if not rows:
-        return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns.items()) + " WHERE 1 = 0", {}
-    selects, params = [], {}
-    for i, row in enumerate(rows):
-        selects.append("SELECT " + ", ".join(f"CAST(:{name}_{i}_{c} AS {t}) AS {c}" for c, t in columns.items()))
-        params.update({f"{name}_{i}_{c}": value for c, value in zip(columns, row)})
-    return "\n    UNION ALL ".join(selects), params
-
-
-def _seeds(config: Config) -> dict[str, tuple[str, dict]]:
-    budgets = [a.budget for a in config.areas]
-    coalition_budget = sum(budgets) if None not in budgets else None
-    scopes = [("coalition", config.programme.name, None, None, coalition_budget)]
-    scopes += [("area", a.name, a.name, None, a.budget) for a in config.areas]
-    scopes += [("school", s, None, s, None) for s in config.schools()]
-    name = "VARCHAR(200)"
-    return {
-        "seed_scopes": _seed("seed_scopes", {"scope": name, "scope_name": name, "area": name, "school": name,
-                                             "budget": "DOUBLE PRECISION"}, scopes),
-        "seed_eligible_groups": _seed("seed_eligible_groups", {"school_group": "INTEGER"},
-                                      [(g,) for g in config.eligible_groups]),
-        "seed_area_pillars": _seed("seed_area_pillars", {"area": name, "pillar": name},
-                                   [(a.name, p) for a in config.areas for p in dict.fromkeys(a.pillars)]),
-    }
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-# Where an answer on a 1-5 scale starts to count for a share, unless the target sets `counts_from`.
-RATING_FROM = {"veiligheid_ouders": ("safe_from", 4), "groepssfeer": ("good_from", 4),
-               "voortgang_partners": ("on_track_from", 3)}
-
-
-def _rating_thresholds(config: Config) -> dict[str, int]:
-    found = {}
-    for indicator_id, (parameter, default) in RATING_FROM.items():
-        target = config.targets.get(indicator_id)
-        found[parameter] = target.counts_from if target and target.counts_from else default
-    return found
-
-
-def _min_children(config: Config) -> int:
-    target = config.targets.get("aanbod_onderbouw")
-    return target.min_children if target and target.min_children else SESSION_MIN_CHILDREN
-
-
-def _period_params(config: Config, period: Period) -> dict:
-    end = period.end
-    valid_from = _years_before(end, config.vog_max_age_years) if config.vog_max_age_years else dt.date.min
-    return dict(coalition=config.slug, period=period.name, period_end=end,
-                after_period_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-                school_year=period.name[:9], vog_valid_from=valid_from, min_children=_min_children(config),
-                catalogue_size=len(config.themes), **_rating_thresholds(config))
-
-
-def statement(config: Config, period: Period, mart: str, final: str | None = None) -> tuple[TextClause, dict]:
-    """The mart as one statement: seeds, the staging models it names, its own CTEs with `population_in_scope`.
-
-    With `final`, that SELECT replaces the mart's own, reading the CTEs up to `population_in_scope`.
-    """
-    ctes, select = _split_ctes(_model("marts", mart))
-    at = [n for n, _ in ctes].index("population") + 1
-    ctes = ctes[:at] + [("population_in_scope", POPULATION_IN_SCOPE)] + ([] if final else ctes[at:])
-    body = "\n".join(b for _, b in ctes) + select
-    seeds = {n: s for n, s in _seeds(config).items() if re.search(rf"\b{n}\b", body)}
-    staging = [p.stem for p in sorted((SQL_DIR / "staging").glob("stg_*.sql")) if re.search(rf"\b{p.stem}\b", body)]
-    named = [(n, sql) for n, (sql, _) in seeds.items()] + [(n, _model("staging", n)) for n in staging] + ctes
-    sql = "WITH " + ",\n".join(f"{n} AS (\n{b}\n)" for n, b in named) + "\n" + (final or select)
-    params = _period_params(config, period)
-    for _, seed_params in seeds.values():
-        params.update(seed_params)
-    names = set(BIND_NAME.findall(sql))
-    return text(sql).bindparams(*[bindparam(n, type_=t) for n, t in PARAM_TYPES.items() if n in names]), params
-
-
 # --- evaluating -----------------------------------------------------------------------------------------------
 
 
@@ -228,19 +74,16 @@ def _number(value: object) -> float | None:
     return None if value is None else float(value)
 
 
-def configured_marts(config: Config) -> list[str]:
-    """The marts of the indicators the configuration names in its targets or goals."""
-    named = set(config.targets) | {i for goal in config.goals for i in goal.indicators}
-    return [m for m in marts() if any(n == m or n.startswith(m + "_") for n in named)]
-
-
 def mart_cells(conn: Connection, config: Config, period: Period, mart: str) -> list[Cell]:
-    query, params = statement(config, period, mart)
+    """The mart's rows as cells of the catalogue's indicators; a row of a variant the catalogue lacks is left out."""
+    query, params = statement(config, period, mart, conn.dialect.name)
+    ids = {i.variant: i.id for i in mart_indicators(mart)}
     cells = []
     for row in conn.execute(query, params).mappings():
-        variant = row.get("variant")
-        cells.append(Cell(f"{mart}_{variant}" if variant else mart, row["scope"], row["scope_name"],
-                           _number(row["value"]), _number(row["numerator"]), _number(row["denominator"])))
+        indicator_id = ids.get(row.get("variant"))
+        if indicator_id:
+            cells.append(Cell(indicator_id, row["scope"], row["scope_name"], _number(row["value"]),
+                              _number(row["numerator"]), _number(row["denominator"])))
     return cells
 
 
@@ -278,16 +121,10 @@ def _period_cells(conn: Connection, config: Config, period: Period) -> dict[tupl
         cells = mart_cells(conn, config, period, mart)
         for indicator in dict.fromkeys(c.indicator for c in cells):
             same = [c for c in cells if c.indicator == indicator]
-            for cell in _suppress(same, config) if indicator in RESPONDENT_BASED else same:
+            suppressible = catalogue_entry(indicator).suppress == "respondents"
+            for cell in _suppress(same, config) if suppressible else same:
                 result[(cell.indicator, cell.scope, cell.scope_name)] = cell
     return result
-
-
-def elapsed_share(config: Config, period: Period) -> float:
-    """The part of the programme's run behind us at the period's end: where spending should be."""
-    start, end = config.programme.start, config.programme.end
-    share = ((period.end - start).days + 1) / ((end - start).days + 1)
-    return min(max(share, 0.0), 1.0)
 
 
 def _judge(target: Target, value: float | None, previous: float | None, expected: float) -> str:
@@ -312,8 +149,8 @@ def target_text(config: Config, indicator: str, scope: str, period: Period) -> s
         return ""
     parts = []
     if target.tolerance is not None:
-        expected = format_target(indicator, elapsed_share(config, period))
-        parts.append(f"{expected} ± {format_target(indicator, target.tolerance)} (verstreken tijd)")
+        expected = format_target_value(indicator, elapsed_share(config, period))
+        parts.append(f"{expected} ± {format_target_value(indicator, target.tolerance)} (verstreken tijd)")
     elif target.value is not None:
         parts.append(format_target(indicator, target.value, target.comparison))
     if target.more_than_previous:
@@ -324,7 +161,7 @@ def target_text(config: Config, indicator: str, scope: str, period: Period) -> s
     if scope == "coalition" and target.every_area:
         parts.append(f"in alle {config.programme.area_label_plural}")
     if target.deadline:
-        parts.append(f"uiterlijk {dutch_date(target.deadline)}")
+        parts.append(f"uiterlijk {date(target.deadline)}")
     return ", ".join(parts)
 
 
@@ -378,7 +215,7 @@ def compute_indicators(engine: Engine, config: Config, period: Period) -> list[I
 def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -> None:
     """Replace the coalition's stored indicators of the rows' periods, in one transaction."""
     periods = sorted({r.period for r in rows})
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(delete(IndicatorValue).where(IndicatorValue.coalition == config.slug,
                                                   IndicatorValue.period.in_(periods)))

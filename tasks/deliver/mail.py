@@ -23,23 +23,45 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import Engine, insert, select, update
 
 from kansenmonitor.config import AUDIENCES, Config
 from kansenmonitor.db import ReportDispatch
 from kansenmonitor.periods import Period
-from reports.plaintext import plain_text
-from tasks.quality_release import is_held
-
-if TYPE_CHECKING:
-    from tasks.report import Report
+from kansenmonitor.publication import coverages
+from kansenmonitor.safe_output import reject_line_breaks
+from tasks.quality.release import is_held
 
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_SECONDS = 30
 HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met "
         "'kansenmonitor release --period {period}'")
+
+
+class Chart(Protocol):
+    name: str
+    cid: str
+    png: bytes
+
+
+class Report(Protocol):
+    """A rendered report as mail sends it; `reports.build.Report` is one."""
+
+    audience: str
+    area: str | None
+    name: str
+    subject: str
+    html: str
+    text: str
+    html_path: Path
+    pdf_path: Path
+    charts: list[Chart]
+    recipients: list[str]
+    sender_name: str
+    reply_to: tuple[str, ...]
+    attachment_name: str
 
 
 class ReportsNotSent(RuntimeError):
@@ -76,13 +98,6 @@ class Dispatch:
         return f"{who}: {text} ({self.path}){' — ' + self.error if self.error else ''}"
 
 
-def reject_line_breaks(what: str, value: str) -> str:
-    """Refuse a value that would end an email header early and start one of its own (header injection)."""
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"refusing to put a line break into an email header: the {what} {value!r} contains one")
-    return value
-
-
 def smtp_settings(config: Config) -> SmtpSettings:
     """The configuration's `smtp`, overridden by KANSENMONITOR_SMTP_*; credentials never from the configuration."""
     env = os.environ.get
@@ -114,21 +129,27 @@ def _credentials() -> tuple[str | None, str | None]:
     return user or None, password or None
 
 
+def new_message(subject: str, sender: str, recipients: list[str], sender_name: str = "") -> EmailMessage:
+    """A message with kansenmonitor's headers, each refused when it carries a line break (header injection)."""
+    message = EmailMessage()
+    message["Subject"] = reject_line_breaks("subject", subject)
+    message["From"] = formataddr((reject_line_breaks("sender name", sender_name),
+                                  reject_line_breaks("sender", sender)))
+    message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in recipients)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="kansenmonitor")
+    return message
+
+
 def compose(report: Report, sender: str) -> EmailMessage:
     """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached.
 
     The sender shows the programme's name, replies go to the data steward, and the attachment is named by
-    programme, period and audience so a saved PDF can be told from last period's."""
-    message = EmailMessage()
-    message["Subject"] = reject_line_breaks("subject", report.subject)
-    message["From"] = formataddr((reject_line_breaks("sender name", report.sender_name),
-                                  reject_line_breaks("sender", sender)))
-    message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in report.recipients)
+    programme, period and audience, so a saved PDF can be told from last period's."""
+    message = new_message(report.subject, sender, report.recipients, report.sender_name)
     if report.reply_to:
         message["Reply-To"] = ", ".join(reject_line_breaks("steward", r) for r in report.reply_to)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="kansenmonitor")
-    message.set_content(plain_text(report.html))
+    message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
     html_part = message.get_payload()[1]
     for chart in report.charts:
@@ -213,8 +234,6 @@ def unsent_reports(engine: Engine, config: Config, period: str) -> list[str]:
     """The period's reports with recipients that no close handed to the mail server yet: never recorded, or still
     pending (held by the quality gate, or refused by the server). An interrupted send (`sending`) is not among
     them: another close would not send it either."""
-    from tasks.report import coverages  # the reports a close builds; tasks.report imports this module
-
     wanted = [(c.audience, c.area or "") for c in coverages(config, list(AUDIENCES))
               if config.recipients_for(c.audience, c.area)]
     with engine.connect() as conn:

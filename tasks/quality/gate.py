@@ -1,6 +1,6 @@
 """The period's data-quality gate: pandera judged each file, this judges the period as a whole.
 
-Runs the catalogue's suites (`tasks.quality_checks`) with Great Expectations on the loaded tables,
+Runs the catalogue's suites (`tasks.quality.checks`) with Great Expectations on the loaded tables,
 stores every result in `quality_result` for the report's appendix, holds the reports when the
 configuration asks for it and a blocking finding exists, and leaves Data Docs for the data steward.
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import QualityResult, make_engine
-from kansenmonitor.periods import Period, parse_period
-from tasks.quality_checks import suites_for
-from tasks.quality_gx import Outcome, validate
-from tasks.quality_release import apply_hold
+from kansenmonitor.db import QualityResult
+from kansenmonitor.periods import Period
+from tasks.quality.checks import suites_for
+from tasks.quality.gx import Outcome, validate
+from tasks.quality.release import apply_hold
 
 
 @dataclass(frozen=True, order=True)
@@ -48,20 +48,13 @@ class GateResult:
         return [f for f in self.problems if f.blocking]
 
 
-def run_quality_gate(engine_or_url: Engine | str, config: Config, period: Period | str, out_dir: Path | str) -> GateResult:
+def run_quality_gate(engine: Engine, config: Config, period: Period, out_dir: Path) -> GateResult:
     """Judge the period's current rows, store the findings, hold or free the reports, write Data Docs."""
-    period = period if isinstance(period, Period) else parse_period(period, config)
-    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
-    try:
-        docs_dir = Path(out_dir) / "data-docs"
-        outcomes = validate(engine.url.render_as_string(hide_password=False),
-                            suites_for(config, period, engine.dialect), docs_dir,
-                            run_name=period.name)
-        findings = [f for outcome in outcomes for f in _findings(outcome)]
-        held = _store(engine, config, period.name, findings)
-    finally:
-        if isinstance(engine_or_url, str):
-            engine.dispose()
+    docs_dir = Path(out_dir) / "data-docs"
+    outcomes = validate(engine.url.render_as_string(hide_password=False),
+                        suites_for(config, period, engine.dialect), docs_dir, run_name=period.name)
+    findings = [f for outcome in outcomes for f in _findings(outcome)]
+    held = _store(engine, config, period.name, findings)
     return GateResult(period.name, findings, held, docs_dir / "index.html")
 
 

@@ -13,16 +13,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import Dialect, literal, select, text, union_all
 
+from kansenmonitor import dutch
 from kansenmonitor.config import Config
+from kansenmonitor.db import FACT_TABLES
 from kansenmonitor.periods import Period, previous_period
-from reports.indicators import format_number
+from kansenmonitor.sql import load_sql
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "quality"
-COMPLETE_SOURCES = ("aanwezigheid", "kindvragenlijst")
+BATCH_MARK = "__batch__"  # where Great Expectations puts the batch's table, `{batch}` in its query
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,24 @@ def suites_for(config: Config, period: Period, dialect: Dialect) -> list[Suite]:
     return suites
 
 
-def _render(name: str, dialect: Dialect, *, for_expectation: bool = True, **values: object) -> str:
-    """`sql/quality/<name>.sql` with its `:parameters` as literals; an expectation's query also keeps
-    `{batch}` as the only format field, so braces in configured names cannot break it."""
-    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
-    sql = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+def _render(name: str, dialect: Dialect, *, for_expectation: bool = True, template: dict | None = None,
+            **values: object) -> str:
+    """`sql/quality/<name>.sql` with its Jinja rendered from `template` and its `:parameters` as literals; an
+    expectation's query also keeps `{batch}` as the only format field, so braces in configured names cannot
+    break it."""
     subqueries = {k: v for k, v in values.items() if not isinstance(v, (str, int, float))}
     scalars = {k: v for k, v in values.items() if k not in subqueries}
+    marks = {key: f"__subquery_{key}__" for key in subqueries}
+    lines = load_sql("quality", name, batch=BATCH_MARK, **marks, **(template or {})).splitlines()
+    sql = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
     statement = text(sql).bindparams(**{k: v for k, v in scalars.items() if f":{k}" in sql})
     rendered = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     for key, subquery in subqueries.items():
         compiled = subquery.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-        rendered = rendered.replace(f"{{{key}}}", f"({compiled})")
+        rendered = rendered.replace(marks[key], f"({compiled})")
     if for_expectation:
-        rendered = rendered.replace("{", "{{").replace("}", "}}").replace("{{batch}}", "{batch}")
-    return rendered
+        rendered = rendered.replace("{", "{{").replace("}", "}}")
+    return rendered.replace(BATCH_MARK, "{batch}")
 
 
 def _measures(config: Config, indicator: str) -> bool:
@@ -85,9 +88,11 @@ def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) 
               _render("missing_school", dialect, source=source, schools=schools), True,
               lambda row, source=source: (row["school"],
                                           f"{row['school']} leverde geen {source} aan voor {period.name}"))
-        for source in COMPLETE_SOURCES
+        for source in config.quality.required_sources
     ]
-    return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False, **base), checks)
+    required = [(source, FACT_TABLES[source].__tablename__) for source in config.quality.required_sources]
+    return Suite("volledigheid", _render("delivered_by_school", dialect, for_expectation=False,
+                                         template={"required": required}, **base), checks)
 
 
 def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
@@ -108,8 +113,9 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
             "deelnemers_daling",
             f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt t.o.v. {previous.name} "
             f"(bij ten minste {config.quality.min_previous_participants} deelnemers).",
-            _render("participant_drop", dialect, **base, previous=previous.name, max_drop=config.quality.max_participant_drop,
-                   min_previous=config.quality.min_previous_participants), False,
+            _render("participant_drop", dialect, **base, previous=previous.name,
+                    max_drop=config.quality.max_participant_drop,
+                    min_previous=config.quality.min_previous_participants), False,
             lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in {previous.name} "
                                       f"naar {row['n_current']} in {period.name} "
                                       f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
@@ -164,5 +170,5 @@ def _session(row: dict, joiner: str = " ") -> str:
 
 
 def _number(value: float | Decimal) -> str:
-    """3.0 → '3', 6.5 → '6,5': how a Dutch reader writes numbers."""
-    return format_number(value, 1)
+    """3.0 → '3', 6.5 → '6,5': one decimal at most."""
+    return dutch.plain_number(round(float(value), 1))

@@ -12,7 +12,6 @@ from pathlib import Path
 from rich.console import Console
 
 from kansenmonitor.config import load_config
-from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import programme_periods
 
@@ -24,9 +23,8 @@ DEMO_SCHOOL_YEAR = ("2024-2025-H1", "2024-2025-H2")
 def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
     """Generate, ingest and close; returns the report folder per coalition."""
     from flows.close_period import close_period
-    from flows.ingest_inbox import ingest_inbox
-    from kansenmonitor.examples import write_examples
-    from reports.validation import write_validation_report
+    from flows.ingest_inbox import ingest_inbox, write_steward_report
+    from sampledata.deliveries import write_examples
 
     out = Path(out)
     if db_url.startswith("sqlite:///"):
@@ -46,14 +44,10 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         periods = [p.name for p in programme_periods(config) if p.name in DEMO_SCHOOL_YEAR]
         for period in periods:
             close_period(str(config_path), period, db_url, str(out / name / period))
-        engine = make_engine(db_url)
-        try:
-            console.print(f"validatierapport: {write_validation_report(engine, config, results, out / name)}")
-        finally:
-            engine.dispose()
+        console.print(f"validatierapport: {write_steward_report(db_url, config, results, out / name)}")
         folders[name] = out / name
     console.rule("Klaar")
-    for name, folder in folders.items():
+    for folder in folders.values():
         for report in sorted(folder.glob(f"{DEMO_SCHOOL_YEAR[-1]}/reports/**/*.html")):
             console.print(f"rapport: {report}")
         console.print(f"indicatoren: {folder / DEMO_SCHOOL_YEAR[-1] / 'indicators.csv'}")

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
 from kansenmonitor.periods import Period
-from tasks.indicators import indicator_model, mart_cells, statement
+from tasks.indicators.compute import mart_cells
+from tasks.indicators.models import indicator_model, statement
 
 ROWS_IN_SCOPE = """SELECT * FROM population_in_scope
 WHERE scope = :scope AND scope_name = :scope_name AND source_row IS NOT NULL"""
@@ -57,10 +58,11 @@ def scope_of(config: Config, scope_name: str) -> tuple[str, str]:
 
 def explain(engine: Engine, config: Config, indicator: str, period: Period, scope_name: str) -> list[LineageRow]:
     """The files and row numbers of the current fact rows behind `indicator` for `scope_name` in `period`."""
-    mart, variant = indicator_model(indicator)
+    entry = indicator_model(indicator)
+    mart, variant = entry.mart, entry.variant
     scope, name = scope_of(config, scope_name)
-    query, params = statement(config, period, mart, final=ROWS_IN_SCOPE)
     with engine.connect() as conn:
+        query, params = statement(config, period, mart, conn.dialect.name, final=ROWS_IN_SCOPE)
         reported = {(c.scope, c.scope_name) for c in mart_cells(conn, config, period, mart) if c.indicator == indicator}
         if (scope, name) not in reported:
             raise ValueError(f"{indicator} has no value for {name} in {period}")

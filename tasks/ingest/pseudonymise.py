@@ -67,6 +67,6 @@ def pseudonymise(school: pd.Series, pupil: pd.Series, key: bytes) -> pd.Series:
     def one(s: object, p: object) -> str | None:
         if not isinstance(s, str) or not isinstance(p, str) or not p:
             return None
-        return _from_token(p) or hmac.new(key, f"{s}|{p}".encode("utf-8"), hashlib.sha256).hexdigest()
+        return _from_token(p) or hmac.new(key, f"{s}|{p}".encode(), hashlib.sha256).hexdigest()
 
     return pd.Series([one(s, p) for s, p in zip(school, pupil)], index=pupil.index, dtype=object)

@@ -56,7 +56,7 @@ class Shape:
     children_per_school: int
 
     @classmethod
-    def at(cls, scale: float) -> "Shape":
+    def at(cls, scale: float) -> Shape:
         coalitions = max(1, round(COALITIONS * scale))
         return cls(coalitions, max(10, round(CHILDREN * scale / (coalitions * SCHOOLS_PER_COALITION))))
 
@@ -160,7 +160,8 @@ def write_coalition(out_dir: Path, number: int, shape: Shape, seed: int) -> dict
                                        100_000 + i, yes if rng.random() < 0.88 else no])
                     if i % SURVEY_SHARE in (2 * m, 2 * m + 1):
                         response_id += 1
-                        done = dt.datetime.strptime(day, "%d-%m-%Y") + dt.timedelta(hours=15, seconds=response_id % 3600)
+                        done = (dt.datetime.strptime(day, "%d-%m-%Y")
+                                + dt.timedelta(hours=15, seconds=response_id % 3600))
                         survey.append([response_id, (done - dt.timedelta(minutes=4)).strftime("%d-%m-%Y %H:%M:%S"),
                                        done.strftime("%d-%m-%Y %H:%M:%S"), "anonymous", "", spelled, group,
                                        rng.choice(SAFE), "Ja" if rng.random() < 0.9 else "Nee", rng.randint(2, 5),

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import Delivery
-from tasks.load import load
-from tasks.read import DeliveryRejected, Sheet, read_sheet
-from tasks.recognise import Recognised, recognise
-from tasks.validate import Validated, validate_many
+from tasks.ingest.load import load
+from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.recognise import Recognised, recognise
+from tasks.ingest.validate import Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kansenmonitor.config import ConfigError, load_config
-from kansenmonitor.db import database_url, make_engine
+from kansenmonitor.db import database, database_url
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 
@@ -90,15 +90,11 @@ def run(config: ConfigOption, inbox: Annotated[Path, typer.Option(help="Folder w
         period: PeriodOption, db: DbOption = None, out: OutOption = Path("out"),
         demo: Annotated[bool, typer.Option(help="Allow the built-in demo pseudonymisation key.")] = False) -> None:
     """Ingest the inbox, then close the period; the validation report links the period's Data Docs."""
-    from reports.validation import write_validation_report
+    from flows.ingest_inbox import write_steward_report
 
     results = ingest(config, inbox, db, demo, None)
     close(config, period, db, out)
-    engine = make_engine(db)
-    try:
-        console.print(f"validatierapport: {write_validation_report(engine, _config(config), results, out)}")
-    finally:
-        engine.dispose()
+    console.print(f"validatierapport: {write_steward_report(db, _config(config), results, out)}")
 
 
 @app.command()
@@ -112,12 +108,12 @@ def failures(db: DbOption = None,
              xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="Write a correction sheet as XLSX.")] = None,
              ) -> None:
     """Every quarantined row: file, sheet, row, column, value and reason; optionally as a correction sheet."""
-    from tasks.failures import failed_rows, listing, write_correction_sheets
+    from tasks.ingest.failures import failed_rows, listing, write_correction_sheets
 
     coalition = _config(config).slug if config else None
-    engine = make_engine(db)
     migrate(db)
-    rows = failed_rows(engine, coalition, file, source, period, include_resolved=all_)
+    with database(db) as engine:
+        rows = failed_rows(engine, coalition, file, source, period, include_resolved=all_)
     table = Table("bestand", "werkblad", "bron", "periode", "rij", "kolom", "waarde", "reden")
     for line in listing(rows):
         table.add_row(*[str(c) for c in line])
@@ -134,11 +130,12 @@ def explain(indicator: str, config: ConfigOption, period: PeriodOption,
             scope_name: Annotated[str, typer.Option(help="Coalition, village/wijk or school name.")],
             db: DbOption = None) -> None:
     """The source files and rows an indicator value rests on."""
-    from tasks.lineage import explain as lineage
+    from tasks.indicators.lineage import explain as lineage
 
     cfg = _config(config)
     try:
-        rows = lineage(make_engine(db), cfg, indicator, _period(period, cfg), scope_name)
+        with database(db) as engine:
+            rows = lineage(engine, cfg, indicator, _period(period, cfg), scope_name)
     except ValueError as exc:
         _fail(str(exc))
     table = Table("bestand", "werkblad", "rijen", "aantal")
@@ -153,19 +150,22 @@ def report(config: ConfigOption, period: PeriodOption,
            preview: Annotated[bool, typer.Option(help="Write the files without sending.")] = False,
            db: DbOption = None, out: OutOption = Path("out")) -> None:
     """Render one audience's reports for a period; with --preview nothing is sent."""
-    from tasks.mail import send_reports
-    from tasks.report import build_reports, preview_reports
+    from flows.close_period import make_reports
+    from tasks.deliver.mail import send_reports
 
     cfg = _config(config)
     p = _period(period, cfg)
-    engine = make_engine(db)
+    try:
+        reports = make_reports(db, cfg, p, out, [audience])
+    except ValueError as exc:
+        _fail(str(exc))
     if preview:
-        for path in preview_reports(engine, cfg, p, audience, out):
-            console.print(str(path))
+        for r in reports:
+            console.print(f"{r.html_path}\n{r.pdf_path}")
         return
-    reports = [r for r in build_reports(engine, cfg, p, out) if r.audience == audience]
-    for dispatch in send_reports(engine, cfg, p, reports, out):
-        console.print(str(dispatch))
+    with database(db) as engine:
+        for dispatch in send_reports(engine, cfg, p, reports, out):
+            console.print(str(dispatch))
 
 
 @app.command()
@@ -173,12 +173,13 @@ def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
             by: Annotated[str, typer.Option("--door", "--by", help="Who releases; default the login name.")] = "",
             ) -> None:
     """Release a period's reports that the quality gate held; the next close sends them."""
-    from tasks.quality_release import release_period
+    from tasks.quality.release import release_period
 
     cfg = _config(config)
     migrate(db)
-    console.print(release_period(make_engine(db), cfg, _period(period, cfg).name,
-                                 by or os.environ.get("USER") or "onbekend"), highlight=False)
+    with database(db) as engine:
+        console.print(release_period(engine, cfg, _period(period, cfg), by or os.environ.get("USER") or "onbekend"),
+                      highlight=False)
 
 
 @app.command("migrate")
@@ -192,7 +193,7 @@ def migrate_command(db: DbOption = None) -> None:
 def demo(out: OutOption = Path("out/demo"),
          db: Annotated[str, typer.Option("--db")] = "sqlite:///var/demo.db") -> None:
     """Generate example deliveries for both coalitions and run the whole cycle on them (SQLite, outbox)."""
-    from kansenmonitor.demo import run_demo
+    from flows.demo import run_demo
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     run_demo(out, db, console)

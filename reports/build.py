@@ -9,21 +9,17 @@ is drawn once per content and reused by every audience that shows it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
-
-from kansenmonitor.config import AUDIENCES, Config, normalise_name
-from kansenmonitor.periods import Period, parse_period, programme_periods
-from reports.analysis import COALITION, GoalView, Readings, Scope, goal_view, indicator_view, learning
+from kansenmonitor.config import AUDIENCES, Config
+from kansenmonitor.periods import Period, elapsed_share, programme_periods
+from kansenmonitor.publication import COALITION, Coverage, PeriodPublication, coverages, report_name, slug
+from kansenmonitor.safe_output import reject_line_breaks
+from reports.analysis import GoalView, Readings, goal_view, indicator_view, learning
 from reports.charts import Chart, participants_chart, period_label, spending_chart, trend_chart
-from reports.quality import gate_summary, missing_schools, source_quality
-from reports.queries import read_indicators, sample_ideas
+from reports.plaintext import plain_text
 from reports.render import data_uri, email_html, render_html, write_pdf
-from tasks.indicators import elapsed_share
-from tasks.mail import reject_line_breaks
 
 SUBJECT_ENDINGS = {
     "stuurgroep": "advies voor de stuurgroep",
@@ -44,6 +40,7 @@ class Report:
     area: str | None
     subject: str
     html: str
+    text: str
     html_path: Path
     pdf_path: Path
     charts: list[Chart]
@@ -57,55 +54,12 @@ class Report:
         return report_name(self.audience, self.area)
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """What one report covers: its headline scope, the rows it breaks down into, and where it looks for change."""
-
-    audience: str
-    area: str | None
-    main: Scope
-    details: list[Scope]
-    learn: list[Scope]
-    schools: list[str]
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
-
-
-def report_name(audience: str, area: str | None) -> str:
-    """The report's file name without extension: `stuurgroep`, `kernteam-2e-exloermond`."""
-    return audience if area is None else f"{audience}-{slug(area)}"
-
-
 def subject_for(config: Config, period: str, audience: str, area: str | None = None) -> str:
     """`Kansenmonitor Backpack Borger-Odoorn — 2024-2025-H1 — advies voor de stuurgroep`."""
     for what, value in (("programme name", config.programme.name), ("period", period), ("area", area or "")):
         reject_line_breaks(what, value)
     ending = SUBJECT_ENDINGS[audience].format(area=area)
     return f"Kansenmonitor {config.programme.name} — {period} — {ending}"
-
-
-def coverages(config: Config, audiences: list[str]) -> list[Coverage]:
-    areas = [("area", a.name) for a in config.areas]
-    schools = config.schools()
-    everything = areas + [("school", s) for s in schools]
-    result = []
-    if "stuurgroep" in audiences:
-        result.append(Coverage("stuurgroep", None, COALITION, [], [COALITION], schools))
-    if "lokale_coalitie" in audiences:
-        result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools))
-    if "kernteam" in audiences:
-        for area in config.areas:
-            own = [("school", s.name) for s in area.schools]
-            result.append(Coverage("kernteam", area.name, ("area", area.name), own, [("area", area.name), *own],
-                                   [s.name for s in area.schools]))
-    return result
-
-
-def periods_so_far(config: Config, period: Period) -> list[str]:
-    names = [p.name for p in programme_periods(config) if p.start <= period.start]
-    return names if period.name in names else [period.name]
 
 
 def _spending(config: Config, readings: Readings, periods: list[str], coverage: Coverage) -> Chart | None:
@@ -146,12 +100,11 @@ def _charts(config: Config, readings: Readings, period: str, goals: list[GoalVie
     return charts
 
 
-def build_reports(engine: Engine, config: Config, period: Period | str, out_dir: Path,
+def build_reports(config: Config, period: Period, publication: PeriodPublication, out_dir: Path,
                   audiences: list[str] | None = None) -> list[Report]:
     """Render every audience's report (or only `audiences`) and write them to `out_dir/reports/<period>/`."""
-    period = parse_period(period, config) if isinstance(period, str) else period
-    periods = periods_so_far(config, period)
-    readings = Readings(read_indicators(engine, config.slug, periods), periods, config.min_respondents)
+    periods = publication.periods
+    readings = Readings(publication.readings, periods, config.min_respondents)
     wanted = list(audiences or AUDIENCES)
     shared = {
         "programme": config.programme.name, "period": period.name, "period_start": period.start,
@@ -159,11 +112,10 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
         "area_label_plural": config.programme.area_label_plural, "min_respondents": config.min_respondents,
         "previous_period": periods[-2] if len(periods) > 1 else None, "period_label": period_label(period.name),
         "detail_columns": DETAIL_COLUMNS, "toc_from": TOC_FROM_GOALS,
-        "sources": source_quality(engine, config.slug, period.name),
-        "ideas": sample_ideas(engine, config.slug, period.name) if "lokale_coalitie" in wanted else [],
+        "sources": publication.sources,
+        "ideas": publication.ideas if "lokale_coalitie" in wanted else [],
     }
-    missing = missing_schools(engine, config, period.name)
-    gate = gate_summary(engine, config.slug, period.name)
+    gate = publication.gate
     places = {*config.schools(), *(a.name for a in config.areas)}
     folder = Path(out_dir) / "reports" / period.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,22 +128,22 @@ def build_reports(engine: Engine, config: Config, period: Period | str, out_dir:
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
                        audience=coverage.audience, audience_label=audience_label, details=True,
                        learning=learning(config, readings, period.name, coverage.learn),
-                       missing=[m for m in missing if m.school in coverage.schools],
+                       missing=[m for m in publication.missing if m.school in coverage.schools],
                        gate=gate and dict(checks=gate.checks, findings=[
                            f for f in gate.findings if f.scope_name not in places
                            or f.scope_name in {*coverage.schools, coverage.area}]),
                        has_schools=bool(coverage.schools))
         template = f"advies/{coverage.audience}.html.j2"
-        name = report_name(coverage.audience, coverage.area)
         standalone = render_html(template, context, data_uri)
-        html_path, pdf_path = folder / f"{name}.html", folder / f"{name}.pdf"
+        html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"
         html_path.write_text(standalone, encoding="utf-8")
         write_pdf(standalone, pdf_path)
-        reports.append(Report(coverage.audience, coverage.area, subject, _email_body(template, context), html_path,
+        body = _email_body(template, context)
+        reports.append(Report(coverage.audience, coverage.area, subject, body, plain_text(body), html_path,
                               pdf_path, list({c.name: c for cs in charts.values() for c in cs}.values()),
                               config.recipients_for(coverage.audience, coverage.area),
                               f"Kansenmonitor {config.programme.name}", tuple(config.steward),
-                              f"{slug(config.programme.name)}-{period.name}-{name}.pdf"))
+                              f"{slug(config.programme.name)}-{period.name}-{coverage.name}.pdf"))
     return reports
 
 
@@ -202,12 +154,3 @@ def _email_body(template: str, context: dict) -> str:
     if len(html.encode("utf-8")) < EMAIL_LIMIT:
         return html
     return email_html(template, dict(context, details=False))
-
-
-def preview_reports(engine: Engine, config: Config, period: Period | str, audience: str,
-                    out_dir: Path) -> list[Path]:
-    """Write one audience's HTML and PDF files without sending anything; the paths written."""
-    if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience '{audience}'; expected one of: {', '.join(AUDIENCES)}")
-    return [path for r in build_reports(engine, config, period, out_dir, [audience])
-            for path in (r.html_path, r.pdf_path)]

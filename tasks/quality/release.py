@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import PeriodRelease
-from kansenmonitor.periods import parse_period
+from kansenmonitor.periods import Period
 
 GATE = "kwaliteitscontrole"
 
@@ -23,9 +23,9 @@ def is_held(engine: Engine, config: Config, period: str) -> bool:
         return conn.execute(_select(config, period).with_only_columns(PeriodRelease.status)).scalar() == "held"
 
 
-def release_period(engine: Engine, config: Config, period: str, who: str) -> str:
+def release_period(engine: Engine, config: Config, period: Period, who: str) -> str:
     """Release a held period so its reports may go out; returns the message for the steward."""
-    name = parse_period(period, config).name
+    name = period.name
     now = dt.datetime.now().replace(microsecond=0)
     with engine.begin() as conn:
         row = conn.execute(_select(config, name)).first()
