@@ -110,7 +110,7 @@ def _ingest_coalition(url: str, config_path: Path) -> tuple[float, int]:
     config = load_config(config_path)
     files, size = inbox_files(config_path.parent / "inbox", config), batch_size()
     for i in range(0, len(files), size):
-        rows += sum(r.rows_read for r in ingest_files_task.fn(str(config_path), files[i:i + size], url, False))
+        rows += sum(r.rows_read for r in ingest_files_task.fn(config, files[i:i + size], url, False))
     return time.perf_counter() - start, rows
 
 
