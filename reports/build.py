@@ -29,7 +29,8 @@ SUBJECT_ENDINGS = {
 AUDIENCE_LABELS = {"stuurgroep": "stuurgroep", "lokale_coalitie": "lokale coalitie", "kernteam": "kernteam {area}"}
 EMAIL_LIMIT = 100_000  # bytes of the HTML part; Gmail clips a message from about 102 KB
 DETAIL_COLUMNS = 3  # indicators per breakdown table: more are split over the next table, never cut off
-TOC_FROM_GOALS = 4  # a table of contents from this many goals on
+TOC_FROM_ROWS = 30  # a table of contents (with page numbers, which cost WeasyPrint a second layout pass) for
+# the reports that run long: this many rows of breakdown per place and school
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         "period_end": period.end, "generated": dt.date.today(), "area_label": config.programme.area_label,
         "area_label_plural": config.programme.area_label_plural, "min_respondents": config.min_respondents,
         "previous_period": periods[-2] if len(periods) > 1 else None, "period_label": period_label(period.name),
-        "detail_columns": DETAIL_COLUMNS, "toc_from": TOC_FROM_GOALS,
+        "detail_columns": DETAIL_COLUMNS,
         "sources": publication.sources,
         "ideas": publication.ideas if "lokale_coalitie" in wanted else [],
     }
@@ -127,6 +128,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         audience_label = AUDIENCE_LABELS[coverage.audience].format(area=coverage.area)
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
                        audience=coverage.audience, audience_label=audience_label, details=True,
+                       toc=sum(len(goal.details) for goal in goals) >= TOC_FROM_ROWS,
                        learning=learning(config, readings, period.name, coverage.learn),
                        missing=[m for m in publication.missing if m.school in coverage.schools],
                        gate=gate and dict(checks=gate.checks, findings=[
