@@ -10,10 +10,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PREFECT_SERVER_ANALYTICS_ENABLED=false
+    PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 WORKDIR /opt/kansenmonitor
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install --require-hashes -r requirements.lock
 COPY . .
 RUN pip install --no-deps -e .
 

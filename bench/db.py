@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 
-ADMIN_URL = os.environ.get("KANSENMONITOR_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from kansenmonitor.settings import settings
+
+ADMIN_URL = settings().bench_pg
 
 
 @contextmanager

@@ -10,17 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert
 
 from kansenmonitor.config import Config, load_config
-from kansenmonitor.db import Delivery, make_engine
+from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from sampledata.national import coalition_dirs
 from tasks.ingest.files import _ledger_row, checksum
 from tasks.ingest.inbox import inbox_files
 from tasks.ingest.load import load
 from tasks.ingest.pseudonymise import pseudonymise
-from tasks.ingest.read import read_sheet
+from tasks.ingest.read import read_limits, read_sheet
 from tasks.ingest.recognise import recognise
 from tasks.ingest.validate import validate_many
 
@@ -67,7 +66,7 @@ def by_stage(url: str, jobs) -> Stages:
         for first in range(0, len(files), batch_size()):
             batch = files[first:first + batch_size()]
             start = time.perf_counter()
-            read = [read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000)) for path in batch]
+            read = [read_sheet(path, **read_limits(config)) for path in batch]
             recognised = [recognise(sheet, config, path.name) for sheet, path in zip(read, batch)]
             stages.seconds["parse"] += time.perf_counter() - start
             start = time.perf_counter()
@@ -86,9 +85,7 @@ def by_stage(url: str, jobs) -> Stages:
                                      sheet=sheet.name, status="loaded")
                 loading = time.perf_counter()
                 with engine.begin() as conn:
-                    delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), ledger).scalar_one()
-                    delivery = load(conn, config, result, Delivery(id=delivery_id, file_name=path.name,
-                                                                   coalition=config.slug))
+                    delivery = load(conn, config, result, ledger)
                 loaded = time.perf_counter() - loading
                 stages.seconds["load"] += loaded
                 for stage in ("parse", "validate"):

@@ -6,12 +6,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+
 from flows.close_period import make_reports
 from kansenmonitor.db import database
 from kansenmonitor.periods import parse_period
 from tasks.indicators.compute import compute_indicators, store_indicators
 
 PERIOD = "2024-2025-H1"
+
+
+def analyze(url: str) -> None:
+    """Fresh planner statistics for the fact tables, so the marts are planned on what was loaded."""
+    with database(url) as engine, engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def indicators(url: str, jobs) -> tuple[float, int]:

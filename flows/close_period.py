@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from sqlalchemy import Engine
 
+from flows.artifacts import cell, indicator_table
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from flows.schedule import scheduled_close, today
@@ -16,17 +19,24 @@ from kansenmonitor.db import database
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import Period, parse_period
 from reports.build import Report, build_reports
+from reports.quality_page import write_quality_page
 from tasks.deliver.mail import Dispatch, ReportsNotSent, send_reports
 from tasks.deliver.report_data import read_publication
 from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
 from tasks.quality.gate import GateResult, run_quality_gate
 
 
+def judge_period(engine: Engine, config: Config, period: Period, out_dir: Path) -> GateResult:
+    """The quality gate, and the steward's page of its findings under `out_dir`."""
+    gate = run_quality_gate(engine, config, period)
+    return replace(gate, page=write_quality_page(config, period.name, gate.findings, gate.held, Path(out_dir)))
+
+
 @task(name="quality-gate", **retry_policy())
 def quality_gate_task(config: Config, period: Period, db_url: str | None, out_dir: Path) -> GateResult:
-    """Judge the period as a whole before anything is computed from it; writes Data Docs under `out_dir`."""
+    """Judge the period as a whole before anything is computed from it; writes the quality page under `out_dir`."""
     with database(db_url) as engine:
-        return run_quality_gate(engine, config, period, out_dir)
+        return judge_period(engine, config, period, out_dir)
 
 
 @task(name="compute-indicators", **retry_policy())
@@ -44,9 +54,9 @@ def make_reports(db_url: str | None, config: Config, period: Period, out_dir: Pa
     wanted = list(audiences or AUDIENCES)
     unknown = [a for a in wanted if a not in AUDIENCES]
     if unknown:
-        raise ValueError(f"unknown audience '{unknown[0]}'; expected one of: {', '.join(AUDIENCES)}")
+        raise ValueError(f"onbekende doelgroep '{unknown[0]}'; kies uit: {', '.join(AUDIENCES)}")
     with database(db_url) as engine:
-        publication = read_publication(engine, config, period, with_ideas="lokale_coalitie" in wanted)
+        publication = read_publication(engine, config, period)
     return build_reports(config, period, publication, out_dir, wanted)
 
 
@@ -93,18 +103,17 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     out.mkdir(parents=True, exist_ok=True)
     gate = quality_gate_task(config, closing, db_url, out)
     create_table_artifact(
-        table=[{"controle": f.check, "onderdeel": f.scope, "blokkerend": f.blocking, "bevinding": f.detail}
-               for f in gate.problems] or [{"controle": "alle", "bevinding": "geen bevindingen"}],
-        key=f"kwaliteit-{config.slug}", description=f"Kwaliteitscontrole {period}; Data Docs: {gate.data_docs}")
-    logger.info("kwaliteitscontrole: %s bevindingen, Data Docs: %s", len(gate.problems), gate.data_docs)
+        table=[{"controle": cell(f.check), "onderdeel": cell(f.scope), "blokkerend": "ja" if f.blocking else "nee",
+                "bevinding": cell(f.detail)} for f in gate.problems]
+        or [{"controle": "alle", "bevinding": "geen bevindingen"}],
+        key=f"kwaliteit-{config.slug}", description=f"Kwaliteitscontrole {period}; kwaliteitspagina: {gate.page}")
+    logger.info("kwaliteitscontrole: %s bevindingen, kwaliteitspagina: %s", len(gate.problems), gate.page)
     if gate.held:
         logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
                        "kansenmonitor release --config %s --period %s", period, config_path, period)
     rows = indicators_task(config, closing, db_url, out)
-    create_table_artifact(
-        table=[{k: getattr(r, k) for k in ("indicator", "scope", "scope_name", "value", "target", "status")}
-               for r in rows],
-        key=f"indicatoren-{config.slug}", description=f"Indicatoren {period}")
+    create_table_artifact(table=indicator_table(rows), key=f"indicatoren-{config.slug}",
+                          description=f"Indicatoren {period}")
     dispatches = send_task(config, closing, db_url, out, reports_task(config, closing, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
     return {"period": period, "indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}

@@ -17,6 +17,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.deployments import arun_deployment
 from prefect.runtime import deployment, flow_run
 
+from flows.artifacts import child_run_table
 from flows.schedule import scheduled_close, today
 from kansenmonitor.config import load_config
 from kansenmonitor.migrate import migrate
@@ -52,9 +53,8 @@ async def _fan_out(child_flow: str, runs: dict[str, dict]) -> dict[str, str]:
         arun_deployment(target, parameters=parameters, flow_run_name=name, poll_interval=POLL_SECONDS)
         for name, parameters in runs.items()))
     states = {name: child.state.name for name, child in zip(runs, children)}
-    create_table_artifact(table=[{"coalitie": name, "run": child.name, "status": child.state.name}
-                                 for name, child in zip(runs, children)],
-                          key=child_flow, description="Een run per coalitie")
+    await create_table_artifact(table=child_run_table(dict(zip(runs, children))), key=child_flow,
+                                description="Een run per coalitie")
     get_run_logger().info("%s", states)
     failed = [name for name, child in zip(runs, children) if not child.state.is_completed()]
     if failed:

@@ -37,7 +37,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         config = load_config(config_path)
         inbox = inboxes[name][0].parent
         console.rule(f"{config.programme.name}")
-        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True)
+        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True, settle_seconds=0)
         read = sum(r.rows_read for r in results)
         quarantined = sum(r.rows_quarantined for r in results)
         console.print(f"{len(results)} bestanden, {read} rijen gelezen, {quarantined} in quarantaine")
@@ -51,7 +51,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         for report in sorted(folder.glob(f"{DEMO_SCHOOL_YEAR[-1]}/reports/**/*.html")):
             console.print(f"rapport: {report}")
         console.print(f"indicatoren: {folder / DEMO_SCHOOL_YEAR[-1] / 'indicators.csv'}")
-        console.print(f"Data Docs: {folder / DEMO_SCHOOL_YEAR[-1] / 'data-docs' / 'index.html'}")
+        console.print(f"kwaliteitspagina: {folder / DEMO_SCHOOL_YEAR[-1] / f'kwaliteit-{DEMO_SCHOOL_YEAR[-1]}.html'}")
         console.print(f"validatierapport: {folder / 'validatie.html'}")
     console.print(f"fouten in de aanleveringen: kansenmonitor failures --db {db_url}")
     return folders

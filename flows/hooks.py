@@ -18,6 +18,11 @@ from prefect.utilities.urls import url_for
 from kansenmonitor.config import Config, ConfigError, load_config
 from tasks.deliver.mail import new_message, smtp_send, smtp_settings
 
+# How the notice says the run ended, for the hooks' states; Prefect's own words (Failed, Crashed, "Flow run
+# encountered an exception") are English.
+ENDED = {"FAILED": "mislukt", "CRASHED": "afgebroken: het proces van de run stopte onverwacht"}
+PREFECT_PREFIX = "Flow run encountered an exception: "
+
 
 def failure_message(flow_name: str, flow_run, state, config: Config, sender: str) -> EmailMessage:
     """Subject naming the flow, the run and the coalition; body with the error, the parameters and a UI link."""
@@ -25,9 +30,10 @@ def failure_message(flow_name: str, flow_run, state, config: Config, sender: str
     message = new_message(f"Kansenmonitor {config.programme.name}: {flow_name} mislukt (run {flow_run.name})",
                           sender, config.steward)
     message.set_content(
-        f"De run '{flow_run.name}' van {flow_name} voor {config.programme.name} is geëindigd als {state.name}.\n\n"
-        f"Fout: {state.message}\n\n"
-        f"Flow run: {flow_run.id}\n"
+        f"De run '{flow_run.name}' van {flow_name} voor {config.programme.name} is "
+        f"{ENDED.get(state.type.name, 'mislukt')}.\n\n"
+        f"Fout: {(state.message or '(geen melding)').removeprefix(PREFECT_PREFIX)}\n\n"
+        f"Run-id: {flow_run.id}\n"
         f"In de Prefect UI: {url_for(flow_run) or '(geen UI ingesteld)'}\n\n"
         f"Parameters:\n{parameters}\n")
     return message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -11,21 +10,23 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
+from flows.artifacts import delivery_table, markdown_table
 from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import database
 from kansenmonitor.migrate import migrate
+from kansenmonitor.settings import settings
 from reports.validation import write_validation_report
 from tasks.ingest.failures import failed_rows
-from tasks.ingest.files import IngestResult, ingest_files
-from tasks.ingest.inbox import inbox_files
+from tasks.ingest.files import STATUS_WORDS, IngestResult, ingest_files
+from tasks.ingest.inbox import scan_inbox
 from tasks.ingest.pseudonymise import pseudonym_key
 
 
 def batch_size() -> int:
     """Files per task run: a task run costs Prefect tens of milliseconds, a small delivery less than that."""
-    return max(1, int(os.environ.get("KANSENMONITOR_INGEST_BATCH_FILES", "25")))
+    return max(1, settings().ingest_batch_files)
 
 
 @task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", **retry_policy())
@@ -44,25 +45,21 @@ def write_steward_report(db_url: str | None, config: Config, results: list[Inges
     return write_validation_report(config, results, failed, out_dir)
 
 
-def _summary(results: list[IngestResult]) -> str:
-    lines = ["| bestand | bron | status | gelezen | geladen | in quarantaine | melding |",
-             "| --- | --- | --- | ---: | ---: | ---: | --- |"]
-    lines += [f"| {r.file} | {r.source or '-'} | {r.status} | {r.rows_read} | {r.rows_loaded} | "
-              f"{r.rows_quarantined} | {r.message} |" for r in results]
-    return "\n".join(lines)
-
-
 @flow(name="ingest-inbox", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False,
-                 out_dir: str | None = None) -> list[IngestResult]:
-    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, or rejected.
+                 out_dir: str | None = None, settle_seconds: float | None = None) -> list[IngestResult]:
+    """Every file in `inbox` ends loaded, quarantined row by row, recognised as already delivered, rejected or
+    unsupported (with a ledger row saying why), or skipped for now with the reason (still being written, temporary,
+    a link or device).
 
-    With `out_dir`, the steward's validation report is written there as `validatie.html`.
+    With `out_dir`, the steward's validation report is written there as `validatie.html`; `settle_seconds`
+    overrides how long a file must be unchanged before it is read (the demo reads the files it just wrote).
     """
     logger = get_run_logger()
     migrate(db_url)
     config = load_config(config_path)
-    files = inbox_files(Path(inbox), config)
+    found = scan_inbox(Path(inbox), config, settle_seconds)
+    files = found.files
     size = batch_size()
     batches = [files[i:i + size] for i in range(0, len(files), size)]
     results = []
@@ -72,12 +69,14 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
         for batch in batches:
             results += ingest_files_task(config, batch, db_url, demo, len(batch) - 1)
             progress.advance(bar, len(batch))
+    results += [IngestResult(path.name, "skipped", message=reason) for path, reason in found.skipped]
     for r in results:
-        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, r.status, r.rows_read,
-                    r.rows_loaded, r.rows_quarantined, r.message)
-    create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{_summary(results)}",
+        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, STATUS_WORDS[r.status],
+                    r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
+    table = delivery_table(results)
+    create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{markdown_table(table)}",
                              key=f"validatie-{config.slug}", description="Validatie per bestand")
-    create_table_artifact(table=[r.__dict__ for r in results], key=f"aanleveringen-{config.slug}")
+    create_table_artifact(table=table, key=f"aanleveringen-{config.slug}", description="Aanleveringen per bestand")
     if out_dir:
         logger.info("validatierapport: %s", write_steward_report(db_url, config, results, Path(out_dir)))
     return results

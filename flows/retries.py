@@ -7,12 +7,12 @@ KANSENMONITOR_RETRY_SECONDS sets the first wait; it is read when a flow-run proc
 
 from __future__ import annotations
 
-import os
 import smtplib
 
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
+from kansenmonitor.settings import settings
 from tasks.deliver.mail import ReportsNotSent
 from tasks.ingest.files import DatabaseUnavailable
 
@@ -28,6 +28,6 @@ def is_transient(task, task_run, state) -> bool:
 
 def retry_policy() -> dict:
     """Keyword arguments for `@task`: the retries, their exponential waits and the jitter."""
-    first_wait = float(os.environ.get("KANSENMONITOR_RETRY_SECONDS", "10"))
+    first_wait = settings().retry_seconds
     return {"retries": RETRIES, "retry_delay_seconds": exponential_backoff(first_wait), "retry_jitter_factor": 0.5,
             "retry_condition_fn": is_transient}

@@ -7,6 +7,8 @@ not with a traceback halfway through a run.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +39,20 @@ def normalise_name(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", str(name))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
+
+
+SLUG_LENGTH = 100  # the `coalition` columns
+
+
+def slug(name: str) -> str:
+    """`name` as lowercase letters, digits and dashes (`Kansrijk 's-Hertogenbosch (Noord) & Co` ->
+    `kansrijk-s-hertogenbosch-noord-co`), the only characters every key allows; a name with none of them, or too
+    long, keeps a hash of itself so different names stay different."""
+    plain = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
+    if plain and len(plain) <= SLUG_LENGTH:
+        return plain
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return f"{plain[:SLUG_LENGTH - 13]}-{digest}".lstrip("-")
 
 
 class _Strict(BaseModel):
@@ -78,7 +94,7 @@ class Programme(_Strict):
     @model_validator(mode="after")
     def _start_before_end(self) -> Programme:
         if self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+            raise ValueError(f"end ({self.end}) moet na start ({self.start}) liggen")
         return self
 
 
@@ -112,6 +128,34 @@ class Goal(_Strict):
     description: str = ""
     indicators: list[str]
     advice: Advice = Advice()
+    indicator_advice: dict[str, Advice] = {}
+
+
+class Decision(_Strict):
+    """A decision the plan asks of an audience at a measurement moment, shown on the report's first page."""
+
+    period: str
+    text: str
+    audiences: list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]] = ["stuurgroep"]
+
+
+class Reporting(_Strict):
+    """What the reports' summary, advice and Leren take from the figures, and who reads which free text."""
+
+    key_messages: int = Field(default=5, ge=3, le=5)
+    max_places_named: int = Field(default=3, ge=1)
+    min_change_points: float = Field(default=0.05, gt=0, lt=1)
+    min_change_fraction: float = Field(default=0.1, gt=0)
+    min_change_mean: float = Field(default=0.3, gt=0)
+    top_ideas_per_school: int = Field(default=3, ge=1)
+    free_text: dict[Literal["kinderen", "ouders", "medewerkers", "partners"],
+                    list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]]] = {
+        "kinderen": ["lokale_coalitie", "kernteam"],
+        "ouders": ["lokale_coalitie", "kernteam"],
+        "medewerkers": ["lokale_coalitie", "kernteam"],
+        "partners": ["lokale_coalitie", "kernteam"],
+    }
+    decisions: list[Decision] = []
 
 
 class SourceMapping(_Strict):
@@ -159,8 +203,12 @@ class Config(_Strict):
     smtp: Smtp = Smtp()
     sources: dict[str, SourceMapping] = {}
     quality: Quality = Quality()
+    reporting: Reporting = Reporting()
     close_grace_days: int = Field(default=15, ge=1)
     max_file_mb: float = Field(default=50, gt=0)
+    max_unpacked_mb: float = Field(default=500, gt=0)
+    max_read_seconds: float = Field(default=300, gt=0)
+    inbox_settle_seconds: float = Field(default=60, ge=0)
 
     @model_validator(mode="after")
     def _names_unique(self) -> Config:
@@ -169,7 +217,7 @@ class Config(_Strict):
             for name in [area.name, *area.aliases]:
                 key = normalise_name(name)
                 if key in seen and seen[key] != area.name:
-                    raise ValueError(f"area name '{name}' is used by both '{seen[key]}' and '{area.name}'")
+                    raise ValueError(f"gebiedsnaam '{name}' wordt gebruikt door zowel '{seen[key]}' als '{area.name}'")
                 seen[key] = area.name
         from kansenmonitor.db import FACT_TABLES  # the schema says which sources name a school on every row
 
@@ -179,12 +227,13 @@ class Config(_Strict):
                              f"is geen bron per school; kies uit {schooled}")
         unknown = set(self.recipients) - set(AUDIENCES)
         if unknown:
-            raise ValueError(f"recipients: unknown audience {sorted(unknown)}; expected one of {list(AUDIENCES)}")
+            raise ValueError(f"recipients: onbekende doelgroep {sorted(unknown)}; verwacht een van {list(AUDIENCES)}")
         return self
 
     @property
     def slug(self) -> str:
-        return normalise_name(self.programme.name).replace(" ", "-")
+        """The programme's key in the database, in Prefect (artifact keys) and in file names."""
+        return slug(self.programme.name)
 
     def area_of(self, name: object) -> str | None:
         """The configured area a delivered village or wijk name refers to, or None."""
@@ -215,11 +264,42 @@ class Config(_Strict):
         }
 
 
+MESSAGES = {  # pydantic's error types in Dutch; its context fills the braces
+    "missing": "ontbreekt (verplichte sleutel)",
+    "extra_forbidden": "onbekende sleutel",
+    "literal_error": "moet een van deze waarden zijn: {expected}",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "int_from_float": "moet een geheel getal zijn",
+    "float_parsing": "moet een getal zijn",
+    "float_type": "moet een getal zijn",
+    "bool_parsing": "moet true of false zijn",
+    "bool_type": "moet true of false zijn",
+    "date_parsing": "moet een datum zijn (jjjj-mm-dd)",
+    "date_from_datetime_parsing": "moet een datum zijn (jjjj-mm-dd)",
+    "date_type": "moet een datum zijn (jjjj-mm-dd)",
+    "string_type": "moet tekst zijn",
+    "list_type": "moet een lijst zijn",
+    "dict_type": "moet een verzameling sleutels zijn",
+    "model_type": "moet een verzameling sleutels zijn",
+    "model_attributes_type": "moet een verzameling sleutels zijn",
+    "greater_than_equal": "moet {ge} of meer zijn",
+    "greater_than": "moet groter zijn dan {gt}",
+    "less_than_equal": "moet {le} of minder zijn",
+    "less_than": "moet kleiner zijn dan {lt}",
+    "string_pattern_mismatch": "heeft niet de vorm {pattern}",
+    "too_short": "moet ten minste {min_length} element(en) hebben",
+    "value_error": "{error}",
+}
+
+
 def _describe(error: dict) -> str:
-    location = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    location = ".".join(str(p) for p in error["loc"]) or "(hoogste niveau)"
+    context = {k: str(v).replace("' or '", "' of '") for k, v in error.get("ctx", {}).items()}
+    template = MESSAGES.get(error["type"], "ongeldige waarde ({type})")
     got = error.get("input")
-    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-    return f"{location}: {error['msg']}{shown}"
+    shown = "" if isinstance(got, (dict, list)) or error["type"] == "missing" else f" (gekregen: {got!r})"
+    return f"{location}: {template.format(type=error['type'], **context)}{shown}"
 
 
 def load_config(path: str | Path) -> Config:
@@ -228,13 +308,15 @@ def load_config(path: str | Path) -> Config:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
+        raise ConfigError(f"{path}: configuratiebestand niet gevonden") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (regel {mark.line + 1}, kolom {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{path}: geen geldige YAML{where}") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+        raise ConfigError(f"{path}: verwacht sleutels met waarden op het hoogste niveau, niet {type(raw).__name__}")
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
         lines = "\n".join(f"  - {_describe(e)}" for e in exc.errors())
-        raise ConfigError(f"{path}: invalid configuration:\n{lines}") from None
+        raise ConfigError(f"{path}: ongeldige configuratie:\n{lines}") from None

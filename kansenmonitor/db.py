@@ -8,7 +8,6 @@ and nothing is counted twice.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,8 +27,11 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from kansenmonitor.settings import settings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/kansenmonitor.db"
 
@@ -39,10 +41,21 @@ class Base(DeclarativeBase):
 
 
 class Delivery(Base):
-    """The ledger: one row per file received, identified by its checksum within a coalition."""
+    """The ledger: one row per attempt at a file, identified by its checksum within a coalition.
+
+    A file has one live row (the unique index covers the rows not retried), so it is loaded at most once and two
+    workers refusing it at the same moment record it once. A refusal whose cause lies
+    outside the file (`refusal_cause` size, configuration or load) records that cause's state in
+    `refusal_context`; when it changes the file is tried again as a new row (`retry_of`), and the refused
+    row gets `retried_at`.
+    """
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("coalition", "sha256", name="uq_delivery_checksum"),)
+    __table_args__ = (
+        Index("uq_delivery_checksum", "coalition", "sha256", unique=True,
+              postgresql_where=text("retried_at IS NULL"), sqlite_where=text("retried_at IS NULL")),
+        Index("ix_delivery_file_name", "coalition", "file_name"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     coalition: Mapped[str] = mapped_column(String(100), index=True)
@@ -52,17 +65,26 @@ class Delivery(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(20))  # loaded | rejected
+    status: Mapped[str] = mapped_column(String(20))  # loaded | rejected | failed (the load itself failed)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    refusal_cause: Mapped[str | None] = mapped_column(String(20))  # file | size | configuration | load
+    refusal_context: Mapped[str | None] = mapped_column(String(64))
+    retried_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    retry_of: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class QuarantinedRow(Base):
-    """A delivered row that failed validation, kept whole as delivered (`raw`, JSON)."""
+    """A delivered row that failed validation: its contract columns as delivered (`raw`, JSON), pupil
+    numbers as pseudonym tokens; columns outside the contract are named in a reason, never kept.
+
+    A row from a correction sheet that fails again keeps pointing at the first failure of its record
+    (`origin_id`): the school's own file and row, and the `Correctie-ID` the steward keeps using."""
 
     __tablename__ = "quarantined_row"
+    __table_args__ = (Index("ix_quarantined_row_record", "coalition", "source", "record_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
@@ -73,6 +95,7 @@ class QuarantinedRow(Base):
     period: Mapped[str | None] = mapped_column(String(30))
     record_key: Mapped[str | None] = mapped_column(String(500))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("quarantined_row.id"), index=True)
 
 
 class QuarantineReason(Base):
@@ -292,7 +315,7 @@ FACT_TABLES = {
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("KANSENMONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL
+    return url or settings().database_url or DEFAULT_DATABASE_URL
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -303,6 +326,7 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -321,6 +345,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Python's sqlite3 opens a transaction only before DML, so schema changes (a migration) would commit one by
+    # one and two processes migrating one new file would collide; SQLAlchemy begins every transaction instead.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+class PseudonymKeyCheck(Base):
+    """A keyed hash of a fixed text under the key a database's pseudonyms were made with: tells the public
+    demo key from a deployment's own without storing either."""
+
+    __tablename__ = "pseudonym_key_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    demo: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class QualityResult(Base):

@@ -61,7 +61,7 @@ def parse_period(name: str, config: Config) -> Period:
             if period.name == name:
                 return period
     known = ", ".join(p.name for p in programme_periods(config))
-    raise ValueError(f"unknown period '{name}'; the programme's periods are: {known}")
+    raise ValueError(f"onbekende periode '{name}'; de perioden van het programma zijn: {known}")
 
 
 def programme_periods(config: Config) -> list[Period]:

@@ -7,10 +7,9 @@ each other.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from kansenmonitor.config import Config, normalise_name
+from kansenmonitor.config import Config, slug
 
 Scope = tuple[str, str]
 COALITION: Scope = ("coalition", "")
@@ -70,20 +69,38 @@ class GateSummary:
 
 
 @dataclass(frozen=True)
+class Said:
+    """One piece of free text someone delivered: who (`kinderen`, `ouders`, `medewerkers`, `partners`), what
+    kind (`idee`, `opmerking`, `ervaringen`, `resultaten`), where, what about (a partner's action, a staff
+    member's role) and the words."""
+
+    who: str
+    kind: str
+    area: str
+    school: str
+    about: str
+    text: str
+
+
+@dataclass(frozen=True)
 class PeriodPublication:
-    """Everything a period's reports are made of, read from the database in one place."""
+    """Everything a period's reports are made of, read from the database in one place: per questionnaire the
+    answers per area, what people wrote, and the names in the registers that free text must not show."""
 
     readings: list[Reading]
     periods: list[str]
     sources: list[SourceQuality]
     missing: list[MissingSchool]
     gate: GateSummary | None
-    ideas: list[tuple[str, str]]
+    responses: dict[str, dict[str, int]]
+    said: list[Said]
+    register_names: list[str]
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """What one report covers: its headline scope, the rows it breaks down into, and where it looks for change."""
+    """What one report covers: its headline scope, the rows it breaks down into, where it looks for change, the
+    places whose misses its advice names (`below`) and its scorecards as (title, columns)."""
 
     audience: str
     area: str | None
@@ -91,15 +108,12 @@ class Coverage:
     details: list[Scope]
     learn: list[Scope]
     schools: list[str]
+    below: list[Scope]
+    scorecards: list[tuple[str, list[Scope]]]
 
     @property
     def name(self) -> str:
         return report_name(self.audience, self.area)
-
-
-def slug(name: str) -> str:
-    """A name as a file name or key: `2e Exloërmond` -> `2e-exloermond`."""
-    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
 
 
 def report_name(audience: str, area: str | None) -> str:
@@ -111,15 +125,19 @@ def coverages(config: Config, audiences: list[str]) -> list[Coverage]:
     """The reports a close of this coalition builds for the given audiences, in order."""
     areas = [("area", a.name) for a in config.areas]
     schools = config.schools()
-    everything = areas + [("school", s) for s in schools]
+    school_scopes = [("school", s) for s in schools]
+    everything = areas + school_scopes
+    per_area = (f"per {config.programme.area_label}", [COALITION, *areas])
     result = []
     if "stuurgroep" in audiences:
-        result.append(Coverage("stuurgroep", None, COALITION, [], [COALITION], schools))
+        result.append(Coverage("stuurgroep", None, COALITION, [], [COALITION], schools, areas, [per_area]))
     if "lokale_coalitie" in audiences:
-        result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools))
+        result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools,
+                               everything, [per_area, *([("per school", school_scopes)] if schools else [])]))
     if "kernteam" in audiences:
         for area in config.areas:
             own = [("school", s.name) for s in area.schools]
-            result.append(Coverage("kernteam", area.name, ("area", area.name), own, [("area", area.name), *own],
-                                   [s.name for s in area.schools]))
+            main = ("area", area.name)
+            result.append(Coverage("kernteam", area.name, main, own, [main, *own], [s.name for s in area.schools],
+                                   own, [(f"van {area.name} en de scholen", [main, *own])]))
     return result

@@ -14,8 +14,12 @@ from kansenmonitor.catalogue import indicator
 from kansenmonitor.config import Config, Goal
 from kansenmonitor.dutch import format_basis, format_change, format_value
 from kansenmonitor.publication import COALITION, Reading, Scope
+from reports.advice import advise
+from reports.uncertainty import Interval, change_is_real, has_interval, wilson
 
 STATUS_TEXT = {"met": "gehaald", "not_met": "niet gehaald", "no_data": "geen gegevens"}
+MOVEMENT_WORDS = {"up": "gestegen", "down": "gedaald", "same": "gelijk gebleven",
+                  "noise": "gelijk gebleven binnen de meetonzekerheid"}
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,49 @@ class Figure:
     status_text: str
     value: float | None
     previous: Figure | None = None
+    numerator: float | None = None
+    denominator: float | None = None
 
     @property
     def shown(self) -> bool:
         return self.value is not None
+
+    @property
+    def shown_change(self) -> float | None:
+        """The change as the reader can check it: between the rounded figures, so 95% to 87% is -8."""
+        change = self.change
+        if change is None or not indicator(self.indicator).is_percentage:
+            return change
+        return (round(self.value * 100) - round(self.previous.value * 100)) / 100
+
+    @property
+    def interval(self) -> Interval | None:
+        """The 95 % Wilson interval of a questionnaire share; None for counts, registers and hidden figures."""
+        if not (self.shown and has_interval(self.indicator) and self.numerator is not None and self.denominator):
+            return None
+        return wilson(self.numerator, self.denominator)
+
+    @property
+    def interval_text(self) -> str:
+        """`marge 85%–96%`: where the true share lies with 95 % certainty."""
+        interval = self.interval
+        if interval is None:
+            return ""
+        return (f"marge {format_value(self.indicator, interval.low)}–"
+                f"{format_value(self.indicator, interval.high)}")
+
+    @property
+    def movement(self) -> str | None:
+        """`up`, `down`, `same`, or `noise` for a questionnaire share whose change lies within the uncertainty."""
+        change = self.change
+        if change is None:
+            return None
+        if change == 0:
+            return "same"
+        if self.interval and self.previous.interval and not change_is_real((self.numerator, self.denominator),
+                              (self.previous.numerator, self.previous.denominator)):
+            return "noise"
+        return "up" if change > 0 else "down"
 
     @property
     def change(self) -> float | None:
@@ -48,12 +91,14 @@ class Figure:
 
     @property
     def trend_text(self) -> str:
-        if self.change is None:
+        movement = self.movement
+        if movement is None:
             return "eerste meting" if self.shown and self.previous is None else "geen vergelijking mogelijk"
-        if self.change == 0:
-            return f"gelijk gebleven ({self.previous.text})"
-        word = "stijgend" if self.change > 0 else "dalend"
-        return f"{word} (was {self.previous.text})"
+        if movement == "same":
+            return f"gelijk gebleven op {self.text}"
+        if movement == "noise":
+            return f"gelijk gebleven binnen de meetonzekerheid, van {self.previous.text} naar {self.text}"
+        return f"{MOVEMENT_WORDS[movement]} van {self.previous.text} naar {self.text}"
 
 
 @dataclass(frozen=True)
@@ -74,14 +119,7 @@ class GoalView:
     advice: list[str]
     detail_labels: list[str] = field(default_factory=list)
     details: list[tuple[str, list[Figure | None]]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Learning:
-    crossed: list[str]
-    rose: list[str]
-    fell: list[str]
-    first_period: bool
+    changes: list[str] = field(default_factory=list)
 
 
 def scope_label(scope: Scope) -> str:
@@ -91,11 +129,6 @@ def scope_label(scope: Scope) -> str:
 def lower_is_better(config: Config, indicator_id: str) -> bool:
     target = config.targets.get(indicator_id)
     return bool(target and target.comparison in ("<=", "<"))
-
-
-def dutch_list(items: list[str]) -> str:
-    """`a`, `a en b`, `a, b en c`."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
 
 
 class Readings:
@@ -126,7 +159,8 @@ class Readings:
         text = "geen gegevens" if reading.value is None else format_value(indicator_id, reading.value)
         return Figure(indicator_id, label, scope, text,
                       format_basis(indicator_id, reading.numerator, reading.denominator), target, reading.status,
-                      STATUS_TEXT.get(reading.status, reading.status), reading.value, previous)
+                      STATUS_TEXT.get(reading.status, reading.status), reading.value, previous,
+                      reading.numerator, reading.denominator)
 
     def missing(self, indicator_id: str, scope: Scope) -> Figure:
         label = indicator(indicator_id).label
@@ -146,14 +180,35 @@ def indicator_view(readings: Readings, period: str, indicator_id: str, scope: Sc
     return IndicatorView(figure, history, points)
 
 
-def _worse(config: Config, figure: Figure) -> bool:
-    change = figure.change
-    if not change:
+def goes_worse(config: Config, figure: Figure) -> bool:
+    """A change beyond the noise in the wrong direction (the scorecard marks every such change)."""
+    if figure.movement not in ("up", "down"):
         return False
-    return change > 0 if lower_is_better(config, figure.indicator) else change < 0
+    return (figure.movement == "up") == lower_is_better(config, figure.indicator)
 
 
-def _duiden(config: Config, figures: list[Figure], previous_period: str | None) -> tuple[str, list[str]]:
+def is_worse(config: Config, figure: Figure) -> bool:
+    """A material change in the wrong direction: what Duiden warns about and Doen acts on."""
+    return goes_worse(config, figure) and material(config, figure)
+
+
+def is_better(config: Config, figure: Figure) -> bool:
+    return figure.movement in ("up", "down") and not goes_worse(config, figure) and material(config, figure)
+
+
+def is_borderline(config: Config, figure: Figure) -> bool:
+    """A questionnaire share whose uncertainty spans its target: met or missed cannot be told apart."""
+    target = config.targets.get(figure.indicator)
+    interval = figure.interval
+    return bool(interval and target and target.value is not None and figure.status in ("met", "not_met")
+                and interval.low < target.value < interval.high)
+
+
+def _from_to(figure: Figure) -> str:
+    return f"{figure.label}, van {figure.previous.text} naar {figure.text}"
+
+
+def _duiden(config: Config, figures: list[Figure], previous_label: str | None) -> tuple[str, list[str]]:
     """The goal's status and the sentences that explain it."""
     judged = [f for f in figures if f.shown and f.status in ("met", "not_met")]
     not_met = [f for f in judged if f.status == "not_met"]
@@ -165,63 +220,82 @@ def _duiden(config: Config, figures: list[Figure], previous_period: str | None) 
                          "is daarom niet te zeggen.")
     elif not_met:
         status = "not_met"
-        sentences.append("Het doel is nog niet gehaald. De doelstelling wordt niet gehaald voor: " + dutch_list(
-            [f"{f.label} ({f.text}; doel {f.target})" for f in not_met]) + ".")
+        sentences.append("Het doel is nog niet gehaald. De doelstelling wordt niet gehaald voor: " + "; ".join(
+            f"{f.label}: {f.text}, doel {f.target}" for f in not_met) + ".")
     else:
         status = "met"
         sentences.append("Het doel is gehaald: de indicator haalt de doelstelling." if len(judged) == 1 else
                          f"Het doel is gehaald: alle {len(judged)} indicatoren met gegevens halen de doelstelling.")
     if unknown and judged:
-        sentences.append("Nog geen oordeel mogelijk over: " + dutch_list(
-            [f"{f.label} ({f.text})" for f in unknown]) + ".")
-    for word, chosen in (("Verslechterd", [f for f in figures if _worse(config, f)]),
-                         ("Verbeterd", [f for f in figures if f.change and not _worse(config, f)])):
-        if chosen:
-            sentences.append(f"{word} ten opzichte van {previous_period}: " + dutch_list(
-                [f"{f.label} ({f.previous.text} → {f.text})" for f in chosen]) + ".")
+        sentences.append("Nog geen oordeel mogelijk over: " + "; ".join(
+            f"{f.label}: {f.text}" for f in unknown) + ".")
+    borderline = [f for f in judged if is_borderline(config, f)]
+    if borderline:
+        sentences.append("Binnen de meetonzekerheid is niet zeker of het doel werkelijk gehaald of gemist is voor: "
+                         + "; ".join(f"{f.label}: {f.text}, {f.interval_text}" for f in borderline) + ".")
+    worse = [f for f in figures if is_worse(config, f)]
+    if worse and previous_label:
+        sentences.append(f"Verslechterd sinds het {previous_label}: " + "; ".join(_from_to(f) for f in worse) + ".")
     return status, sentences
 
 
-def _advice(config: Config, goal: Goal, status: str, figures: list[Figure]) -> list[str]:
-    """The configured advice for this outcome; a worsening trend puts the `falling` advice first."""
-    texts = goal.advice
-    falling = bool(texts.falling) and any(_worse(config, f) for f in figures)
-    chosen = [texts.falling] if falling else []
-    if not (falling and status == "met"):
-        chosen.append({"met": texts.met, "not_met": texts.not_met, "no_data": texts.no_data}[status])
-    if status != "no_data" and any(not f.shown for f in figures):
-        chosen.append(texts.no_data)
-    return [text for text in chosen if text]
+def material(config: Config, figure: Figure) -> bool:
+    """A change worth a reader's attention: a target crossed, or a change beyond the noise and the
+    configured minimum (percentage points for shares, a fraction of the previous count, a step of a mean)."""
+    if figure.movement not in ("up", "down"):
+        return False
+    if figure.status != figure.previous.status and {figure.status, figure.previous.status} == {"met", "not_met"}:
+        return True
+    rules = config.reporting
+    kind = indicator(figure.indicator).kind
+    size = abs(figure.change)
+    if has_interval(figure.indicator):
+        return True
+    if kind in ("share", "budget"):
+        return size >= rules.min_change_points
+    if kind == "mean":
+        return size >= rules.min_change_mean
+    return size >= max(2.0, rules.min_change_fraction * abs(figure.previous.value))
 
 
-def goal_view(config: Config, readings: Readings, period: str, goal: Goal, main: Scope,
-              details: list[Scope]) -> GoalView:
-    views = [indicator_view(readings, period, i, main) for i in goal.indicators]
-    figures = [v.figure for v in views]
-    position = readings.periods.index(period)
-    status, duiden = _duiden(config, figures, readings.periods[position - 1] if position else None)
-    broken_down = [i for i in goal.indicators if any(readings.figure(period, i, s) for s in details)]
-    rows = [(scope_label(s), [readings.figure(period, i, s) for i in broken_down]) for s in details]
-    return GoalView(goal.title, goal.description, views, status, STATUS_TEXT[status], duiden,
-                    _advice(config, goal, status, figures), [indicator(i).label for i in broken_down],
-                    [r for r in rows if any(r[1])])
+def _change_sentence(figure: Figure, where: str) -> str:
+    movement = f"van {figure.previous.text} naar {figure.text}, {format_change(figure.indicator, figure.shown_change)}"
+    if figure.previous.status == "not_met" and figure.status == "met":
+        sentence = f"{figure.label} haalt nu de doelstelling, {movement}."
+    elif figure.previous.status == "met" and figure.status == "not_met":
+        sentence = f"{figure.label} haalt de doelstelling niet meer, {movement}."
+    else:
+        sentence = f"{figure.label}: {MOVEMENT_WORDS[figure.movement]} {movement}."
+    return f"{where}: {sentence}" if where else sentence
 
 
-def learning(config: Config, readings: Readings, period: str, scopes: list[Scope]) -> Learning:
-    """What changed since the previous period: targets crossed, figures that rose or fell."""
-    crossed, rose, fell = [], [], []
-    indicators = [i for goal in config.goals for i in goal.indicators]
+def goal_changes(config: Config, readings: Readings, period: str, indicators: list[str],
+                 scopes: list[Scope]) -> list[str]:
+    """Leren for one goal: the material changes since the previous period, at every scope the report covers."""
+    changes = []
     for scope in scopes:
-        for indicator_id in dict.fromkeys(indicators):
+        for indicator_id in indicators:
             figure = readings.figure(period, indicator_id, scope)
-            if figure is None or not figure.change:
-                continue
-            where = scope_label(scope)
-            movement = f"{figure.previous.text} → {figure.text}, {format_change(indicator_id, figure.change)}"
-            if figure.previous.status == "not_met" and figure.status == "met":
-                crossed.append(f"{figure.label} ({where}) haalt nu de doelstelling ({movement}).")
-            elif figure.previous.status == "met" and figure.status == "not_met":
-                crossed.append(f"{figure.label} ({where}) haalt de doelstelling niet meer ({movement}).")
-            else:
-                (rose if figure.change > 0 else fell).append(f"{figure.label} ({where}): {movement}.")
-    return Learning(crossed, rose, fell, readings.periods.index(period) == 0)
+            if figure is not None and figure.previous is not None and material(config, figure):
+                where = "" if scopes == [COALITION] else "Hele coalitie" if scope == COALITION else scope[1]
+                changes.append(_change_sentence(figure, where))
+    return changes
+
+
+def goal_view(config: Config, readings: Readings, period: str, goal: Goal, main: Scope, details: list[Scope],
+              below: list[Scope], learn: list[Scope], previous_label: str | None = None) -> GoalView:
+    """One goal for one report: its figures at `main`, broken down over `details`, advice naming the places
+    of `below` behind a miss, and the changes at `learn`. Indicators the catalogue does not compute at `main`'s
+    level (VOG coverage has no village figure) are left out, so nobody is asked for data that cannot exist."""
+    measured = [i for i in goal.indicators if main[0] in indicator(i).scopes]
+    views = [indicator_view(readings, period, i, main) for i in measured]
+    figures = [v.figure for v in views]
+    status, duiden = _duiden(config, figures, previous_label)
+    broken_down = [i for i in measured if any(readings.figure(period, i, s) for s in details)]
+    rows = [(scope_label(s), [readings.figure(period, i, s) for i in broken_down]) for s in details]
+    under = {i: [readings.figure(period, i, s) for s in below] for i in measured}
+    advice = advise(config, goal, status, figures, [f for f in figures if is_worse(config, f)], under) \
+        if figures else []
+    return GoalView(goal.title, goal.description, views, status, STATUS_TEXT[status], duiden, advice,
+                    [indicator(i).label for i in broken_down], [r for r in rows if any(r[1])],
+                    goal_changes(config, readings, period, measured, learn))

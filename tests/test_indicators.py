@@ -397,13 +397,15 @@ def test_every_indicator_of_the_contract_is_computed_for_the_coalition_and_each_
 
 def test_targets_read_as_the_report_shows_them(rows):
     computed = _index(rows)
-    assert computed[("veiligheid_kinderen", COALITION)].target == "≥ 90%"
-    assert computed[("klachten_interactie", "Noord")].target == "≤ 0"
-    assert computed[("aanbod_onderbouw", COALITION)].target == "≥ 2, in minstens 1 dorp, uiterlijk 31 juli 2025"
-    assert computed[("aanbod_onderbouw", "Noord")].target == "≥ 2, uiterlijk 31 juli 2025"
-    assert computed[("deelnemers", COALITION)].target == "meer dan de vorige periode, in alle dorpen"
-    assert computed[("extra_aanbod", "Zuid")].target == "> 0, meer dan de vorige periode"
-    assert computed[("besteding", "Zuid")].target == "100% ± 15% (verstreken tijd)"
+    assert computed[("veiligheid_kinderen", COALITION)].target == "minimaal 90%"
+    assert computed[("klachten_interactie", "Noord")].target == "geen klachten"
+    assert computed[("aanbod_onderbouw", COALITION)].target == \
+        "minimaal 2 activiteiten, in minstens 1 dorp, uiterlijk 31 juli 2025"
+    assert computed[("aanbod_onderbouw", "Noord")].target == "minimaal 2 activiteiten, uiterlijk 31 juli 2025"
+    assert computed[("deelnemers", COALITION)].target == "meer dan het vorige meetmoment, in alle dorpen"
+    assert computed[("extra_aanbod", "Zuid")].target == "minimaal 1 extra activiteit, meer dan het vorige meetmoment"
+    assert computed[("besteding", "Zuid")].target == \
+        "rond 100%, in de pas met de verstreken tijd (marge 15 procentpunt)"
     assert computed[("groepssfeer_aandeel", COALITION)].target == ""
 
 
@@ -428,7 +430,8 @@ def test_the_first_period_has_no_previous_value_and_its_own_spending_pace(engine
     computed = _index(compute_indicators(engine, config, parse_period(H1, config)))
     noord = computed[("besteding", "Noord")]
     # 400.30 of 1000 spent, 153 of 365 days (41.9%) elapsed: within 15 points.
-    assert (noord.value, noord.status, noord.target) == (pytest.approx(0.4003), "met", "41,9% ± 15% (verstreken tijd)")
+    assert (noord.value, noord.status, noord.target) == (
+        pytest.approx(0.4003), "met", "rond 41,9%, in de pas met de verstreken tijd (marge 15 procentpunt)")
     assert computed[("deelnemers", "Noord")].status == "no_data"  # growth cannot be judged without a previous period
     assert computed[("aanbod_onderbouw", COALITION)].status == "not_met"  # 1 session in Noord, 2 needed
     assert all(r.previous_value is None for r in computed.values())
@@ -476,12 +479,12 @@ def test_the_csv_is_byte_identical_on_postgresql_and_sqlite(pg_url, sqlite_url, 
     lines = written["sqlite"].decode("utf-8").splitlines()
     assert lines[0] == ("indicator,scope,scope_name,period,value,numerator,denominator,target,status,"
                         "previous_value,suppressed")
-    assert "veiligheid_kinderen,coalition,Kansen Testdorp,2024-2025-H2,0.8125,13,16,≥ 90%,not_met,1,false" in lines
-    assert "veiligheid_kinderen,area,Oost,2024-2025-H2,,2,3,≥ 90%,no_data,,true" in lines  # the steward's counts
-    assert "groepssfeer,coalition,Kansen Testdorp,2024-2025-H2,3.6,18,5,≥ 4,not_met,,false" in lines
-    assert ("besteding,area,Noord,2024-2025-H2,0.80065,800.65,1000,100% ± 15% (verstreken tijd),not_met,0.4003,"
-            "false") in lines
-    assert "deelnemers,area,Noord,2024-2025-H2,11,11,14,meer dan de vorige periode,met,10,false" in lines
+    assert "veiligheid_kinderen,coalition,Kansen Testdorp,2024-2025-H2,0.8125,13,16,minimaal 90%,not_met,1,false" in lines
+    assert "veiligheid_kinderen,area,Oost,2024-2025-H2,,2,3,minimaal 90%,no_data,,true" in lines  # the steward's counts
+    assert "groepssfeer,coalition,Kansen Testdorp,2024-2025-H2,3.6,18,5,minimaal 4,not_met,,false" in lines
+    assert ('besteding,area,Noord,2024-2025-H2,0.80065,800.65,1000,"rond 100%, in de pas met de verstreken tijd '
+            '(marge 15 procentpunt)",not_met,0.4003,false') in lines
+    assert "deelnemers,area,Noord,2024-2025-H2,11,11,14,meer dan het vorige meetmoment,met,10,false" in lines
 
 
 def test_text_cells_that_excel_would_run_are_neutralised(tmp_path):

@@ -57,10 +57,10 @@ def test_a_survey_share_names_the_sheet_and_leaves_out_unanswered_questions(line
 
 
 @pytest.mark.parametrize("indicator, scope_name, message", [
-    ("veiligheid", "Noord", "unknown indicator 'veiligheid'"),
-    ("deelnemers", "Nergens", "'Nergens' is not the coalition (Kansen Testdorp), a dorp or a school"),
-    ("aanbod_onderbouw", "School A", "aanbod_onderbouw has no value for School A in 2024-2025-H2"),
-    ("vog_dekking", "Noord", "vog_dekking has no value for Noord in 2024-2025-H2"),
+    ("veiligheid", "Noord", "onbekende indicator 'veiligheid'"),
+    ("deelnemers", "Nergens", "'Nergens' is niet de coalitie (Kansen Testdorp), een dorp of een school"),
+    ("aanbod_onderbouw", "School A", "aanbod_onderbouw heeft geen waarde voor School A in 2024-2025-H2"),
+    ("vog_dekking", "Noord", "vog_dekking heeft geen waarde voor Noord in 2024-2025-H2"),
 ])
 def test_what_has_no_value_is_refused_with_the_reason(lineage, indicator, scope_name, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -37,7 +37,8 @@ def test_each_audience_receives_its_report_with_body_charts_and_pdf(engine, back
                                     ("kernteam-nieuwbuinen@backpack.example",),
                                     ("kernteam-valthermond@backpack.example",), ("stuurgroep@backpack.example",)]
     message = by_recipient[("stuurgroep@backpack.example",)]
-    assert message["Subject"] == "Kansenmonitor Backpack Borger-Odoorn — 2024-2025-H2 — advies voor de stuurgroep"
+    assert message["Subject"] == \
+        "Kansenmonitor Backpack Borger-Odoorn — tweede meetmoment (januari–juli 2025) — advies voor de stuurgroep"
     assert message["From"] == "Kansenmonitor Backpack Borger-Odoorn <kansenmonitor@backpack.example>"
     assert message["Reply-To"] == "datasteward@backpack.example"
     html = message.get_body(("html",)).get_content()

@@ -1,5 +1,5 @@
 """The period's quality gate on real deliveries: it reports exactly the planted gaps, holds and releases
-the reports, and leaves Data Docs for the steward — on PostgreSQL and on SQLite."""
+the reports, and leaves its page for the steward — on PostgreSQL and on SQLite."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from flows.close_period import judge_period
 from kansenmonitor.db import ActivitySession, PeriodRelease, QualityResult, make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.ingest.files import ingest_file
 from tasks.quality.checks import Check, Suite
-from tasks.quality.gate import Finding, run_quality_gate
+from tasks.quality.gate import Finding
 from tasks.quality.gx import QualityCheckError, validate
 from tasks.quality.release import apply_hold, is_held, release_period
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
@@ -24,7 +25,6 @@ FORMS_HEADER = ["ID", "Begintijd", "Tijd van voltooien", "E-mail", "Naam", "Op w
                 "Ik weet bij wie ik terecht kan als er iets is", "Hoe leuk vond je de activiteiten?",
                 "Wat zou je nog eens willen doen?"]
 SUPERVISOR_HEADER = ["Naam", "Organisatie", "Structureel", "VOG-datum"]
-SUITES = ["volledigheid", "plausibiliteit", "referentiele-integriteit", "actualiteit"]
 
 
 def ingest(engine, config, path, received=None):
@@ -82,27 +82,30 @@ def stored(engine, config):
 
 def test_gate_reports_exactly_the_planted_gaps(engine, backpack, tmp_path):
     two_halves(engine, backpack, tmp_path)
-    result = run_quality_gate(engine, backpack, parse_period("2024-2025-H2", backpack), tmp_path / "out")
+    result = judge_period(engine, backpack, parse_period("2024-2025-H2", backpack), tmp_path / "out")
 
     assert sorted(result.problems) == [
         Finding("deelnemers_daling", "Nieuw-Buinen", False, False,
-                "Deelnemers in Nieuw-Buinen dalen van 12 in 2024-2025-H1 naar 4 in 2024-2025-H2 (-67%)"),
+                "Deelnemers in Nieuw-Buinen dalen van 12 in het eerste meetmoment (augustus–december 2024) naar 4 in "
+                "het tweede meetmoment (januari–juli 2025) (-67%)"),
         Finding("register_begeleiders_verouderd", "begeleiders", False, True,
                 "Register begeleiders is 395 dagen oud op 31-07-2025 (aangeleverd op 01-07-2024 als begeleiders.csv; "
                 "toegestaan is 365 dagen)"),
         Finding("sessie_uitschieter", "12-03-2025 Voetbal Valthermond", False, False,
                 "Sessie 12-03-2025 Voetbal in Valthermond: 20 kinderen aanwezig, meer dan 3× de mediaan (6)"),
         Finding("volledigheid_aanwezigheid", "School 59", False, True,
-                "School 59 leverde geen aanwezigheid aan voor 2024-2025-H2"),
+                "School 59 leverde geen aanwezigheid aan voor het tweede meetmoment (januari–juli 2025)"),
     ]
     assert sorted(f.check for f in result.findings if f.passed) == [
         "register_begeleiders_ontbreekt", "sessie_niet_gepland", "volledigheid_kindvragenlijst"]
     assert stored(engine, backpack) == sorted(result.findings)
     assert not result.held and not is_held(engine, backpack, "2024-2025-H2")
 
-    assert result.data_docs == tmp_path / "out" / "data-docs" / "index.html"
-    index = result.data_docs.read_text(encoding="utf-8")
-    assert all(suite in index for suite in SUITES)
+    assert {(f.check, f.source) for f in result.problems} == {
+        ("register_begeleiders_verouderd", "begeleiders"), ("sessie_uitschieter", "aanwezigheid"),
+        ("volledigheid_aanwezigheid", "aanwezigheid"), ("deelnemers_daling", "aanwezigheid")}
+    assert result.page == tmp_path / "out" / "kwaliteit-2024-2025-H2.html"
+    assert not (tmp_path / "out" / "data-docs").exists()
 
 
 def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path):
@@ -119,7 +122,7 @@ def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path)
     assert release_period(engine, config, parse_period("2024-2025-H1", config), "steward") == (
         "De rapportage van 2024-2025-H1 is niet tegengehouden; er is niets vrij te geven.")
 
-    first = run_quality_gate(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
+    first = judge_period(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
     unplanned = [f.detail for f in first.problems if f.check == "sessie_niet_gepland"]
     assert unplanned == ["Sessie 12-09-2024 Voetbal in Valthermond: 3 aanwezigheidsregels horen bij een sessie die "
                          "niet (meer) in de actuele planning staat"]
@@ -136,13 +139,13 @@ def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path)
     assert release_period(engine, config, parse_period("2024-2025-H1", config), "iemand").startswith(
         "De rapportage van 2024-2025-H1 was al vrijgegeven door steward op ")
 
-    again = run_quality_gate(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
+    again = judge_period(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
     assert not again.held and again.findings == first.findings
     assert len(stored(engine, config)) == len(first.findings)
 
     register = [SUPERVISOR_HEADER, ["Anna Bakker", "Sportbedrijf", "ja", "01-03-2024"]]
     ingest(engine, config, write_csv(tmp_path / "begeleiders.csv", register), received=dt.datetime(2024, 12, 1))
-    changed = run_quality_gate(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
+    changed = judge_period(engine, config, parse_period("2024-2025-H1", config), tmp_path / "out")
     assert [f.check for f in changed.problems if f.check.startswith("register")] == []
     assert changed.held and is_held(engine, config, "2024-2025-H1")
 
@@ -161,9 +164,9 @@ def test_gate_lifts_its_hold_when_nothing_blocks_any_more(engine, backpack):
 
 def test_a_coalition_without_schools_or_vog_goal_has_nothing_to_check(sqlite_url, coevorden, tmp_path):
     migrate(sqlite_url)
-    result = run_quality_gate(make_engine(sqlite_url), coevorden, parse_period("2024-2025-H1", coevorden), tmp_path)
+    result = judge_period(make_engine(sqlite_url), coevorden, parse_period("2024-2025-H1", coevorden), tmp_path)
     assert (result.findings, result.held) == ([], False)
-    assert result.data_docs.exists()
+    assert "Geen bevindingen: alle controles zijn geslaagd." in result.page.read_text(encoding="utf-8")
 
 
 def test_a_check_that_cannot_run_stops_the_gate_instead_of_passing(sqlite_url, tmp_path):
@@ -171,4 +174,4 @@ def test_a_check_that_cannot_run_stops_the_gate_instead_of_passing(sqlite_url, t
     broken = Suite("kapot", "SELECT 1 AS one", [Check("kapot", "regel", "SELECT missing FROM {batch}", True,
                                                        lambda row: ("", ""))])
     with pytest.raises(QualityCheckError, match="controle kapot kon niet worden uitgevoerd: .*missing"):
-        validate(sqlite_url, [broken], tmp_path / "data-docs", "2024-2025-H1")
+        validate(sqlite_url, [broken], "2024-2025-H1")

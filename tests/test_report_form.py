@@ -24,7 +24,7 @@ from weasyprint import HTML
 from kansenmonitor.catalogue import indicator
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.dutch import format_target, plain_number
-from reports.charts import participants_chart, period_label, spending_chart, trend_chart
+from reports.charts import participants_chart, short_period_label, spending_chart, trend_chart
 from reports.render import PDF_VARIANT
 from tasks.deliver.mail import compose
 from tests.reporting import render_reports
@@ -205,7 +205,7 @@ def test_one_dutch_formatter_for_figures_targets_and_axes():
     assert format_target("groepssfeer", 3.5, ">=") == "≥ 3,5"
     assert format_target("veiligheid_kinderen", 0.925, ">=") == "≥ 92,5%"
     assert format_target("klachten_interactie", 0, "<=") == "≤ 0"
-    assert period_label("2024-2025-H1") == "2024-25 H1"
+    assert short_period_label("2024-2025-H1") == "2024-25 H1"
 
 
 def test_a_trend_chart_zooms_in_labels_its_target_and_shows_only_measured_periods():

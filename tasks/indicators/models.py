@@ -66,7 +66,7 @@ def indicator_model(indicator: str) -> Indicator:
     """The catalogue entry of an indicator id, or ValueError listing the known ones."""
     known = catalogue()
     if indicator not in known:
-        raise ValueError(f"unknown indicator '{indicator}'; the indicators are: {', '.join(known)}")
+        raise ValueError(f"onbekende indicator '{indicator}'; de indicatoren zijn: {', '.join(known)}")
     return known[indicator]
 
 

@@ -10,28 +10,40 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import stat
+import sys
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kansenmonitor.config import Config
+from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
+from tasks.ingest.inbox import unsupported
+from tasks.ingest.limits import check_sheet_name
 from tasks.ingest.load import load
-from tasks.ingest.read import DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.pseudonymise import check_database_key
+from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet, sheet_names
 from tasks.ingest.recognise import Recognised, recognise
-from tasks.ingest.validate import Validated, validate_many
+from tasks.ingest.validate import CORRECTION_COLUMN, Validated, validate_many
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached or dropped the connection; nothing of the file was stored."""
 
 
+# The statuses as people read them.
+STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd", "failed": "laden mislukt",
+                "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
+
+
 @dataclass
 class IngestResult:
     file: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected | failed | unsupported (a form not read) | skipped (not read now)
     source: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -48,11 +60,25 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _already_delivered(engine: Engine, config: Config, sha: str) -> int | None:
+@dataclass
+class _Earlier:
+    """The ledger's live row of a file: loaded, or refused and not yet tried again."""
+
+    id: int
+    status: str
+    cause: str | None
+    context: str | None
+    reason: str | None
+
+
+def _earlier(engine: Engine, config: Config, sha: str) -> _Earlier | None:
     with engine.connect() as conn:
-        return conn.execute(
-            select(Delivery.id).where(Delivery.coalition == config.slug, Delivery.sha256 == sha)
-        ).scalar()
+        row = conn.execute(
+            select(Delivery.id, Delivery.status, Delivery.refusal_cause, Delivery.refusal_context,
+                   Delivery.rejection_reason)
+            .where(Delivery.coalition == config.slug, Delivery.sha256 == sha, Delivery.retried_at.is_(None))
+        ).first()
+    return _Earlier(*row) if row else None
 
 
 def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **extra) -> dict:
@@ -68,6 +94,7 @@ class _Readable:
     sha: str
     sheet: Sheet
     recognised: Recognised
+    retry_of: int | None = None
 
 
 def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
@@ -80,14 +107,33 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
                  received: dt.datetime | None = None) -> list[IngestResult]:
     """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
     received = received or dt.datetime.now().replace(microsecond=0)
-    outcomes: list[IngestResult | _Readable] = [_database(engine, p, _read, engine, config, p, received) for p in paths]
+    if paths:  # checked with the first file's database work, so an outage is reported for that file
+        _database(engine, paths[0].name, _check_key, engine, key)
+    outcomes: list[IngestResult | _Readable] = [
+        outcome for p in paths for outcome in _database(engine, p.name, _read, engine, config, p, received)]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
-    checked = iter(validate_many([(r.sheet, r.recognised) for r in readable], config, key, received.date()))
+    checked = iter(_validate(readable, config, key, received.date()))
     return [o if isinstance(o, IngestResult) else
-            _database(engine, o.path, _load, engine, config, o, next(checked), received) for o in outcomes]
+            _database(engine, o.path.name, _load, engine, config, o, next(checked), received) for o in outcomes]
 
 
-def _database(engine: Engine, path: Path, step, *args):
+def _validate(readable: list[_Readable], config: Config, key: bytes, received: dt.date) -> list[Validated | Exception]:
+    """The batch validated together; should that fail on something no check foresaw, each file alone, so the
+    failure stays with the file that caused it."""
+    try:
+        return validate_many([(r.sheet, r.recognised) for r in readable], config, key, received)
+    except Exception:  # noqa: BLE001 - narrowed down to its file below
+        if len(readable) == 1:
+            return [sys.exc_info()[1]]
+        return [checked for r in readable for checked in _validate([r], config, key, received)]
+
+
+def _check_key(engine: Engine, key: bytes) -> None:
+    with engine.begin() as conn:
+        check_database_key(conn, key)
+
+
+def _database(engine: Engine, during: str, step, *args):
     """`step(*args)`, with a dropped or unreachable database reported for the file at hand."""
     try:
         return step(*args)
@@ -95,51 +141,132 @@ def _database(engine: Engine, path: Path, step, *args):
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise DatabaseUnavailable(
             f"database niet bereikbaar of verbinding verbroken ({engine.url.render_as_string(hide_password=True)}) "
-            f"tijdens {Path(path).name}: {reason}; er is niets van dit bestand opgeslagen, het wordt opnieuw "
+            f"tijdens {during}: {reason}; er is niets van dit bestand opgeslagen, het wordt opnieuw "
             "aangeboden bij de volgende poging"
         ) from exc
 
 
-def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> IngestResult | _Readable:
-    """The file read and recognised, or its outcome already: delivered before, or rejected whole."""
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written to or swapped; None when it is no longer a regular file."""
+    info = os.lstat(path)
+    return (info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
+
+
+def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> list[IngestResult | _Readable]:
+    """The file read and recognised, or its outcome already: delivered before, in a form that cannot be read,
+    rejected whole, or changed while it was read (then nothing is stored and the next run reads it again). A file
+    refused for a cause outside it (size cap, configuration, a failed load) is tried again once that cause
+    changed. A correction workbook gives one delivery per sheet (a sheet per source)."""
+    before = _fingerprint(path)
+    if before is None:
+        return [IngestResult(path.name, "skipped", message="dit is geen gewoon bestand meer en wordt niet gelezen")]
     sha = checksum(path)
-    earlier = _already_delivered(engine, config, sha)
-    if earlier:
-        return IngestResult(path.name, "duplicate", delivery_id=earlier,
-                            message="dit bestand is al eerder aangeleverd; er verandert niets")
+    form = unsupported(path)
+    if form:
+        return [_refuse(engine, config, path, sha, received, None, "file", form, status="unsupported")]
+    earlier = _earlier(engine, config, sha)
+    if earlier and earlier.status == "loaded":
+        return [IngestResult(path.name, "duplicate", delivery_id=earlier.id,
+                             message="dit bestand is al eerder aangeleverd; er verandert niets")]
+    if earlier and (earlier.cause not in OUTSIDE_CAUSES or earlier.context == refusal_context(engine, config,
+                                                                                              earlier.cause)):
+        return [IngestResult(path.name, "duplicate", delivery_id=earlier.id,
+                             message=f"dit bestand is al eerder geweigerd ({earlier.reason}); er verandert niets")]
+    retry_of = earlier.id if earlier else None
+    max_bytes = int(config.max_file_mb * 1_000_000)
+    if path.stat().st_size > max_bytes:
+        return [_refuse(engine, config, path, sha, received, retry_of, "size",
+                        f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is {max_bytes / 1e6:.1f} "
+                        "MB (max_file_mb in de configuratie)")]
+    cause = "file"
     try:
-        sheet = read_sheet(path, max_bytes=int(config.max_file_mb * 1_000_000))
+        sheet = read_sheet(path, **read_limits(config))
         if not sheet.rows:
             raise DeliveryRejected("bestand is leeg: er staat geen enkele gevulde regel in")
+        cause = "configuration"
         sheet, recognised = _recognise(path, sheet, config)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
-        if mapping_sheet and mapping_sheet != sheet.name:
-            sheet = read_sheet(path, sheet=mapping_sheet, max_bytes=int(config.max_file_mb * 1_000_000))
+        if mapping_sheet and mapping_sheet != sheet.name and not _is_correction_sheet(sheet, recognised):
+            sheet = read_sheet(path, sheet=mapping_sheet, **read_limits(config))
             recognised = recognise(sheet, config, path.name)
+        cause = "file"
+        check_sheet_name(sheet.name)
         if recognised.header_index == len(sheet.rows) - 1:
             raise DeliveryRejected("bestand bevat alleen een kopregel en geen gegevensregels; er is niets geladen")
     except DeliveryRejected as rejected:
-        return _reject(engine, config, path, sha, received, str(rejected))
-    return _Readable(path, sha, sheet, recognised)
+        refused = str(rejected)
+    else:
+        refused = None
+    if _fingerprint(path) != before:
+        return [IngestResult(path.name, "skipped", message="dit bestand veranderde terwijl het werd gelezen; er is "
+                             "niets opgeslagen, het wordt opnieuw gelezen zodra het niet meer verandert")]
+    if refused:
+        return [_refuse(engine, config, path, sha, received, retry_of, cause, refused)]
+    return [_Readable(path, sha, sheet, recognised, retry_of),
+            *_other_correction_sheets(config, path, sha, sheet, recognised)]
+
+def _is_correction_sheet(sheet: Sheet, recognised: Recognised) -> bool:
+    """A sheet of `failures --xlsx`: its rows name the failure they correct; its title is the source's name."""
+    return normalise_name(CORRECTION_COLUMN) in {normalise_name(cell) for cell in sheet.rows[recognised.header_index]}
 
 
-def _load(engine: Engine, config: Config, file: _Readable, validated: Validated, received: dt.datetime) -> IngestResult:
+def _other_correction_sheets(config: Config, path: Path, sha: str, first: Sheet,
+                             recognised: Recognised) -> list[_Readable]:
+    """The further sheets of a correction workbook (`failures --xlsx`), each recognised as its own source; its
+    ledger checksum is the file's and the sheet's, so a second delivery of the workbook still changes nothing."""
+    if path.suffix.lower() != ".xlsx" or not _is_correction_sheet(first, recognised):
+        return []
+    readable = []
+    for name in sheet_names(path):
+        if name == first.name:
+            continue
+        try:
+            sheet = read_sheet(path, sheet=name, **read_limits(config))
+            found = recognise(sheet, config, path.name)
+        except DeliveryRejected:
+            continue  # the workbook's lists of allowed answers
+        readable.append(_Readable(path, hashlib.sha256(f"{sha}:{name}".encode()).hexdigest(), sheet, found))
+    return readable
+
+
+def _load(engine: Engine, config: Config, file: _Readable, validated: Validated | Exception,
+          received: dt.datetime) -> IngestResult:
+    """Load one file in its own transaction; when the load itself fails for another reason than the database
+    being away, that file alone is recorded as failed and the rest of the inbox goes on."""
     path, source = file.path, file.recognised.source.name
+    if isinstance(validated, Exception):
+        return _load_failed(engine, config, file, received, validated)
     try:
         with engine.begin() as conn:
-            delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), _ledger_row(
+            _mark_retried(conn, file.retry_of, received)
+            delivery = load(conn, config, validated, _ledger_row(
                 config, path, file.sha, received, source=source, sheet=file.sheet.name, status="loaded",
-            )).scalar_one()
-            delivery = Delivery(id=delivery_id, file_name=path.name, coalition=config.slug)
-            load(conn, config, validated, delivery)
-    except IntegrityError:
-        if _already_delivered(engine, config, file.sha):
+                retry_of=file.retry_of))
+    except OperationalError:
+        raise
+    except IntegrityError as error:
+        if _earlier(engine, config, file.sha):
             return IngestResult(path.name, "duplicate", source,
                                 message="dit bestand is tegelijk door een andere verwerking geladen")
-        raise
+        return _load_failed(engine, config, file, received, error)
+    except Exception as error:  # noqa: BLE001 - any other failure stays this file's, recorded with its reason
+        return _load_failed(engine, config, file, received, error)
     return IngestResult(path.name, "loaded", source, delivery.rows_read, delivery.rows_loaded,
-                        delivery.rows_quarantined, delivery_id=delivery_id)
+                        delivery.rows_quarantined, delivery_id=delivery.id)
+
+
+def _load_failed(engine: Engine, config: Config, file: _Readable, received: dt.datetime,
+                 error: Exception) -> IngestResult:
+    cause = getattr(error, "orig", None) or error
+    why = (str(cause).strip().splitlines() or [""])[0]
+    reason = (f"laden mislukt ({type(cause).__name__}: {why}); "
+              "er is niets van dit bestand opgeslagen; het wordt opnieuw geprobeerd na een nieuwe versie van "
+              "kansenmonitor of van het databaseschema")
+    result = _refuse(engine, config, file.path, file.sha, received, file.retry_of, "load", reason,
+                     status="failed", source=file.recognised.source.name)
+    result.source = file.recognised.source.name
+    return result
 
 
 def _recognise(path: Path, first: Sheet, config: Config) -> tuple[Sheet, Recognised]:
@@ -151,18 +278,45 @@ def _recognise(path: Path, first: Sheet, config: Config) -> tuple[Sheet, Recogni
         named = {m.sheet for m in config.sources.values() if m.sheet and m.sheet != first.name}
         for name in sorted(named) if path.suffix.lower() == ".xlsx" else []:
             try:
-                sheet = read_sheet(path, sheet=name, max_bytes=int(config.max_file_mb * 1_000_000))
+                sheet = read_sheet(path, sheet=name, **read_limits(config))
                 return sheet, recognise(sheet, config, path.name)
             except DeliveryRejected:
                 continue
         raise on_first
 
 
-def _reject(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, reason: str) -> IngestResult:
+OUTSIDE_CAUSES = ("size", "configuration", "load")
+
+
+def refusal_context(engine: Engine, config: Config, cause: str) -> str | None:
+    """The state of what caused a refusal outside the file; a refused file is tried again when it changes."""
+    if cause == "size":
+        return f"max_file_mb={config.max_file_mb:g}"
+    if cause == "configuration":
+        return hashlib.sha256(config.model_dump_json().encode()).hexdigest()
+    if cause == "load":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return f"kansenmonitor {version('kansenmonitor')}, schema {schema}"[:64]
+    return None
+
+
+def _mark_retried(conn, refused_id: int | None, received: dt.datetime) -> None:
+    if refused_id is not None:
+        conn.execute(update(Delivery).where(Delivery.id == refused_id, Delivery.retried_at.is_(None))
+                     .values(retried_at=received))  # a worker trying it at the same moment then hits the index
+
+
+def _refuse(engine: Engine, config: Config, path: Path, sha: str, received: dt.datetime, retry_of: int | None,
+            cause: str, reason: str, status: str = "rejected", source: str | None = None) -> IngestResult:
+    """Record a refused file with its reason and cause (and, for a cause outside the file, that cause's state)."""
+    context = refusal_context(engine, config, cause)
     try:
         with engine.begin() as conn:
-            conn.execute(insert(Delivery), _ledger_row(config, path, sha, received, status="rejected",
-                                                       rejection_reason=reason))
+            _mark_retried(conn, retry_of, received)
+            conn.execute(insert(Delivery), _ledger_row(
+                config, path, sha, received, status=status, source=source, rejection_reason=reason,
+                refusal_cause=cause, refusal_context=context, retry_of=retry_of))
     except IntegrityError:
-        pass
-    return IngestResult(path.name, "rejected", message=reason)
+        pass  # another worker recorded this file at the same moment
+    return IngestResult(path.name, status, message=reason)

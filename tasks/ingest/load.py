@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Column, Connection, MetaData, String, Table, delete, insert, select, text, update
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason
 from tasks.ingest.copy_load import copy_rows
+from tasks.ingest.limits import check_database_limits
 from tasks.ingest.validate import Validated
 
 CHUNK = 500
@@ -74,14 +76,43 @@ def _insert_facts(conn: Connection, validated: Validated, columns: dict[str, lis
         conn.execute(insert(table), chunk)
 
 
-def _supersede(conn: Connection, config: Config, validated: Validated, delivery_id: int) -> None:
+# The keys of the delivery at hand, joined against instead of listed in `IN (...)`: a list of hundreds of
+# parameters gets a generic plan that scans the whole coalition per chunk, quadratic in the file's size.
+LOAD_KEYS = Table("load_keys", MetaData(), Column("record_key", String(500), primary_key=True),
+                  prefixes=["TEMPORARY"])
+
+
+def _stage_keys(conn: Connection, keys: set[str]) -> None:
+    """Put `keys` in the transaction's temporary key table (on SQLite the connection's, emptied first)."""
+    dropped = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS load_keys (record_key VARCHAR(500) PRIMARY KEY){dropped}"))
+    conn.execute(delete(LOAD_KEYS))
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, LOAD_KEYS, ["record_key"], ((k,) for k in keys))
+        conn.execute(text("ANALYZE load_keys"))
+    elif keys:
+        conn.execute(insert(LOAD_KEYS), [{"record_key": k} for k in keys])
+
+
+def _earlier_versions(config: Config, delivery: Delivery):
+    """Earlier loaded deliveries of a file under the same name: the versions this one corrects."""
+    return select(Delivery.id).where(Delivery.coalition == config.slug, Delivery.file_name == delivery.file_name,
+                                     Delivery.id != delivery.id, Delivery.status == "loaded")
+
+
+def _supersede(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
+    """A register replaces all; a corrected file under the same name replaces its earlier version whole (rows
+    gone or changed stop counting); any file replaces the records it carries again. A correction sheet
+    carries only the rows it fixes, so it replaces those and nothing more."""
     model = FACT_TABLES[validated.source.name]
     current = (model.coalition == config.slug) & model.superseded_by.is_(None)
+    replace = update(model).values(superseded_by=delivery.id)
     if validated.source.register:
-        conn.execute(update(model).where(current).values(superseded_by=delivery_id))
+        conn.execute(replace.where(current))
         return
-    for keys in _chunks(sorted(set(validated.valid["_key"]))):
-        conn.execute(update(model).where(current, model.record_key.in_(keys)).values(superseded_by=delivery_id))
+    if not validated.correction_refs:
+        conn.execute(replace.where(current, model.delivery_id.in_(_earlier_versions(config, delivery))))
+    conn.execute(replace.where(current, model.record_key.in_(select(LOAD_KEYS.c.record_key))))
 
 
 def _resolve_quarantine(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
@@ -89,41 +120,85 @@ def _resolve_quarantine(conn: Connection, config: Config, validated: Validated, 
     open_rows = (QuarantinedRow.coalition == config.slug) & (QuarantinedRow.source == validated.source.name) \
         & QuarantinedRow.resolved_by.is_(None) & (QuarantinedRow.delivery_id != delivery.id)
     resolve = update(QuarantinedRow).values(resolved_by=delivery.id)
-    earlier_versions = select(Delivery.id).where(
-        Delivery.coalition == config.slug, Delivery.file_name == delivery.file_name, Delivery.id != delivery.id)
-    conn.execute(resolve.where(open_rows, QuarantinedRow.delivery_id.in_(earlier_versions)))
-    for keys in _chunks(sorted(set(validated.valid["_key"]))):
-        conn.execute(resolve.where(open_rows, QuarantinedRow.record_key.in_(keys)))
+    conn.execute(resolve.where(open_rows, QuarantinedRow.delivery_id.in_(_earlier_versions(config, delivery))))
+    conn.execute(resolve.where(open_rows, QuarantinedRow.record_key.in_(select(LOAD_KEYS.c.record_key))))
     for refs in _chunks(sorted(set(validated.correction_refs.values()))):
-        conn.execute(resolve.where(open_rows, QuarantinedRow.id.in_(refs)))
+        conn.execute(resolve.where(open_rows, QuarantinedRow.id.in_(refs) | QuarantinedRow.origin_id.in_(refs)))
+
+
+def _origins(conn: Connection, config: Config, validated: Validated) -> dict[int, int]:
+    """Per failed row of a correction sheet, the first failure of its record: the `Correctie-ID` it names, or
+    that failure's own origin; a reference to no failure of this coalition is ignored."""
+    refs = sorted({validated.correction_refs[i] for i in validated.failed if i in validated.correction_refs})
+    found: dict[int, int] = {}
+    for chunk in _chunks(refs):
+        found |= {row_id: origin or row_id for row_id, origin in conn.execute(
+            select(QuarantinedRow.id, QuarantinedRow.origin_id).where(
+                QuarantinedRow.coalition == config.slug, QuarantinedRow.id.in_(chunk)))}
+    return {i: found[ref] for i, ref in validated.correction_refs.items() if ref in found and i in validated.failed}
+
+
+def _resolve_repeated_failures(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
+    """A failure is one failure however many deliveries repeat it: an open failure of the same record, delivered
+    the same, gives way to this delivery's (which the steward then sees once, and corrects once). Rows that
+    look alike (a blanked pupil number) are matched one to one, so no other row's failure disappears."""
+    delivered: dict[str, list[dict]] = {}
+    for index in validated.failed:
+        if validated.keys.get(index):
+            delivered.setdefault(validated.keys[index], []).append(validated.raw[index])
+    if not delivered:
+        return
+    _stage_keys(conn, set(delivered))
+    earlier = conn.execute(select(QuarantinedRow.id, QuarantinedRow.record_key, QuarantinedRow.raw).where(
+        QuarantinedRow.coalition == config.slug, QuarantinedRow.source == validated.source.name,
+        QuarantinedRow.resolved_by.is_(None), QuarantinedRow.delivery_id != delivery.id,
+        QuarantinedRow.record_key.in_(select(LOAD_KEYS.c.record_key)))).all()
+    repeated = []
+    for row_id, key, raw in sorted(earlier):
+        row = json.loads(raw)
+        if row in delivered[key]:  # each row of this delivery stands in for one earlier failure, not for all
+            delivered[key].remove(row)
+            repeated.append(row_id)
+    for ids in _chunks(repeated):
+        conn.execute(update(QuarantinedRow).where(QuarantinedRow.id.in_(ids)).values(resolved_by=delivery.id))
 
 
 def _quarantine(conn: Connection, config: Config, validated: Validated, delivery_id: int) -> None:
     indices = sorted(validated.failed)
+    outside = validated.outside_contract
+    origins = _origins(conn, config, validated)
     for chunk in _chunks(indices):
         ids = conn.execute(
             insert(QuarantinedRow).returning(QuarantinedRow.id, sort_by_parameter_order=True),
             [dict(delivery_id=delivery_id, coalition=config.slug, source=validated.source.name,
                   row_number=validated.row_numbers[i], raw=validated.raw_json(i),
-                  period=validated.periods.get(i), record_key=validated.keys.get(i)) for i in chunk],
+                  period=validated.periods.get(i), record_key=validated.keys.get(i), origin_id=origins.get(i))
+             for i in chunk],
         ).scalars().all()
         reasons = [dict(quarantined_row_id=row_id, column_name=f.column, value=f.value, reason=f.reason)
                    for row_id, i in zip(ids, chunk) for f in validated.failed[i]]
+        if outside:
+            reasons += [dict(quarantined_row_id=row_id, column_name=None, value=None,
+                             reason=f"kolommen buiten de aanleverspecificatie zijn niet bewaard: {', '.join(outside)}")
+                        for row_id in ids]
         conn.execute(insert(QuarantineReason), reasons)
 
 
-def load(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> Delivery:
-    """Write facts, quarantine and the reconciled ledger row; the caller's transaction makes it atomic."""
+def load(conn: Connection, config: Config, validated: Validated, ledger: dict) -> Delivery:
+    """Check, then write the ledger row (`ledger`, with the reconciled counts), the facts and the quarantine;
+    the caller's transaction makes it atomic. Nothing already written is rewritten but `superseded_by` and
+    `resolved_by` (see migration 0004)."""
     check_session_references(conn, config, validated)
-    delivery.rows_read = validated.rows_read
-    delivery.rows_loaded = len(validated.valid)
-    delivery.rows_quarantined = len(validated.failed)
-    assert delivery.rows_read == delivery.rows_loaded + delivery.rows_quarantined, "reconciliation failed"
-    _supersede(conn, config, validated, delivery.id)
+    check_database_limits(config, validated)
+    counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
+                  rows_quarantined=len(validated.failed))
+    assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], "reconciliation failed"
+    delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), ledger | counts).scalar_one()
+    delivery = Delivery(id=delivery_id, file_name=ledger["file_name"], coalition=config.slug, **counts)
+    _stage_keys(conn, set(validated.valid["_key"]) if not validated.valid.empty else set())
+    _supersede(conn, config, validated, delivery)
     _insert_facts(conn, validated, _fact_columns(config, validated, delivery.id))
     _quarantine(conn, config, validated, delivery.id)
     _resolve_quarantine(conn, config, validated, delivery)
-    conn.execute(update(Delivery).where(Delivery.id == delivery.id).values(
-        rows_read=delivery.rows_read, rows_loaded=delivery.rows_loaded, rows_quarantined=delivery.rows_quarantined))
+    _resolve_repeated_failures(conn, config, validated, delivery)
     return delivery
-

@@ -73,12 +73,19 @@ def _timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return stamps, pd.Series([has_form for has_form, _ in results], index=raw.index, dtype=bool)
 
 
-def parse_datetime(raw: pd.Series, **_) -> Parsed:
+def parse_datetime(raw: pd.Series, workbook: pd.Series | None = None, **_) -> Parsed:
+    """A date as the contract writes it; a bare number only from an XLSX (`workbook` per row), where it is
+    Excel's own date serial: in a CSV it is a typing slip or an account number, never a date."""
     stamps, matched = _timestamps(raw)
+    loose = raw.str.fullmatch(EXCEL_SERIAL.pattern.removesuffix(r"\Z")).fillna(False).astype(bool)
+    if workbook is not None:
+        loose &= ~workbook
+    stamps = stamps.mask(loose)
     reasons = _reasons(raw.index)
     filled = ~_empty(raw)
     reasons[filled & ~matched] = f"geen geldige datum; verwacht {DATE_FORMS}"
-    reasons[filled & matched & stamps.isna()] = "deze datum bestaat niet"
+    reasons[filled & matched & ~loose & stamps.isna()] = "deze datum bestaat niet"
+    reasons[loose] = f"een los getal is geen datum; verwacht {DATE_FORMS} (alleen een Excel-werkmap kent datumgetallen)"
     return Parsed(stamps, reasons)
 
 

@@ -2,24 +2,32 @@
 
 The key is a secret of the deployment (environment variable or Prefect Secret block), never of the
 code, so the same child gets the same pseudonym in every delivery while nobody without the key can
-go back from pseudonym to pupil number.
+go back from pseudonym to pupil number. A machine without one (`make serve` on a fresh clone) names a
+key file instead, which `kansenmonitor.local_key` generated once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 
 import pandas as pd
+from sqlalchemy import Connection, insert, select
+
+from kansenmonitor.db import Delivery, PseudonymKeyCheck
+from kansenmonitor.settings import settings
 
 KEY_VARIABLE = "KANSENMONITOR_PSEUDONYM_KEY"
 SECRET_BLOCK_VARIABLE = "KANSENMONITOR_PSEUDONYM_SECRET_BLOCK"
+KEY_FILE_VARIABLE = "KANSENMONITOR_PSEUDONYM_KEY_FILE"
 DEMO_KEY = "kansenmonitor-demo-key-not-for-real-data"
 TOKEN = re.compile(r"^PSN-[A-Za-z0-9_-]{43}$")
+MIN_KEY_BYTES = 32
+CHECK_TEXT = b"kansenmonitor: welke sleutel maakte de pseudoniemen van deze database"
 
 
 class MissingKeyError(RuntimeError):
@@ -27,14 +35,25 @@ class MissingKeyError(RuntimeError):
 
 
 def pseudonym_key(demo: bool = False) -> bytes:
-    """The deployment's key: the environment, else a Prefect Secret block, else (demo only) a fixed key."""
-    key = os.environ.get(KEY_VARIABLE)
-    block = os.environ.get(SECRET_BLOCK_VARIABLE)
+    """The deployment's key: the environment, else a Prefect Secret block, else a key file, else (demo only) a
+    fixed key."""
+    environment = settings()
+    key, block, key_file = environment.pseudonym_key, environment.pseudonym_secret_block, environment.pseudonym_key_file
     if not key and block:
         from prefect.blocks.system import Secret
 
         key = Secret.load(block).get()
+    if not key and key_file:
+        if not key_file.is_file():
+            raise MissingKeyError(f"the key file {key_file} ({KEY_FILE_VARIABLE}) does not exist")
+        key = key_file.read_text(encoding="utf-8").strip()
     if key:
+        if len(key.encode("utf-8")) < MIN_KEY_BYTES and not demo:
+            raise MissingKeyError(
+                f"de pseudonimiseringssleutel ({KEY_VARIABLE} of {SECRET_BLOCK_VARIABLE}) is "
+                f"{len(key.encode('utf-8'))} bytes lang; kansenmonitor vraagt er minstens {MIN_KEY_BYTES} "
+                "(willekeurig), bijvoorbeeld uit: python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+            )
         return key.encode("utf-8")
     if demo:
         return DEMO_KEY.encode("utf-8")
@@ -42,6 +61,27 @@ def pseudonym_key(demo: bool = False) -> bytes:
         f"no pseudonymisation key: set {KEY_VARIABLE} (or {SECRET_BLOCK_VARIABLE} naming a Prefect Secret "
         "block) to the deployment's secret; kansenmonitor refuses to store pupil data without it"
     )
+
+
+def check_database_key(conn: Connection, key: bytes) -> None:
+    """The public demo key and a deployment's own key never meet in one database: the first ingest records which
+    kind made the pseudonyms (a keyed hash of a fixed text, not the key); a later ingest with the other kind is
+    refused. A database that already holds deliveries but no record is taken as a deployment's."""
+    demo = key == DEMO_KEY.encode("utf-8")
+    recorded = conn.execute(select(PseudonymKeyCheck.demo)).scalars().all()
+    if not recorded and demo and conn.execute(select(Delivery.id).limit(1)).first():
+        recorded = [False]
+    if recorded and demo not in recorded:
+        raise MissingKeyError(
+            "deze database bevat gegevens die met de eigen sleutel van een installatie zijn gepseudonimiseerd; "
+            "de openbare demosleutel (--demo) wordt hier geweigerd: zet KANSENMONITOR_PSEUDONYM_KEY"
+            if demo else
+            "deze database is een demodatabase (gepseudonimiseerd met de openbare demosleutel); echte gegevens "
+            "horen in een eigen database: kies een andere --db / KANSENMONITOR_DATABASE_URL")
+    fingerprint = hmac.new(key, CHECK_TEXT, hashlib.sha256).hexdigest()
+    if not conn.execute(select(PseudonymKeyCheck.id).where(PseudonymKeyCheck.fingerprint == fingerprint)).first():
+        conn.execute(insert(PseudonymKeyCheck).values(fingerprint=fingerprint, demo=demo,
+                                                      recorded_at=dt.datetime.now().replace(microsecond=0)))
 
 
 def quarantine_token(pseudonym: str) -> str:

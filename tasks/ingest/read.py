@@ -10,12 +10,17 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from charset_normalizer import from_bytes
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
+from kansenmonitor.config import Config
 from kansenmonitor.safe_output import unneutralise
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -23,8 +28,8 @@ SEPARATORS = ";,\t"
 MAX_XLSX_EXPANSION = 100  # uncompressed / compressed: beyond this an XLSX is treated as a zip bomb
 HEADER_SEARCH_ROWS = 30
 CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
-UNLIKELY_CP1252 = re.compile("[ƒ†‡ˆ‰Š‹ŒŽ˜š›œžŸ¡¢£¤¥¦¨ª¬\xad¯µ¶¸¹º¿]")
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# A character of two to four bytes as UTF-8 writes it; a single-byte encoding rarely produces one by chance.
+UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 CSV_ERRORS = {
     "unexpected end of data": "een aanhalingsteken (\") wordt niet afgesloten",
     "field larger than field limit": "een cel is langer dan 131072 tekens",
@@ -46,11 +51,23 @@ class Sheet:
     separator: str | None = None
     header_index: int | None = None
     extra: dict = field(default_factory=dict)
+    workbook: bool = False  # an XLSX, whose numbers in date columns are Excel's own dates
+    uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position) -> cell: formula not computed
+
+
+def read_limits(config: Config) -> dict:
+    """What reading one delivery may cost, from the configuration (`read_sheet`'s bounds)."""
+    return dict(max_bytes=int(config.max_file_mb * 1_000_000),
+                max_unpacked_bytes=int(config.max_unpacked_mb * 1_000_000), max_seconds=config.max_read_seconds)
 
 
 def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = None,
-               max_rows: int | None = None) -> Sheet:
-    """Read `path` (its first `max_rows` rows, if given) into text rows, or raise DeliveryRejected."""
+               max_rows: int | None = None, max_unpacked_bytes: int | None = None,
+               max_seconds: float | None = None) -> Sheet:
+    """Read `path` (its first `max_rows` rows, if given) into text rows, or raise DeliveryRejected.
+
+    An XLSX may unpack to at most `max_unpacked_bytes` and take at most `max_seconds` to read: a zip bomb
+    under the expansion ratio still ends in a rejection, never in a run that does not finish."""
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise DeliveryRejected(
@@ -59,7 +76,7 @@ def read_sheet(path: Path, sheet: str | None = None, max_bytes: int | None = Non
     with path.open("rb") as handle:
         head = handle.read(4)
     if head.startswith(ZIP_MAGIC):
-        return _read_xlsx(path, sheet, max_bytes, max_rows)
+        return _read_xlsx(path, sheet, max_rows, max_unpacked_bytes, max_seconds)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise DeliveryRejected("bestand heet .xlsx maar is geen Excel-werkmap (geen geldig XLSX-bestand)")
     if max_rows is not None:
@@ -78,13 +95,8 @@ def _decode(data: bytes) -> tuple[str, str]:
         raise DeliveryRejected("bestand bevat binaire gegevens (NUL-tekens); dit is geen CSV- of XLSX-bestand")
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError:
-        try:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            text, encoding = "", None
-    if encoding is None or (encoding == "cp1252" and _misdecoded(text)):
-        raise DeliveryRejected("onbekende tekencodering; lever het bestand aan als UTF-8 of Windows-1252")
+    except UnicodeDecodeError as exc:
+        text, encoding = _single_byte(data, exc.start)
     control = CONTROL.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
@@ -102,11 +114,24 @@ def _utf16_without_bom(data: bytes) -> bool:
                                  or sample[0::2].count(0) > 0.9 * (len(sample) // 2))
 
 
-def _misdecoded(text: str) -> bool:
-    """Another single-byte encoding (Central European, Cyrillic, Japanese) read as Windows-1252 shows
-    symbols that Dutch exports do not contain; a few stray ones are tolerated."""
-    foreign = len(UNLIKELY_CP1252.findall(text))
-    return foreign >= 3 and foreign > 0.2 * len(NON_ASCII.findall(text))
+def _single_byte(data: bytes, first_error: int) -> tuple[str, str]:
+    """Text that is not UTF-8 as a whole: Windows-1252 when the detector finds that a plausible reading (a short
+    Dutch text reads as well in Central European), else rejected naming what it looks like.
+
+    A file with UTF-8 characters as well as bytes UTF-8 cannot have is two encodings pasted together;
+    decoding it either way garbles one part (`cafÃ©`), so it is rejected with the first line that differs."""
+    line = data.count(b"\n", 0, first_error) + 1
+    if UTF8_MULTIBYTE.search(data):
+        raise DeliveryRejected(
+            f"bestand mengt tekencoderingen: het is UTF-8, maar regel {line} is in een andere codering "
+            "opgeslagen (waarschijnlijk Windows-1252); sla het hele bestand opnieuw op als CSV UTF-8"
+        )
+    readings = from_bytes(data)
+    if not any("cp1252" in reading.could_be_from_charset for reading in readings):
+        best = readings.best()
+        found = f" (het lijkt {best.encoding})" if best is not None else ""
+        raise DeliveryRejected(f"onbekende tekencodering{found}; lever het bestand aan als UTF-8 of Windows-1252")
+    return data.decode("cp1252"), "cp1252"
 
 
 def _separator(text: str) -> str:
@@ -138,24 +163,49 @@ def _read_csv(data: bytes, max_rows: int | None = None) -> Sheet:
     return Sheet(None, _trim_columns(rows), numbers, encoding=encoding, separator=separator)
 
 
-def _check_zip(path: Path, max_bytes: int | None) -> None:
+def _check_zip(path: Path, max_unpacked_bytes: int | None) -> None:
+    """Refuse an archive by the sizes its directory declares: zipfile stops at a member's declared size and
+    fails its checksum beyond it, so a lie about the size cannot unpack more."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):  # damaged headers fail in several ways
         raise DeliveryRejected("bestand is geen geldig XLSX-bestand (beschadigde zip)") from None
     packed = max(sum(i.compress_size for i in infos), 1)
     unpacked = sum(i.file_size for i in infos)
-    limit = (max_bytes or 50_000_000) * MAX_XLSX_EXPANSION
-    if unpacked > limit or unpacked / packed > MAX_XLSX_EXPANSION:
+    if unpacked / packed > MAX_XLSX_EXPANSION:
         raise DeliveryRejected(
             f"XLSX pakt uit tot {unpacked / 1e6:.0f} MB uit {packed / 1e6:.1f} MB; "
             "dit lijkt een zip-bom en wordt niet gelezen"
         )
+    if max_unpacked_bytes is not None and unpacked > max_unpacked_bytes:
+        raise DeliveryRejected(
+            f"XLSX pakt uit tot {unpacked / 1e6:.0f} MB, de grens is {max_unpacked_bytes / 1e6:.0f} MB "
+            "(max_unpacked_mb); het bestand wordt niet gelezen. Lever zo veel gegevens aan als CSV "
+            "of verdeeld over kleinere werkmappen"
+        )
 
 
-def _read_xlsx(path: Path, sheet: str | None, max_bytes: int | None, max_rows: int | None = None) -> Sheet:
-    _check_zip(path, max_bytes)
+class _CellParser(WorkSheetParser):
+    """openpyxl's sheet parser, noting formula cells that carry no computed value (a workbook written by
+    a program that does not calculate): read as empty they would pass for an empty answer. An empty value
+    is a computed one only for a text formula (`t="str"`), whose answer may be empty text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.uncached: list[tuple[int, int]] = []
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if element.find(FORMULA_TAG) is not None and not element.findtext(VALUE_TAG) and element.get("t") != "str":
+            self.uncached.append((cell["row"], cell["column"]))
+        return cell
+
+
+def _read_xlsx(path: Path, sheet: str | None, max_rows: int | None, max_unpacked_bytes: int | None,
+               max_seconds: float | None) -> Sheet:
+    _check_zip(path, max_unpacked_bytes)
+    started = time.monotonic()
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
@@ -166,17 +216,51 @@ def _read_xlsx(path: Path, sheet: str | None, max_bytes: int | None, max_rows: i
                 f"werkblad '{sheet}' bestaat niet; de werkmap heeft: {', '.join(workbook.sheetnames)}"
             )
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        rows, numbers = [], []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True, max_row=max_rows), start=1):
-            cells = [cell_text(v) for v in values]
-            if any(cells):
-                rows.append(cells)
-                numbers.append(number)
-        return Sheet(worksheet.title, _trim_columns(rows), numbers)
+        rows, numbers, uncached = _cells(worksheet, max_rows, started, max_seconds)
+        return Sheet(worksheet.title, _trim_columns(rows), numbers, workbook=True,
+                     uncached={(row, column - 1): f"{get_column_letter(column)}{row}" for row, column in uncached})
     except DeliveryRejected:
         raise
     except Exception as exc:  # a damaged sheet inside a sound zip fails only while its rows are read
         raise DeliveryRejected(f"XLSX kan niet worden gelezen: {type(exc).__name__}: {exc}") from None
+    finally:
+        workbook.close()
+
+
+def _cells(worksheet, max_rows: int | None, started: float,
+           max_seconds: float | None) -> tuple[list[list[str]], list[int], list[tuple[int, int]]]:
+    """Every cell the sheet holds, wherever its declared `<dimension>` says it ends (a wrong one would
+    silently drop rows and columns), within the time allowed."""
+    rows, numbers = [], []
+    with worksheet._get_source() as source:
+        parser = _CellParser(source, worksheet._shared_strings, data_only=True, epoch=worksheet.parent.epoch,
+                             date_formats=worksheet.parent._date_formats,
+                             timedelta_formats=worksheet.parent._timedelta_formats)
+        for count, (number, cells) in enumerate(parser.parse()):
+            if max_rows is not None and number > max_rows:
+                break
+            if max_seconds is not None and count % 1000 == 0 and time.monotonic() - started > max_seconds:
+                raise DeliveryRejected(
+                    f"XLSX is na {max_seconds:g} seconden (max_read_seconds) nog niet gelezen, bij rij {number}; "
+                    "het bestand is te groot of opgeblazen (zip-bom) en wordt niet gelezen. Lever zo veel "
+                    "gegevens aan als CSV of verdeeld over kleinere werkmappen"
+                )
+            if not cells:
+                continue
+            values = [""] * max(cell["column"] for cell in cells)
+            for cell in cells:
+                values[cell["column"] - 1] = cell_text(cell["value"])
+            if any(values) or (parser.uncached and parser.uncached[-1][0] == number):
+                rows.append(values)
+                numbers.append(number)
+    return rows, numbers, parser.uncached
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The worksheets of an XLSX that opened before (so it is no longer suspect)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
     finally:
         workbook.close()
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from kansenmonitor.config import Config, normalise_name
 from schemas import SOURCES
 from schemas.base import Source
-from tasks.ingest.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet, read_sheet
+from tasks.ingest.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet, read_limits, read_sheet
 
 
 @dataclass
@@ -56,6 +58,7 @@ def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
                 closest = (len(found), source, missing)
     if candidates:
         _, _, neg_index, source, found = max(candidates, key=lambda c: (c[0], c[1], c[2]))
+        _refuse_duplicate_headers(sheet.rows[-neg_index])
         return Recognised(source, -neg_index, found)
     if closest is None:
         raise DeliveryRejected(
@@ -68,9 +71,23 @@ def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
     )
 
 
+def _refuse_duplicate_headers(header: list[str]) -> None:
+    """Two columns under one name would overwrite each other's cells, so neither can be trusted."""
+    first: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        key = normalise_name(cell)
+        if key and key in first:
+            raise DeliveryRejected(
+                f"kolom '{cell}' staat twee keer in de kopregel (kolommen {get_column_letter(first[key] + 1)} "
+                f"en {get_column_letter(position + 1)}); geef elke kolom een eigen naam of verwijder de dubbele"
+            )
+        first.setdefault(key, position)
+
+
 def sniff_source(path: Path, config: Config) -> str | None:
     """The source a file looks like from its first rows, for ordering an inbox; None when unrecognisable."""
-    try:
-        return recognise(read_sheet(path, max_rows=HEADER_SEARCH_ROWS), config, path.name).source.name
+    try:  # within the file's limits: a zip bomb is refused here too, not unpacked to sort the inbox
+        sheet = read_sheet(path, max_rows=HEADER_SEARCH_ROWS, **read_limits(config))
+        return recognise(sheet, config, path.name).source.name
     except DeliveryRejected:
         return None

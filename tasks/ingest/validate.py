@@ -35,12 +35,12 @@ class Failure:
 
 
 class DeliveredRows(Mapping):
-    """The rows as delivered (header -> cell, personal columns left out), built only when one is asked
-    for: only quarantined rows ever are, and a dict per row of a large delivery costs more than checking it."""
+    """The rows as delivered, only the contract's columns (header -> cell; personal columns and columns outside
+    the contract left out), built only when one is asked for: only quarantined rows ever are, and a dict per row
+    of a large delivery costs more than checking it."""
 
-    def __init__(self, frame: pd.DataFrame, header: list[str], personal: set[int]):
-        self._frame, self._header = frame, header
-        self._shown = [pos for pos in range(len(header)) if pos not in personal]
+    def __init__(self, frame: pd.DataFrame, header: list[str], shown: list[int]):
+        self._frame, self._header, self._shown = frame, header, shown
         self._mask: tuple[str, Callable[[int], str]] | None = None
 
     def mask(self, column: str, shown: Callable[[int], str]) -> None:
@@ -49,8 +49,7 @@ class DeliveredRows(Mapping):
 
     def __getitem__(self, index: int) -> dict[str, str]:
         cells = self._frame.loc[index].tolist()
-        row = {(self._header[pos] or f"kolom {pos + 1}"): cells[pos]
-               for pos in self._shown if self._header[pos] or cells[pos]}
+        row = {self._header[pos]: cells[pos] for pos in self._shown}
         if self._mask and self._mask[0] in row:
             row[self._mask[0]] = self._mask[1](index)
         return row
@@ -75,6 +74,7 @@ class Validated:
     keys: dict[int, str | None] = field(default_factory=dict)
     periods: dict[int, str | None] = field(default_factory=dict)
     correction_refs: dict[int, int] = field(default_factory=dict)
+    outside_contract: list[str] = field(default_factory=list)  # headers neither stored nor written out
 
     def fail(self, index: int, column: str | None, value: object, reason: str) -> None:
         shown = None if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) else str(value)
@@ -146,24 +146,46 @@ class _File:
     by_field: dict[str, int]
     result: Validated
     positions: pd.Index  # the rows' labels in the batch frame
+    workbook: bool  # an XLSX, whose bare numbers in date columns are Excel dates
+    uncached: list[tuple[int, str]]  # (row, field) of cells failed for a formula never computed
 
 
 def _prepare(sheet: Sheet, recognised: Recognised, offset: int) -> _File:
     source = recognised.source
     frame, header, numbers = _frame(sheet, recognised)
     by_field = {name: pos for pos, name in recognised.columns.items()}
-    personal = {pos for pos, name in recognised.columns.items() if source.fields[name]["personal"]}
-    result = Validated(source, len(frame), pd.DataFrame(), raw=DeliveredRows(frame, header, personal))
+    shown = sorted(pos for pos, name in recognised.columns.items() if not source.fields[name]["personal"])
+    result = Validated(source, len(frame), pd.DataFrame(), raw=DeliveredRows(frame, header, shown))
     result.row_numbers = dict(zip(frame.index, numbers))
     headless = sorted((index, pos) for pos, h in enumerate(header) if not h for index in frame.index[frame[pos] != ""])
-    for index, pos in headless:
-        result.fail(index, f"kolom {pos + 1}", frame.at[index, pos], "cel staat in een kolom zonder kolomkop")
+    for index, pos in headless:  # what the cell holds is outside the contract: not kept
+        result.fail(index, f"kolom {pos + 1}", None, "cel staat in een kolom zonder kolomkop")
     correction_pos = next((i for i, h in enumerate(header) if normalise_name(h) == normalise_name(CORRECTION_COLUMN)),
                           None)
+    result.outside_contract = [h for pos, h in enumerate(header)
+                               if h and pos not in recognised.columns and pos != correction_pos]
     if correction_pos is not None:
         refs = frame[correction_pos]
         result.correction_refs = {index: int(ref) for index, ref in refs[refs.str.isdigit()].items()}
-    return _File(frame, header, by_field, result, pd.RangeIndex(offset, offset + len(frame)))
+    return _File(frame, header, by_field, result, pd.RangeIndex(offset, offset + len(frame)), sheet.workbook,
+                 _fail_uncached(sheet, result, numbers, header, recognised))
+
+
+def _fail_uncached(sheet: Sheet, result: Validated, numbers: list[int], header: list[str],
+                   recognised: Recognised) -> list[tuple[int, str]]:
+    """A contract cell holding a formula nobody computed has no answer yet: a failure naming the cell, never
+    an empty answer; the cells failed, as (row, field)."""
+    if not sheet.uncached:
+        return []
+    index_of = {number: index for index, number in enumerate(numbers)}
+    failed = []
+    for (row, position), cell in sorted(sheet.uncached.items()):
+        if row in index_of and position in recognised.columns:
+            result.fail(index_of[row], header[position], None,
+                        f"cel {cell} bevat een formule zonder berekende waarde; open de werkmap in Excel of "
+                        "LibreOffice, laat hem herberekenen en sla hem opnieuw op")
+            failed.append((index_of[row], recognised.columns[position]))
+    return failed
 
 
 def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
@@ -211,14 +233,16 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         file.result.fail(position - file.positions.start, column, value, reason)
 
     schema = source.model.to_schema()
+    workbook = pd.Series(np.repeat([file.workbook for file in files], [len(file.frame) for file in files]),
+                         index=delivered.index, dtype=bool)
     typed = pd.DataFrame(index=delivered.index)
-    parse_failed: set[tuple[int, str]] = set()
+    parse_failed = {(file.positions.start + index, name) for file in files for index, name in file.uncached}
     for name, meta in source.fields.items():
         if meta["personal"]:
             continue
         raw = delivered[name]
         allowed = next((c.statistics["allowed_values"] for c in schema.columns[name].checks if c.name == "isin"), None)
-        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed)
+        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed, workbook=workbook)
         typed[name] = parsed.values
         for position, reason in parsed.reasons.dropna().items():
             fail(position, headers[name], raw[position], reason)
@@ -282,7 +306,11 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
     source, programme = result.source, config.programme
     if source.name == "leerlingaantallen":
         for index, year in typed["school_year"].items():
-            result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
+            try:
+                result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
+            except ValueError:  # a school year at the calendar's edge (0000-0001, 9999-10000) has no periods
+                result.periods[index] = None
+                result.fail(index, headers["school_year"], year, "schooljaar valt buiten de kalender")
         return
     if source.period_field is None:
         period = period_of(min(max(received, programme.start), programme.end), config).name
@@ -290,7 +318,7 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
         return
     column = source.period_field
     days = typed[column].dt.normalize()
-    placed = {day: period_of(day.date(), config) for day in days.dropna().unique()}
+    placed = {day: _period_of(day.date(), config) for day in days.dropna().unique()}
     names = days.map({day: period.name if period else None for day, period in placed.items()})
     result.periods = dict(zip(typed.index, names.astype(object).where(days.notna(), None).tolist()))
     outside = days.map({day: period is None or not programme.start <= day.date() <= programme.end
@@ -299,6 +327,14 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
         result.fail(index, headers[column], frame.at[index, by_field[column]],
                     f"datum valt buiten de looptijd van het programma "
                     f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
+
+
+def _period_of(day: dt.date, config: Config):
+    """The period of `day`, None for a day at the calendar's edge (its school year's neighbour does not exist)."""
+    try:
+        return period_of(day, config)
+    except ValueError:
+        return None
 
 
 def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: pd.Series) -> None:

@@ -27,14 +27,15 @@ BATCH_MARK = "__batch__"  # where Great Expectations puts the batch's table, `{b
 
 @dataclass(frozen=True)
 class Check:
-    """One rule. `rule` is shown in Data Docs and stored when it passes; `explain` turns a row into
-    (scope, Dutch detail) for the steward."""
+    """One rule. `rule` is stored (and shown on the quality page) when it passes; `explain` turns a row into
+    (scope, Dutch detail) for the steward; `source` is the delivery the finding is about."""
 
     name: str
     rule: str
     query: str
     blocking: bool
     explain: Callable[[dict], tuple[str, str]]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,12 @@ def _measures(config: Config, indicator: str) -> bool:
 def _completeness(config: Config, period: Period, base: dict, dialect: Dialect) -> Suite:
     schools = union_all(*[select(literal(s).label("school")) for s in config.schools()])
     checks = [
-        Check(f"volledigheid_{source}", f"Elke school leverde {source} aan voor {period.name}.",
+        Check(f"volledigheid_{source}",
+              f"Elke school leverde {source} aan voor het {dutch.period_label(config, period)}.",
               _render("missing_school", dialect, source=source, schools=schools), True,
               lambda row, source=source: (row["school"],
-                                          f"{row['school']} leverde geen {source} aan voor {period.name}"))
+                                          f"{row['school']} leverde geen {source} aan voor het "
+                                          f"{dutch.period_label(config, period)}"), source)
         for source in config.quality.required_sources
     ]
     required = [(source, FACT_TABLES[source].__tablename__) for source in config.quality.required_sources]
@@ -99,26 +102,29 @@ def _plausibility(config: Config, period: Period, base: dict, dialect: Dialect) 
     factor = _number(config.quality.outlier_factor)
     checks = [Check(
         "sessie_uitschieter",
-        f"Geen sessie in {period.name} met meer dan {factor}× de mediaan van de sessies aan aanwezige kinderen "
-        f"(bij ten minste {config.quality.min_sessions_for_median} sessies).",
+        f"Geen sessie in het {dutch.period_label(config, period)} met meer dan {factor}× de mediaan van de sessies "
+        f"aan aanwezige kinderen (bij ten minste {config.quality.min_sessions_for_median} sessies).",
         _render("session_outlier", dialect, **base, factor=config.quality.outlier_factor,
                min_sessions=config.quality.min_sessions_for_median), False,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['present']} kinderen aanwezig, meer dan "
-                                    f"{factor}× de mediaan ({_number(row['median'])})"))]
+                                    f"{factor}× de mediaan ({_number(row['median'])})"), "aanwezigheid")]
     previous = previous_period(period, config)
     label = config.programme.area_label
     if previous:
         drop = round(config.quality.max_participant_drop * 100)
         checks.append(Check(
             "deelnemers_daling",
-            f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt t.o.v. {previous.name} "
+            f"Geen {label} waar het aantal deelnemers meer dan {drop}% daalt ten opzichte van het "
+            f"{dutch.period_label(config, previous)} "
             f"(bij ten minste {config.quality.min_previous_participants} deelnemers).",
             _render("participant_drop", dialect, **base, previous=previous.name,
                     max_drop=config.quality.max_participant_drop,
                     min_previous=config.quality.min_previous_participants), False,
-            lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in {previous.name} "
-                                      f"naar {row['n_current']} in {period.name} "
-                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)")))
+            lambda row: (row["area"], f"Deelnemers in {row['area']} dalen van {row['n_previous']} in het "
+                                      f"{dutch.period_label(config, previous)} naar {row['n_current']} in het "
+                                      f"{dutch.period_label(config, period)} "
+                                      f"(-{round(100 - 100 * row['n_current'] / row['n_previous'])}%)"),
+            "aanwezigheid"))
     asset = _render("present_children", dialect, for_expectation=False, **base,
                    previous=previous.name if previous else "")
     return Suite("plausibiliteit", asset, checks)
@@ -129,7 +135,7 @@ def _references(base: dict, dialect: Dialect) -> Suite:
         "sessie_niet_gepland", "Alle aanwezigheid hoort bij een sessie in de actuele activiteitenplanning.",
         _render("unplanned_session", dialect, **base), True,
         lambda row: (_session(row), f"Sessie {_session(row, ' in ')}: {row['n_rows']} aanwezigheidsregels horen bij "
-                                    "een sessie die niet (meer) in de actuele planning staat"))
+                                    "een sessie die niet (meer) in de actuele planning staat"), "aanwezigheid")
     return Suite("referentiele-integriteit", _render("attendance_sessions", dialect, for_expectation=False, **base),
                  [check])
 
@@ -142,10 +148,10 @@ def _freshness(config: Config, period: Period, base: dict, dialect: Dialect) -> 
         Check("register_begeleiders_ontbreekt", "Het register begeleiders is aangeleverd.",
               _render("register_missing", dialect), True,
               lambda row: ("begeleiders", "Register begeleiders is niet aangeleverd; de VOG-dekking kan niet worden "
-                                          "bepaald")),
+                                          "bepaald"), "begeleiders"),
         Check("register_begeleiders_verouderd", f"Het register begeleiders is op {end} niet ouder dan {max_age} dagen.",
               _render("register_stale", dialect, cutoff=cutoff.isoformat()), True,
-              lambda row: ("begeleiders", _stale(row, period, max_age))),
+              lambda row: ("begeleiders", _stale(row, period, max_age)), "begeleiders"),
     ]
     return Suite("actualiteit", _render("supervisor_register", dialect, for_expectation=False, **base), checks)
 

@@ -2,19 +2,21 @@
 
 Runs the catalogue's suites (`tasks.quality.checks`) with Great Expectations on the loaded tables,
 stores every result in `quality_result` for the report's appendix, holds the reports when the
-configuration asks for it and a blocking finding exists, and leaves Data Docs for the data steward.
+configuration asks for it and a blocking finding exists. The steward's quality page
+(`kwaliteit-<period>.html`, `reports/quality_page.py`) is written from the result by the flow.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import QualityResult
+from kansenmonitor.dutch import plural
 from kansenmonitor.periods import Period
 from tasks.quality.checks import suites_for
 from tasks.quality.gx import Outcome, validate
@@ -30,6 +32,7 @@ class Finding:
     passed: bool
     blocking: bool
     detail: str
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class GateResult:
     period: str
     findings: list[Finding]
     held: bool
-    data_docs: Path
+    page: Path | None = None  # the steward's quality page, once written
 
     @property
     def problems(self) -> list[Finding]:
@@ -48,25 +51,25 @@ class GateResult:
         return [f for f in self.problems if f.blocking]
 
 
-def run_quality_gate(engine: Engine, config: Config, period: Period, out_dir: Path) -> GateResult:
-    """Judge the period's current rows, store the findings, hold or free the reports, write Data Docs."""
-    docs_dir = Path(out_dir) / "data-docs"
+def run_quality_gate(engine: Engine, config: Config, period: Period) -> GateResult:
+    """Judge the period's current rows, store the findings, hold or free the reports."""
     outcomes = validate(engine.url.render_as_string(hide_password=False),
-                        suites_for(config, period, engine.dialect), docs_dir, run_name=period.name)
+                        suites_for(config, period, engine.dialect), run_name=period.name)
     findings = [f for outcome in outcomes for f in _findings(outcome)]
     held = _store(engine, config, period.name, findings)
-    return GateResult(period.name, findings, held, docs_dir / "index.html")
+    return GateResult(period.name, findings, held)
 
 
 def _findings(outcome: Outcome) -> list[Finding]:
     check = outcome.check
     if not outcome.unexpected:
-        return [Finding(check.name, "", True, check.blocking, check.rule)]
+        return [Finding(check.name, "", True, check.blocking, check.rule, check.source)]
     found = sorted(check.explain(row) for row in outcome.rows)
     hidden = outcome.unexpected - len(found)
     if hidden:
-        found.append(("", f"en nog {hidden} bevindingen van deze controle; zie de Data Docs"))
-    return [Finding(check.name, scope, False, check.blocking, detail) for scope, detail in found]
+        found.append(("", f"en nog {plural(hidden, 'bevinding', 'bevindingen')} van deze controle, niet afzonderlijk "
+                          "opgehaald: los eerst de genoemde op"))
+    return [Finding(check.name, scope, False, check.blocking, detail, check.source) for scope, detail in found]
 
 
 def _store(engine: Engine, config: Config, period: str, findings: list[Finding]) -> bool:

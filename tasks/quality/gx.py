@@ -1,17 +1,16 @@
-"""Running the gate's suites with Great Expectations (GX Core 1.x) and writing the steward's Data Docs.
+"""Running the gate's suites with Great Expectations (GX Core 1.x).
 
-One ephemeral context per run: the suites are rebuilt from the catalogue every time, so the only GX state
-worth keeping is the Data Docs site, written as files under the given folder.
+One ephemeral context per run: the suites are rebuilt from the catalogue every time, and no GX state is
+kept. GX's Data Docs are not written: their pages load scripts, styles and a logo from third parties and
+name no school; the steward reads the findings in kansenmonitor's own page (`reports/quality_page.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
-from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import (
     DataContextConfig,
@@ -36,12 +35,11 @@ class Outcome:
     unexpected: int
 
 
-def validate(url: str, suites: list[Suite], docs_dir: Path, run_name: str) -> list[Outcome]:
-    """Validate every suite against the database at `url` in one checkpoint and build Data Docs in `docs_dir`."""
-    context = gx.get_context(mode="ephemeral", project_config=_project(docs_dir))
+def validate(url: str, suites: list[Suite], run_name: str) -> list[Outcome]:
+    """Validate every suite against the database at `url` in one checkpoint."""
     if not suites:
-        context.build_data_docs()
         return []
+    context = gx.get_context(mode="ephemeral", project_config=_project())
     source = _add_source(context, url)
     checks: dict[str, Check] = {}
     definitions = []
@@ -56,8 +54,8 @@ def validate(url: str, suites: list[Suite], docs_dir: Path, run_name: str) -> li
             definitions.append(context.validation_definitions.add(
                 gx.ValidationDefinition(name=suite.name, data=batch, suite=expectations)))
         checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name="kwaliteitspoort", validation_definitions=definitions,
-            actions=[UpdateDataDocsAction(name="data-docs")], result_format={"result_format": "COMPLETE"}))
+            name="kwaliteitspoort", validation_definitions=definitions, actions=[],
+            result_format={"result_format": "COMPLETE"}))
         result = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
     finally:
         source.get_engine().dispose()
@@ -79,13 +77,10 @@ def _add_source(context, url: str):
     return add("kansenmonitor", connection_string=url)
 
 
-def _project(docs_dir: Path) -> DataContextConfig:
-    """In-memory stores, no progress bars, no analytics, and one local Data Docs site: the steward's."""
-    site = {"class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False}}
+def _project() -> DataContextConfig:
+    """In-memory stores, no progress bars, no analytics, no Data Docs sites."""
     return DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False,
-                             progress_bars=ProgressBarsConfig(globally=False), data_docs_sites={"kwaliteit": site})
+                             progress_bars=ProgressBarsConfig(globally=False), data_docs_sites={})
 
 
 def _error(info: dict) -> str | None:
