@@ -33,6 +33,7 @@ SUBJECT_ENDINGS = {
 AUDIENCE_LABELS = {"stuurgroep": "stuurgroep", "lokale_coalitie": "lokale coalitie", "kernteam": "kernteam {area}"}
 EMAIL_LIMIT = 100_000  # bytes of the HTML part; Gmail clips a message from about 102 KB
 DETAIL_COLUMNS = 3  # indicators per breakdown table: more are split over the next table, never cut off
+SCORECARD_COLUMNS = 4  # places or schools per scorecard table, for the same reason
 TOC_FROM_ROWS = 30  # a table of contents (with page numbers, which cost WeasyPrint a second layout pass) for
 # the reports that run long: this many rows of breakdown per place and school
 
@@ -121,6 +122,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         "area_label": config.programme.area_label, "area_label_plural": config.programme.area_label_plural,
         "min_respondents": config.min_respondents, "previous_period": labels.get(previous) if previous else None,
         "period_label": labels.get(period.name, period.name).split(" (")[0], "detail_columns": DETAIL_COLUMNS,
+        "scorecard_columns": SCORECARD_COLUMNS,
         "sources": publication.sources,
         "history_labels": {p: months_of(parse_period(p, config)) for p in periods},
     }
@@ -140,7 +142,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         own_gate = gate and dict(checks=gate.checks, findings=[
             f for f in gate.findings if f.scope_name not in places or f.scope_name in own])
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
-                       audience=coverage.audience, audience_label=audience_label, details=True,
+                       audience=coverage.audience, audience_label=audience_label, details=True, long_tables=True,
                        toc=sum(len(goal.details) for goal in goals) >= TOC_FROM_ROWS,
                        summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
                                              coverage.below, previous_label, publication.responses,
@@ -166,8 +168,10 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
 
 def _email_body(template: str, context: dict) -> str:
     """The whole report when it fits under the size where mail clients clip it; otherwise without the
-    breakdown per place and school, which the attached PDF holds."""
-    html = email_html(template, context)
-    if len(html.encode("utf-8")) < EMAIL_LIMIT:
-        return html
-    return email_html(template, dict(context, details=False))
+    breakdown per place and school, and if still too large also without the scorecards and the list of
+    missing deliveries: the attached PDF holds them all."""
+    for shorter in ({}, {"details": False}, {"details": False, "long_tables": False}):
+        html = email_html(template, dict(context, **shorter))
+        if len(html.encode("utf-8")) < EMAIL_LIMIT:
+            break
+    return html
