@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from kansenmonitor.config import ConfigError
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "sql"
-Kind = Literal["share", "count", "mean", "budget"]
+Kind = Literal["share", "count", "mean", "budget", "coverage"]
 ScopeKind = Literal["coalition", "area", "school"]
 
 
@@ -42,7 +42,7 @@ class Indicator(_Strict):
     mart: str
     variant: str | None = None
     scopes: list[ScopeKind]
-    suppress: Literal["respondents", "none"] = "none"
+    suppress: Literal["respondents", "organisations", "none"] = "none"
     parameters: dict[str, TargetParameter] = {}
 
     @property
@@ -84,17 +84,18 @@ def indicator(indicator_id: str) -> Indicator:
 
 DOCS_START, DOCS_END = "<!-- indicators:start -->", "<!-- indicators:end -->"
 SCOPE_WORDS = {"coalition": "coalitie", "area": "dorp/wijk", "school": "school"}
+MINIMUM_WORDS = {"respondents": "`min_respondents`", "organisations": "`min_organisations`", "none": "geen"}
 
 
 def docs_table() -> str:
     """The catalogue as the markdown table of `sql/README.md`, so the docs cannot drift from it."""
-    lines = ["| indicator | label | kind | mart | scopes | suppressed below the minimum | unit |",
+    lines = ["| indicator | label | kind | mart | scopes | minimum behind a shown figure | unit |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for i in catalogue().values():
         mart = f"`{i.mart}`" + (f" (variant `{i.variant}`)" if i.variant else "")
         scopes = ", ".join(SCOPE_WORDS[s] for s in i.scopes)
         lines.append(f"| `{i.id}` | {i.label} | {i.kind} | {mart} | {scopes} | "
-                     f"{'ja' if i.suppress == 'respondents' else 'nee'} | {i.unit} |")
+                     f"{MINIMUM_WORDS[i.suppress]} | {i.unit} |")
     return "\n".join(lines)
 
 

@@ -99,8 +99,10 @@ class Programme(_Strict):
 
 
 class Target(_Strict):
-    """A goal's target: `value` compared with `comparison`; `more_than_previous` adds a trend goal."""
+    """A goal's target: `value` compared with `comparison`, or `all` of the denominator (every development area
+    of the list); `more_than_previous` adds a trend goal; `every_area` and `min_areas` say where it must hold."""
 
+    all: bool = False
     value: float | None = None
     comparison: Literal[">=", "<=", ">", "<", "=="] = ">="
     more_than_previous: bool = False
@@ -195,6 +197,8 @@ class Config(_Strict):
     activity_kinds: list[str] = ["vast", "10-weeks", "eenmalig"]
     eligible_groups: list[int] = [1, 2, 3, 4, 5, 6, 7, 8]
     min_respondents: int = Field(default=10, ge=1)
+    min_organisations: int = Field(default=1, ge=1)
+    development_areas: list[str] = Field(default=DEFAULT_THEMES, min_length=1)
     vog_max_age_years: int | None = Field(default=None, ge=1)
     targets: dict[str, Target] = {}
     goals: list[Goal] = []
@@ -219,6 +223,10 @@ class Config(_Strict):
                 if key in seen and seen[key] != area.name:
                     raise ValueError(f"gebiedsnaam '{name}' wordt gebruikt door zowel '{seen[key]}' als '{area.name}'")
                 seen[key] = area.name
+        outside = [d for d in self.development_areas if d not in self.themes]
+        if outside:
+            raise ValueError(f"development_areas: {outside} staat niet in themes, dus geen activiteit kan het ooit "
+                             f"dekken; de thema's zijn {self.themes}")
         from kansenmonitor.db import FACT_TABLES  # the schema says which sources name a school on every row
 
         schooled = [s for s, model in FACT_TABLES.items() if "school" in model.__table__.columns]

@@ -276,6 +276,7 @@ class IndicatorValue(Base):
     status: Mapped[str] = mapped_column(String(10))
     previous_value: Mapped[float | None] = mapped_column(Float)
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    quarantined_rows: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 

@@ -83,7 +83,7 @@ def format_change(indicator_id: str, change: float) -> str:
 def format_basis(indicator_id: str, numerator: float | None, denominator: float | None) -> str:
     """What the figure rests on, e.g. `46 van 50` or `€ 12.345 van € 39.604`; empty when unknown."""
     kind = indicator(indicator_id).kind
-    if kind == "share" and numerator is not None and denominator is not None:
+    if kind in ("share", "coverage") and numerator is not None and denominator is not None:
         return f"{number(numerator, 0)} van {number(denominator, 0)}"
     if kind == "budget" and numerator is not None and denominator is not None:
         return f"{euros(numerator)} van {euros(denominator)}"

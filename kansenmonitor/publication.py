@@ -29,6 +29,7 @@ class Reading:
     target: str | None
     status: str
     suppressed: bool
+    quarantined_rows: int = 0
 
 
 @dataclass(frozen=True, order=True)

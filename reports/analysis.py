@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kansenmonitor.catalogue import indicator
 from kansenmonitor.config import Config, Goal
-from kansenmonitor.dutch import format_basis, format_change, format_value
+from kansenmonitor.dutch import dutch_list, format_basis, format_change, format_value
 from kansenmonitor.publication import COALITION, Reading, Scope
 from reports.advice import advise
 from reports.uncertainty import Interval, change_is_real, has_interval, wilson
@@ -38,6 +38,8 @@ class Figure:
     previous: Figure | None = None
     numerator: float | None = None
     denominator: float | None = None
+    failing: tuple[str, ...] = ()
+    quarantined: int = 0
 
     @property
     def shown(self) -> bool:
@@ -90,6 +92,20 @@ class Figure:
         return self.value - self.previous.value
 
     @property
+    def failing_text(self) -> str:
+        """Where a target that must hold in every place does not: `niet gehaald in Noord en Oost (geen gegevens)`."""
+        return f"niet gehaald in {dutch_list(list(self.failing))}" if self.failing else ""
+
+    @property
+    def caveat(self) -> str:
+        """Rows in quarantine that would enter this figure once corrected, said beside it."""
+        if not self.quarantined:
+            return ""
+        rows = "1 rij" if self.quarantined == 1 else f"{self.quarantined} rijen"
+        verb = "kan" if self.quarantined == 1 else "kunnen"
+        return f"let op: {rows} in quarantaine {verb} dit cijfer na correctie nog veranderen"
+
+    @property
     def trend_text(self) -> str:
         movement = self.movement
         if movement is None:
@@ -132,16 +148,36 @@ def lower_is_better(config: Config, indicator_id: str) -> bool:
 
 
 class Readings:
-    """Stored figures indexed by period, indicator and scope, turned into Figures for one period."""
+    """Stored figures indexed by period, indicator and scope, turned into Figures for one period.
 
-    def __init__(self, readings: list[Reading], periods: list[str], min_respondents: int):
+    `every_area` names the indicators whose target must hold in every place of `areas`: their coalition figure
+    names the places where it does not.
+    """
+
+    def __init__(self, readings: list[Reading], periods: list[str], min_respondents: int,
+                 every_area: frozenset[str] = frozenset(), areas: tuple[str, ...] = ()):
         self.periods = periods
         self.min_respondents = min_respondents
+        self.every_area = every_area
+        self.areas = areas
         self._index = {(r.period, r.indicator, _scope_of(r)): r for r in readings}
 
     def reading(self, period: str, indicator_id: str, scope: Scope) -> Reading | None:
         """The stored reading itself, for what a Figure leaves out (the euros behind a budget share)."""
         return self._index.get((period, indicator_id, scope))
+
+    def failing_places(self, period: str, indicator_id: str) -> tuple[str, ...]:
+        """The places where a target that must hold everywhere is not met, or cannot be judged."""
+        if indicator_id not in self.every_area:
+            return ()
+        failing = []
+        for area in self.areas:
+            reading = self._index.get((period, indicator_id, ("area", area)))
+            if reading is None or reading.status == "no_data":
+                failing.append(f"{area} (geen gegevens)")
+            elif reading.status != "met":
+                failing.append(area)
+        return tuple(failing)
 
     def figure(self, period: str, indicator_id: str, scope: Scope, with_previous: bool = True) -> Figure | None:
         reading = self.reading(period, indicator_id, scope)
@@ -153,14 +189,18 @@ class Readings:
             previous = self.figure(self.periods[position - 1], indicator_id, scope, with_previous=False)
         label = indicator(indicator_id).label
         target = reading.target or "geen doel vastgesteld"
+        quarantined = reading.quarantined_rows
         if reading.suppressed:
             too_few = f"te weinig respondenten (minder dan {self.min_respondents})"
-            return Figure(indicator_id, label, scope, too_few, "", target, "no_data", too_few, None, previous)
+            return Figure(indicator_id, label, scope, too_few, "", target, "no_data", too_few, None, previous,
+                          quarantined=quarantined)
         text = "geen gegevens" if reading.value is None else format_value(indicator_id, reading.value)
+        failing = self.failing_places(period, indicator_id) if scope == COALITION else ()
         return Figure(indicator_id, label, scope, text,
                       format_basis(indicator_id, reading.numerator, reading.denominator), target, reading.status,
                       STATUS_TEXT.get(reading.status, reading.status), reading.value, previous,
-                      reading.numerator, reading.denominator)
+                      reading.numerator, reading.denominator, failing if reading.status == "not_met" else (),
+                      quarantined)
 
     def missing(self, indicator_id: str, scope: Scope) -> Figure:
         label = indicator(indicator_id).label
@@ -220,8 +260,9 @@ def _duiden(config: Config, figures: list[Figure], previous_label: str | None) -
                          "is daarom niet te zeggen.")
     elif not_met:
         status = "not_met"
-        sentences.append("Het doel is nog niet gehaald. De doelstelling wordt niet gehaald voor: " + "; ".join(
-            f"{f.label}: {f.text}, doel {f.target}" for f in not_met) + ".")
+        sentences.append("Het doel is nog niet gehaald. De doelstelling wordt niet gehaald voor: " + dutch_list(
+            [f"{f.label} ({'; '.join(filter(None, [f.text, f'doel {f.target}', f.failing_text]))})"
+             for f in not_met]) + ".")
     else:
         status = "met"
         sentences.append("Het doel is gehaald: de indicator haalt de doelstelling." if len(judged) == 1 else

@@ -111,7 +111,9 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
                   audiences: list[str] | None = None) -> list[Report]:
     """Render every audience's report (or only `audiences`) and write them to `out_dir/reports/<period>/`."""
     periods = publication.periods
-    readings = Readings(publication.readings, periods, config.min_respondents)
+    every_area = frozenset(i for i, target in config.targets.items() if target.every_area)
+    readings = Readings(publication.readings, periods, config.min_respondents, every_area,
+                        tuple(a.name for a in config.areas))
     wanted = list(audiences or AUDIENCES)
     labels = {p.name: period_label(config, p) for p in programme_periods(config)}
     previous = periods[-2] if len(periods) > 1 else None

@@ -83,8 +83,10 @@ def test_the_docs_table_is_the_catalogues():
     assert f"{DOCS_START}\n{docs_table()}\n{DOCS_END}" in documented
     # Written out by hand for two entries, so a wrong derivation cannot pass by agreeing with itself.
     assert ("| `groepssfeer_aandeel` | Begeleiders en leerkrachten die de groepssfeer met 4 of 5 beoordelen | share "
-            "| `groepssfeer` (variant `aandeel`) | coalitie, dorp/wijk | ja | beoordelingen door begeleiders en "
-            "leerkrachten |") in documented
-    assert "| `vog_dekking` | Structurele begeleiders met een geldige VOG | share | `vog_dekking` | coalitie | nee |" \
-        in documented
+            "| `groepssfeer` (variant `aandeel`) | coalitie, dorp/wijk | `min_respondents` | beoordelingen door "
+            "begeleiders en leerkrachten |") in documented
+    assert ("| `vog_dekking` | Structurele begeleiders met een geldige VOG | share | `vog_dekking` | coalitie | "
+            "`min_organisations` |") in documented
+    assert ("| `ontwikkelgebieden` | Ontwikkelgebieden die aan bod kwamen | coverage | `ontwikkelgebieden` | "
+            "coalitie, dorp/wijk | geen |") in documented
     assert len(catalogue()) == 24

@@ -52,6 +52,9 @@ areas: [{name: Wijk A}]
 def test_minimal_config_loads(tmp_path):
     config = load_config(_write(tmp_path, MINIMAL))
     assert (config.min_respondents, config.close_grace_days) == (10, 15)
+    assert config.min_organisations == 1
+    assert config.development_areas == ["Sport", "Cultuur", "Cognitieve ontwikkeling", "Sociale ontwikkeling",
+                                        "Oriëntatie op jezelf en de wereld"]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +71,9 @@ def test_minimal_config_loads(tmp_path):
         (MINIMAL + "recipients: {wethouder: [a@b.nl]}\n",
          "recipients: onbekende doelgroep ['wethouder']"),
         (MINIMAL + "close_grace_days: 0\n", "close_grace_days: moet 1 of meer zijn (gekregen: 0)"),
+        (MINIMAL + "development_areas: [Sport, Techniek]\n",
+         "development_areas: ['Techniek'] staat niet in themes, dus geen activiteit kan het ooit dekken"),
+        (MINIMAL + "min_organisations: 0\n", "min_organisations: moet 1 of meer zijn (gekregen: 0)"),
         (MINIMAL + "close_grace_days: twee weken\n",
          "close_grace_days: moet een geheel getal zijn (gekregen: 'twee weken')"),
     ],

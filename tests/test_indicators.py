@@ -55,7 +55,7 @@ def scenario_config() -> Config:
             "vog_dekking": {"value": 1.0}, "klachten_interactie": {"value": 0, "comparison": "<="},
             "groepssfeer": {"value": 4.0},
             "aanbod_onderbouw": {"value": 2, "deadline": "2025-07-31", "min_areas": 1},
-            "themamix": {"value": 1.0}, "ontwikkelgebieden": {"value": 5},
+            "themamix": {"value": 1.0}, "ontwikkelgebieden": {"all": True},
             "extra_aanbod": {"value": 0, "comparison": ">", "more_than_previous": True},
             "deelnemers": {"more_than_previous": True, "every_area": True},
             "bereik": {"value": 0.25}, "opkomst": {"value": 0.8}, "ideeen": {"value": 0, "comparison": ">"},
@@ -339,11 +339,12 @@ EXPECTED = {
     ("besteding_punt_1", "Noord"): (0.70045, 700.45, 1000, "no_data", False, 0.3001),
     ("besteding_punt_3", "Noord"): (0.1002, 100.20, 1000, "no_data", False, 0.1002),
     ("besteding_punt_4", COALITION): (550.55 / 4000, 550.55, 4000, "no_data", False, None),
-    # Progress Noord 4, 2 (the superseded 1 does not count), Zuid 3, Oost 5, 3.
-    ("voortgang_partners", COALITION): (3.4, 17, 5, "met", False, None),
-    ("voortgang_partners", "Noord"): (3.0, 6, 2, "no_data", True, None),
-    ("voortgang_partners_aandeel", COALITION): (0.8, 4, 5, "no_data", False, None),
-    ("voortgang_partners_aandeel", "Oost"): (1.0, 2, 2, "no_data", True, None),
+    # Progress Noord 4, 2 (the superseded 1 does not count), Zuid 3, Oost 5, 3. Figures about organisations
+    # need one organisation (min_organisations), not 4 respondents: Noord's two answers are shown. H1: Zuid's 4.
+    ("voortgang_partners", COALITION): (3.4, 17, 5, "met", False, 4.0),
+    ("voortgang_partners", "Noord"): (3.0, 6, 2, "met", False, None),
+    ("voortgang_partners_aandeel", COALITION): (0.8, 4, 5, "no_data", False, 1.0),
+    ("voortgang_partners_aandeel", "Oost"): (1.0, 2, 2, "no_data", False, None),
     # Chosen pillars: Noord Taal, Ouders, Cultuur; Zuid Taal, Bewegen; Oost none. H2: Noord's two actions
     # both serve Taal (the superseded Ouders does not count); Zuid's serves Cultuur, which Zuid did not
     # choose; Oost's one named pillar is not Oost's. H1: Zuid's action served Bewegen.
@@ -478,20 +479,20 @@ def test_the_csv_is_byte_identical_on_postgresql_and_sqlite(pg_url, sqlite_url, 
     assert written["postgresql"] == written["sqlite"]
     lines = written["sqlite"].decode("utf-8").splitlines()
     assert lines[0] == ("indicator,scope,scope_name,period,value,numerator,denominator,target,status,"
-                        "previous_value,suppressed")
-    assert "veiligheid_kinderen,coalition,Kansen Testdorp,2024-2025-H2,0.8125,13,16,minimaal 90%,not_met,1,false" in lines
-    assert "veiligheid_kinderen,area,Oost,2024-2025-H2,,2,3,minimaal 90%,no_data,,true" in lines  # the steward's counts
-    assert "groepssfeer,coalition,Kansen Testdorp,2024-2025-H2,3.6,18,5,minimaal 4,not_met,,false" in lines
+                        "previous_value,suppressed,quarantined_rows")
+    assert "veiligheid_kinderen,coalition,Kansen Testdorp,2024-2025-H2,0.8125,13,16,minimaal 90%,not_met,1,false,0" in lines
+    assert "veiligheid_kinderen,area,Oost,2024-2025-H2,,2,3,minimaal 90%,no_data,,true,0" in lines  # the steward's counts
+    assert "groepssfeer,coalition,Kansen Testdorp,2024-2025-H2,3.6,18,5,minimaal 4,not_met,,false,0" in lines
     assert ('besteding,area,Noord,2024-2025-H2,0.80065,800.65,1000,"rond 100%, in de pas met de verstreken tijd '
-            '(marge 15 procentpunt)",not_met,0.4003,false') in lines
-    assert "deelnemers,area,Noord,2024-2025-H2,11,11,14,meer dan het vorige meetmoment,met,10,false" in lines
+            '(marge 15 procentpunt)",not_met,0.4003,false,0') in lines
+    assert "deelnemers,area,Noord,2024-2025-H2,11,11,14,meer dan het vorige meetmoment,met,10,false,0" in lines
 
 
 def test_text_cells_that_excel_would_run_are_neutralised(tmp_path):
     row = IndicatorRow("ideeen", "school", "=HYPERLINK(\"http://x\")", H2, 2.0, 2.0, 5.0, "> 0", "met", None)
     write_indicators_csv([row], tmp_path / "indicators.csv")
     line = (tmp_path / "indicators.csv").read_text(encoding="utf-8").splitlines()[1]
-    assert line == 'ideeen,school,"\'=HYPERLINK(""http://x"")",2024-2025-H2,2,2,5,> 0,met,,false'
+    assert line == 'ideeen,school,"\'=HYPERLINK(""http://x"")",2024-2025-H2,2,2,5,> 0,met,,false,0'
 
 
 def test_every_computed_indicator_has_a_dutch_label_and_the_right_notation(rows):

@@ -44,11 +44,11 @@ def prefect_pg_url(pg_url):
     admin.dispose()
 
 
-def test_runs_that_start_together_migrate_one_new_database_once(pg_url):
-    """Every run migrates first; six at once on an empty PostgreSQL database queue instead of colliding."""
+def test_runs_that_start_together_migrate_one_new_database_once(db_url):
+    """Every run migrates first; six at once on an empty database queue instead of colliding."""
     with ProcessPoolExecutor(6) as pool:
-        assert list(pool.map(migrate, [pg_url] * 6)) == [None] * 6
-    engine = make_engine(pg_url)
+        assert list(pool.map(migrate, [db_url] * 6)) == [None] * 6
+    engine = make_engine(db_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM alembic_version")).scalar() == 1
     engine.dispose()

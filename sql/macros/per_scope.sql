@@ -6,15 +6,17 @@
 {%- endmacro %}
 
 {#- numerator: the sum of `summed` (flags 1/0 or ratings); denominator: the rows; value: their ratio, so a share of
-    flagged rows or a mean rating. No rows, no value. -#}
-{% macro ratio_per_scope(summed, variant='') %}
+    flagged rows or a mean rating. No rows, no value. With `units`, also how many distinct units (organisations)
+    the figure rests on. -#}
+{% macro ratio_per_scope(summed, variant='', units=none) %}
 SELECT
     scope,
     scope_name,
     {{ variant_column(variant) }}
     COALESCE(SUM({{ summed }}), 0) AS numerator,
     COUNT(source_row) AS denominator,
-    CAST(SUM({{ summed }}) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value
+    CAST(SUM({{ summed }}) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value{% if units %},
+    COUNT(DISTINCT {{ units }}) AS units{% endif %}
 FROM population_in_scope
 GROUP BY scope, scope_name
 {% endmacro %}

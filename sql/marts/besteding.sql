@@ -1,6 +1,7 @@
 -- NPO spending from the programme's start to the end of the period, as a share of the budget
 -- (the wijk's, or for the coalition all wijken's together); as the variants `punt_1` .. `punt_4`
--- the share of the same budget spent on each Bestedingspunt.
+-- the share of the same budget spent on each Bestedingspunt. `units`: the bookings, what
+-- `min_organisations` is compared with (the ledger names no organisation).
 WITH population AS (
     SELECT
         delivery_id,
@@ -19,7 +20,8 @@ SELECT
     NULL AS variant,
     COALESCE(ROUND(SUM(amount), 2), 0) AS numerator,
     MAX(budget) AS denominator,
-    CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value
+    CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value,
+    COUNT(source_row) AS units
 FROM population_in_scope
 GROUP BY scope, scope_name
 
@@ -31,7 +33,8 @@ SELECT
     variant,
     ROUND(SUM(amount), 2) AS numerator,
     MAX(budget) AS denominator,
-    CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value
+    CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value,
+    COUNT(source_row) AS units
 FROM population_in_scope
 WHERE variant IS NOT NULL
 GROUP BY scope, scope_name, variant

@@ -1,5 +1,6 @@
--- Development areas covered: distinct themes of the sessions in the period, out of the
--- :catalogue_size themes in the configuration's catalogue.
+-- Development areas covered: the plan's development areas (the configuration's `development_areas`, as
+-- seed_development_areas) among the themes of the period's sessions, out of that list. Other themes of the
+-- catalogue (Beroepen en ondernemen) count for the theme mix, not here.
 WITH population AS (
     SELECT
         delivery_id,
@@ -22,10 +23,15 @@ WITH population AS (
 )
 
 SELECT
-    scope,
-    scope_name,
-    COUNT(DISTINCT theme) AS numerator,
-    :catalogue_size AS denominator,
-    CASE WHEN COUNT(source_row) > 0 THEN COUNT(DISTINCT theme) END AS value
+    population_in_scope.scope,
+    population_in_scope.scope_name,
+    COUNT(DISTINCT development_areas.development_area) AS numerator,
+    (SELECT COUNT(*) FROM {{ ref('seed_development_areas') }}) AS denominator,
+    CASE
+        WHEN COUNT(population_in_scope.source_row) > 0
+            THEN COUNT(DISTINCT development_areas.development_area)
+    END AS value
 FROM population_in_scope
-GROUP BY scope, scope_name
+LEFT JOIN {{ ref('seed_development_areas') }} AS development_areas
+    ON population_in_scope.theme = development_areas.development_area
+GROUP BY population_in_scope.scope, population_in_scope.scope_name

@@ -8,7 +8,7 @@ too few respondents never reaches a template, whatever the template does.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Connection, Engine, Float, String, column, func, literal, select, table, union
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, String, column, func, literal, select, table, union
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import (
@@ -38,6 +38,7 @@ INDICATOR_REPORT = table(
     column("coalition", String), column("period", String), column("indicator", String), column("scope", String),
     column("scope_name", String), column("value", Float), column("numerator", Float), column("denominator", Float),
     column("target", String), column("status", String), column("suppressed", Boolean),
+    column("quarantined_rows", Integer),
 )
 
 
@@ -64,8 +65,8 @@ def read_publication(engine: Engine, config: Config, period: Period) -> PeriodPu
 def _readings(conn: Connection, coalition: str, periods: list[str]) -> list[Reading]:
     v = INDICATOR_REPORT.c
     query = select(v.period, v.indicator, v.scope, v.scope_name, v.value, v.numerator, v.denominator, v.target,
-                   v.status, v.suppressed).where(v.coalition == coalition, v.period.in_(periods))
-    return [Reading(*row[:9], bool(row[9])) for row in conn.execute(query)]
+                   v.status, v.suppressed, v.quarantined_rows).where(v.coalition == coalition, v.period.in_(periods))
+    return [Reading(*row[:9], bool(row[9]), row[10] or 0) for row in conn.execute(query)]
 
 
 RESPONSE_SOURCES = {"kinderen": ChildResponse, "ouders": ParentResponse, "medewerkers": StaffFeedback,

@@ -14,19 +14,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert
+from sqlglot import exp
 
 from kansenmonitor.catalogue import indicator as catalogue_entry
 from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.dutch import date, format_target_value, points, threshold_words
-from kansenmonitor.periods import Period, elapsed_share, previous_period
+from kansenmonitor.periods import Period, elapsed_share, previous_period, programme_periods
 from kansenmonitor.safe_output import neutralise
-from tasks.indicators.models import configured_marts, mart_indicators, statement
+from tasks.indicators import caveats, disclosure
+from tasks.indicators.models import configured_marts, load_model, mart_indicators, models_dir, statement
 
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
-              "previous_value", "suppressed"]
+              "previous_value", "suppressed", "quarantined_rows"]
 SCOPE_ORDER = {"coalition": 0, "area": 1, "school": 2}
 COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
+# The answer scale of a rating (a mean): a hidden group all at one end of it gives every answer away.
+RATING_SCALE = (1.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class IndicatorRow:
     status: str
     previous_value: float | None
     suppressed: bool = False
+    quarantined_rows: int = 0
 
     @property
     def change(self) -> float | None:
@@ -64,6 +69,7 @@ class Cell:
     numerator: float | None
     denominator: float | None
     suppressed: bool = False
+    units: float | None = None
 
     @property
     def shown(self) -> bool:
@@ -83,55 +89,76 @@ def mart_cells(conn: Connection, config: Config, period: Period, mart: str) -> l
         indicator_id = ids.get(row.get("variant"))
         if indicator_id:
             cells.append(Cell(indicator_id, row["scope"], row["scope_name"], _number(row["value"]),
-                              _number(row["numerator"]), _number(row["denominator"])))
+                              _number(row["numerator"]), _number(row["denominator"]), units=_number(row.get("units"))))
     return cells
 
 
-def _groups(config: Config) -> list[tuple[tuple, list[tuple]]]:
-    """Cells that add up to another, the smallest sums first: a hidden cell must never be the one unknown."""
+def scope_keys(config: Config) -> list[tuple[str, str]]:
+    """Every scope as (scope, scope_name): the coalition, the places, the schools, in the configuration's order."""
+    return [("coalition", config.programme.name), *[("area", a.name) for a in config.areas],
+            *[("school", s) for s in config.schools()]]
+
+
+def additive_relations(config: Config) -> list[disclosure.Relation]:
+    """Cells that add up to another: a place's schools to the place, the places and the schools to the coalition."""
     coalition = ("coalition", config.programme.name)
-    areas = [("area", a.name) for a in config.areas]
-    schools = [("school", s) for s in config.schools()]
-    by_area = [(("area", a.name), [("school", s.name) for s in a.schools]) for a in config.areas]
-    return [*by_area, (coalition, areas), (coalition, schools)]
+    return [(coalition, tuple(("area", a.name) for a in config.areas)),
+            *[(("area", a.name), tuple(("school", s.name) for s in a.schools)) for a in config.areas],
+            (coalition, tuple(("school", s) for s in config.schools()))]
 
 
-def _suppress(cells: list[Cell], config: Config) -> list[Cell]:
-    """Hide shares on too few respondents, then the next smallest cell where subtraction would reveal one."""
-    index = {(c.scope, c.scope_name): c for c in cells}
-    hidden = {k for k, c in index.items() if c.value is not None and c.denominator < config.min_respondents}
-    changed = True
-    while changed:
-        changed = False
-        for parent, children in _groups(config):
-            present = [k for k in children if k in index and index[k].value is not None]
-            shown = [k for k in present if k not in hidden]
-            parent_shown = parent in index and index[parent].value is not None and parent not in hidden
-            one_hidden = parent_shown and len(present) - len(shown) == 1
-            sum_reveals_parent = parent in hidden and len(shown) == len(present)
-            if shown and (one_hidden or sum_reveals_parent):
-                hidden.add(min(shown, key=lambda k: (index[k].denominator, k)))
-                changed = True
-    return [replace(c, suppressed=(c.scope, c.scope_name) in hidden) for c in cells]
+def disclosure_table(config: Config, indicator: str, cells: list[Cell]) -> disclosure.Table | None:
+    """The indicator's cells as disclosure control sees them, or None for a figure about no one (sessions,
+    themes, complaints, ideas, pillars), which is always shown."""
+    entry = catalogue_entry(indicator)
+    minimum = {"respondents": config.min_respondents, "organisations": config.min_organisations}.get(entry.suppress)
+    if minimum is None:
+        return None
+    scale = (0.0, 1.0) if entry.kind == "share" else RATING_SCALE if entry.kind == "mean" else None
+    order = {key: n for n, key in enumerate(scope_keys(config))}
+    table = {}
+    for c in sorted(cells, key=lambda c: order[(c.scope, c.scope_name)]):
+        units = 0.0 if c.value is None else c.units if c.units is not None else c.denominator
+        table[(c.scope, c.scope_name)] = disclosure.Cell(c.numerator or 0.0, c.denominator or 0.0, units)
+    return disclosure.Table(table, minimum, scale)
 
 
 def _period_cells(conn: Connection, config: Config, period: Period) -> dict[tuple, Cell]:
-    result = {}
+    """Every configured indicator's cells of the period, those no publication may show marked suppressed."""
+    by_indicator: dict[str, list[Cell]] = {}
     for mart in configured_marts(config):
-        cells = mart_cells(conn, config, period, mart)
-        for indicator in dict.fromkeys(c.indicator for c in cells):
-            same = [c for c in cells if c.indicator == indicator]
-            suppressible = catalogue_entry(indicator).suppress == "respondents"
-            for cell in _suppress(same, config) if suppressible else same:
-                result[(cell.indicator, cell.scope, cell.scope_name)] = cell
-    return result
+        for cell in mart_cells(conn, config, period, mart):
+            by_indicator.setdefault(cell.indicator, []).append(cell)
+    tables = {i: t for i, cells in by_indicator.items() if (t := disclosure_table(config, i, cells))}
+    hidden = disclosure.cells_to_hide(tables, additive_relations(config))
+    return {(c.indicator, c.scope, c.scope_name): replace(c, suppressed=(c.indicator, (c.scope, c.scope_name))
+                                                          in hidden)
+            for cells in by_indicator.values() for c in cells}
 
 
-def _judge(target: Target, value: float | None, previous: float | None, expected: float) -> str:
+def _quarantined_rows(conn: Connection, config: Config, period: Period) -> dict[str, int]:
+    """Per mart, the open quarantined rows that would enter it once corrected: of its sources, of the period, or
+    up to the period where the mart counts since the start or reads a register as it stood."""
+    open_rows = caveats.open_quarantine(conn, config.slug)
+    names = [p.name for p in programme_periods(config)]
+    so_far = set(names[:names.index(period.name) + 1]) if period.name in names else {period.name}
+    counts = {}
+    for mart in configured_marts(config):
+        query, _ = statement(config, period, mart, conn.dialect.name)
+        own = {p.name for p in load_model(models_dir(), "marts", mart).tree.find_all(exp.Placeholder)}
+        periods = {period.name} if "period" in own else so_far
+        counts[mart] = caveats.quarantined_rows(open_rows, caveats.sources_read(str(query)), periods)
+    return counts
+
+
+def _judge(target: Target, cell: Cell, previous: float | None, expected: float) -> str:
+    value = cell.value
     if value is None:
         return "no_data"
     checks = []
-    if target.tolerance is not None:
+    if target.all:
+        checks.append(value >= cell.denominator)
+    elif target.tolerance is not None:
         checks.append(abs(value - expected) <= target.tolerance)
     elif target.value is not None:
         checks.append(COMPARE[target.comparison](value, target.value))
@@ -142,14 +169,16 @@ def _judge(target: Target, value: float | None, previous: float | None, expected
     return "met" if all(checks) else "not_met"
 
 
-def target_text(config: Config, indicator: str, scope: str, period: Period) -> str:
-    """The target as a policy reader writes it, e.g. `minimaal 90%`, `alle`, `geen klachten` or
+def target_text(config: Config, indicator: str, scope: str, period: Period, denominator: float | None = None) -> str:
+    """The target as a policy reader writes it, e.g. `minimaal 90%`, `alle`, `alle 5`, `geen klachten` or
     `minimaal 2 activiteiten, in minstens 1 dorp, uiterlijk 31 juli 2025`."""
     target = config.targets.get(indicator)
     if target is None:
         return ""
     parts = []
-    if target.tolerance is not None:
+    if target.all:
+        parts.append(f"alle {denominator:g}" if denominator else "alle")
+    elif target.tolerance is not None:
         expected = format_target_value(indicator, elapsed_share(config, period))
         parts.append(f"rond {expected}, in de pas met de verstreken tijd (marge {points(target.tolerance)})")
     elif target.value is not None:
@@ -171,10 +200,10 @@ def _row(config: Config, period: Period, cell: Cell, previous: Cell | None) -> I
     target = config.targets.get(cell.indicator)
     status = "no_data"
     if target and not cell.suppressed:
-        status = _judge(target, cell.value, previous_value, elapsed_share(config, period))
+        status = _judge(target, cell, previous_value, elapsed_share(config, period))
     return IndicatorRow(cell.indicator, cell.scope, cell.scope_name, period.name, cell.value, cell.numerator,
-                        cell.denominator, target_text(config, cell.indicator, cell.scope, period), status,
-                        previous_value, cell.suppressed)
+                        cell.denominator, target_text(config, cell.indicator, cell.scope, period, cell.denominator),
+                        status, previous_value, cell.suppressed)
 
 
 def _coalition_status(config: Config, row: IndicatorRow, areas: list[IndicatorRow]) -> IndicatorRow:
@@ -200,7 +229,10 @@ def compute_indicators(engine: Engine, config: Config, period: Period) -> list[I
     with engine.connect() as conn:
         current = _period_cells(conn, config, period)
         previous = _period_cells(conn, config, before) if before else {}
-    rows = [_row(config, period, cell, previous.get(key)) for key, cell in current.items()]
+        quarantined = _quarantined_rows(conn, config, period)
+    rows = [replace(_row(config, period, cell, previous.get(key)),
+                    quarantined_rows=quarantined[catalogue_entry(cell.indicator).mart])
+            for key, cell in current.items()]
     areas = {}
     for row in rows:
         if row.scope == "area":
@@ -225,7 +257,7 @@ def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -
                 dict(coalition=config.slug, period=r.period, indicator=r.indicator, scope=r.scope,
                      scope_name=r.scope_name, value=r.value, numerator=r.numerator, denominator=r.denominator,
                      target=r.target, status=r.status, previous_value=r.previous_value, suppressed=r.suppressed,
-                     computed_at=now) for r in rows])
+                     quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
 
 
 def csv_number(value: float | None) -> str:
@@ -237,7 +269,8 @@ def csv_number(value: float | None) -> str:
 
 def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
     """The indicators as CSV; a suppressed cell keeps its numerator and denominator for the steward but not its
-    value (nor the previous one), text cells neutralised for Excel."""
+    value (nor the previous one), text cells neutralised for Excel; `quarantined_rows` is the caveat: rows in
+    quarantine that would enter the figure once corrected."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -248,4 +281,5 @@ def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
             previous = None if r.suppressed else r.previous_value
             writer.writerow([neutralise(r.indicator), neutralise(r.scope), neutralise(r.scope_name),
                              neutralise(r.period), *map(csv_number, figures), neutralise(r.target),
-                             neutralise(r.status), csv_number(previous), "true" if r.suppressed else "false"])
+                             neutralise(r.status), csv_number(previous), "true" if r.suppressed else "false",
+                             str(r.quarantined_rows)])

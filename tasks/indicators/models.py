@@ -98,6 +98,8 @@ def seeds(config: Config) -> dict[str, tuple[str, dict]]:
                                       [(g,) for g in config.eligible_groups]),
         "seed_area_pillars": _seed("seed_area_pillars", {"area": "name", "pillar": "name"},
                                    [(a.name, p) for a in config.areas for p in dict.fromkeys(a.pillars)]),
+        "seed_development_areas": _seed("seed_development_areas", {"development_area": "name"},
+                                        [(d,) for d in dict.fromkeys(config.development_areas)]),
     }
 
 
@@ -117,7 +119,7 @@ def period_params(config: Config, period: Period) -> dict:
     valid_from = _years_before(end, config.vog_max_age_years) if config.vog_max_age_years else dt.date.min
     params = dict(coalition=config.slug, period=period.name, period_end=end,
                   after_period_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-                  school_year=period.name[:9], vog_valid_from=valid_from, catalogue_size=len(config.themes))
+                  school_year=period.name[:9], vog_valid_from=valid_from)
     for indicator in catalogue().values():
         target = config.targets.get(indicator.id)
         for name, parameter in indicator.parameters.items():

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pandas as pd
-from sqlalchemy import Column, Connection, MetaData, String, Table, delete, insert, select, text, update
+from sqlalchemy import Column, Connection, Date, MetaData, String, Table, delete, insert, select, text, update
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason
@@ -15,7 +15,6 @@ from tasks.ingest.limits import check_database_limits
 from tasks.ingest.validate import Validated
 
 CHUNK = 500
-DATE_FIELDS = {"session_date", "activity_date", "vog_date", "complaint_date", "booking_date"}
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -42,9 +41,12 @@ def check_session_references(conn: Connection, config: Config, validated: Valida
     valid = validated.valid
     session_keys = valid["_key"].str.rsplit("|", n=2).str[0]
     missing = ~session_keys.isin(planned)
+    mapping = config.sources.get(validated.source.name)
+    headers = ", ".join(validated.source.header_of(name, mapping.columns if mapping else {})
+                        for name in ("session_date", "title", "area"))
     for index, row in valid[missing].iterrows():
         validated.fail(
-            index, "Datum, Activiteit, Dorp",
+            index, headers,
             f"{row['session_date']:%d-%m-%Y} {row['title']} {row['area']}",
             "deze sessie staat niet in de activiteitenplanning; lever eerst de planning aan of corrigeer "
             "datum, activiteit of dorp",
@@ -59,7 +61,7 @@ def _fact_columns(config: Config, validated: Validated, delivery_id: int) -> dic
     frame = validated.valid
     if "area" in names and "area" not in frame and "school" in frame:
         frame = frame.assign(area=frame["school"].map(config.area_of_school))
-    columns = {n: _python(frame[n], n in DATE_FIELDS) for n in names if n in frame.columns}
+    columns = {n: _python(frame[n], isinstance(table.columns[n].type, Date)) for n in names if n in frame.columns}
     return columns | {"coalition": [config.slug] * len(frame), "record_key": _python(frame["_key"]),
                       "source_row": _python(frame["_row"]), "period": _python(frame["_period"]),
                       "delivery_id": [delivery_id] * len(frame)}

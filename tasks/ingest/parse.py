@@ -207,7 +207,3 @@ PARSERS: dict[str, Callable[..., Parsed]] = {
     "school": parse_school, "theme": parse_theme, "choice": parse_choice, "amount": parse_amount,
     "school_year": parse_school_year, "pillar": parse_pillar,
 }
-
-
-def to_date(value: pd.Timestamp | None) -> dt.date | None:
-    return None if value is None or pd.isna(value) else value.date()

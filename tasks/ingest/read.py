@@ -47,10 +47,6 @@ class Sheet:
     name: str | None
     rows: list[list[str]]
     row_numbers: list[int]
-    encoding: str | None = None
-    separator: str | None = None
-    header_index: int | None = None
-    extra: dict = field(default_factory=dict)
     workbook: bool = False  # an XLSX, whose numbers in date columns are Excel's own dates
     uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position) -> cell: formula not computed
 
@@ -160,7 +156,7 @@ def _read_csv(data: bytes, max_rows: int | None = None) -> Sheet:
     except csv.Error as exc:
         why = next((dutch for english, dutch in CSV_ERRORS.items() if str(exc).startswith(english)), str(exc))
         raise DeliveryRejected(f"CSV kan niet worden gelezen vanaf rij {row}: {why}") from None
-    return Sheet(None, _trim_columns(rows), numbers, encoding=encoding, separator=separator)
+    return Sheet(None, _trim_columns(rows), numbers)
 
 
 def _check_zip(path: Path, max_unpacked_bytes: int | None) -> None:

@@ -198,11 +198,6 @@ def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
     return pd.concat(parts) if parts else pd.DataFrame(dtype="str")
 
 
-def validate(sheet: Sheet, recognised: Recognised, config: Config, key: bytes, received: dt.date) -> Validated:
-    """Parse, pseudonymise, key, check and place every row of `sheet` in a period."""
-    return validate_many([(sheet, recognised)], config, key, received)[0]
-
-
 def validate_many(sheets: list[tuple[Sheet, Recognised]], config: Config, key: bytes,
                   received: dt.date) -> list[Validated]:
     """`validate` for several files at once: one pass of parsers and pandera per source instead of one per file
