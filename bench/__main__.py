@@ -95,9 +95,10 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
         seconds_indicators, count = period.indicators(url, jobs)
         show("indicator_rows", count)
         show("indicators_s", seconds_indicators)
-        seconds_reports, count = period.reports(url, jobs)
+        seconds_reports, cpu_reports, count = period.reports(url, jobs)
         show("reports", count)
         show("report_s_per_report", seconds_reports / max(count, 1))
+        show("report_cpu_s_per_report", cpu_reports / max(count, 1))
 
     with fresh_database() as url:
         flowed = passes.through_prefect(url, sample)

@@ -11,6 +11,7 @@ from kansenmonitor.periods import Period, programme_periods
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]
+COMPARISONS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 ORDINALS = ["eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
             "elfde", "twaalfde"]
 COMPARISON_WORDS = {">=": "minimaal", "<=": "hoogstens", ">": "meer dan", "<": "minder dan", "==": "precies"}
@@ -37,6 +38,11 @@ def plain_number(value: float) -> str:
     return number(value, decimals)
 
 
+def euros(value: float) -> str:
+    """`€ 12.345`."""
+    return f"€ {number(value, 0)}"
+
+
 def date(day: dt.date) -> str:
     """`31 juli 2025`."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
@@ -61,6 +67,11 @@ def format_target_value(indicator_id: str, value: float) -> str:
     return plain_number(value)
 
 
+def format_target(indicator_id: str, value: float, comparison: str = "") -> str:
+    """A target with its comparison as a reader writes it: `≥ 90%`, `≥ 3,5`, `≤ 0`."""
+    return f"{COMPARISONS.get(comparison, comparison)} {format_target_value(indicator_id, value)}".strip()
+
+
 def format_change(indicator_id: str, change: float) -> str:
     """A difference between two periods: percentage points for shares, the unit itself otherwise."""
     sign = "+" if change > 0 else "−" if change < 0 else "±"
@@ -75,7 +86,7 @@ def format_basis(indicator_id: str, numerator: float | None, denominator: float 
     if kind in ("share", "coverage") and numerator is not None and denominator is not None:
         return f"{number(numerator, 0)} van {number(denominator, 0)}"
     if kind == "budget" and numerator is not None and denominator is not None:
-        return f"€ {number(numerator, 0)} van € {number(denominator, 0)}"
+        return f"{euros(numerator)} van {euros(denominator)}"
     if kind == "mean" and denominator is not None:
         return f"{number(denominator, 0)} antwoorden"
     return ""

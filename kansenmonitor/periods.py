@@ -76,3 +76,10 @@ def programme_periods(config: Config) -> list[Period]:
 def previous_period(period: Period, config: Config) -> Period | None:
     earlier = [p for p in programme_periods(config) if p.end < period.start]
     return earlier[-1] if earlier else None
+
+
+def elapsed_share(config: Config, period: Period) -> float:
+    """The part of the programme's run behind us at the period's end: where spending should be."""
+    start, end = config.programme.start, config.programme.end
+    share = ((period.end - start).days + 1) / ((end - start).days + 1)
+    return min(max(share, 0.0), 1.0)

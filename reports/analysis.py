@@ -162,6 +162,10 @@ class Readings:
         self.areas = areas
         self._index = {(r.period, r.indicator, _scope_of(r)): r for r in readings}
 
+    def reading(self, period: str, indicator_id: str, scope: Scope) -> Reading | None:
+        """The stored reading itself, for what a Figure leaves out (the euros behind a budget share)."""
+        return self._index.get((period, indicator_id, scope))
+
     def failing_places(self, period: str, indicator_id: str) -> tuple[str, ...]:
         """The places where a target that must hold everywhere is not met, or cannot be judged."""
         if indicator_id not in self.every_area:
@@ -176,7 +180,7 @@ class Readings:
         return tuple(failing)
 
     def figure(self, period: str, indicator_id: str, scope: Scope, with_previous: bool = True) -> Figure | None:
-        reading = self._index.get((period, indicator_id, scope))
+        reading = self.reading(period, indicator_id, scope)
         if reading is None:
             return None
         position = self.periods.index(period)

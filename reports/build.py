@@ -1,8 +1,9 @@
 """Build a period's advisory reports: the Stuurgroep (whole coalition, with advice), the Lokale Coalitie
 (the analysis, every village or wijk and school) and a core team per village or wijk (its own figures).
 
-Each report is one rendering of one template set: the email body refers to its charts by content id,
-the HTML file and the PDF carry them inside, so every copy says the same.
+Each report is one rendering of one template set and one stylesheet: the email body refers to its
+charts by content id, the HTML file and the PDF carry them inside, so every copy says the same. A chart
+is drawn once per content and reused by every audience that shows it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from pathlib import Path
 
 from kansenmonitor.config import AUDIENCES, Config
 from kansenmonitor.dutch import months_of, period_label
-from kansenmonitor.periods import Period, parse_period, programme_periods
+from kansenmonitor.periods import Period, elapsed_share, parse_period, programme_periods
 from kansenmonitor.publication import COALITION, Coverage, PeriodPublication, coverages, report_name, slug
 from kansenmonitor.safe_output import reject_line_breaks
 from reports.analysis import GoalView, Readings, goal_view, indicator_view
-from reports.charts import Chart, participants_chart, trend_chart
+from reports.charts import Chart, participants_chart, spending_chart, trend_chart
 from reports.plaintext import plain_text
-from reports.render import cid_src, data_uri, render_html, write_pdf
+from reports.render import data_uri, email_html, render_html, write_pdf
 from reports.scorecard import scorecard
 from reports.summary import build_summary
 from reports.voices import voices
@@ -29,6 +30,12 @@ SUBJECT_ENDINGS = {
     "lokale_coalitie": "analyse voor de lokale coalitie",
     "kernteam": "cijfers voor het kernteam {area}",
 }
+AUDIENCE_LABELS = {"stuurgroep": "stuurgroep", "lokale_coalitie": "lokale coalitie", "kernteam": "kernteam {area}"}
+EMAIL_LIMIT = 100_000  # bytes of the HTML part; Gmail clips a message from about 102 KB
+DETAIL_COLUMNS = 3  # indicators per breakdown table: more are split over the next table, never cut off
+SCORECARD_COLUMNS = 4  # places or schools per scorecard table, for the same reason
+TOC_FROM_ROWS = 30  # a table of contents (with page numbers, which cost WeasyPrint a second layout pass) for
+# the reports that run long: this many rows of breakdown per place and school
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class Report:
     pdf_path: Path
     charts: list[Chart]
     recipients: list[str]
+    sender_name: str = ""
+    reply_to: tuple[str, ...] = ()
+    attachment_name: str = ""
 
     @property
     def name(self) -> str:
@@ -59,26 +69,41 @@ def subject_for(config: Config, period: str, audience: str, area: str | None = N
     return f"Kansenmonitor {config.programme.name} — {period_label(config, parse_period(period, config))} — {ending}"
 
 
-def _charts(config: Config, readings: Readings, period: str, goals: list[GoalView], coverage: Coverage,
-            drawn: dict[str, Chart | None]) -> dict[str, list[Chart]]:
-    """Per indicator the charts to show: its course with the target, and participants per place."""
-    place = "coalitie" if coverage.main == COALITION else slug(coverage.main[1])
+def _spending(config: Config, readings: Readings, periods: list[str], coverage: Coverage) -> Chart | None:
+    """Cumulative euros per wijk against budget × elapsed time, for the wijken the report covers."""
+    by_name = {p.name: p for p in programme_periods(config)}
+    areas = [a.name for a in config.areas] if coverage.main == COALITION else [coverage.main[1]]
+    series = []
+    for area in areas:
+        found = [readings.reading(p, "besteding", ("area", area)) for p in periods]
+        budgets = [r.denominator for r in found if r is not None and r.denominator]
+        if budgets:
+            series.append((area, tuple(r.numerator if r else None for r in found), budgets[-1]))
+    expected = tuple(elapsed_share(config, by_name[p]) for p in periods)
+    return spending_chart(tuple(periods), tuple(series), expected, config.programme.area_label)
+
+
+def _charts(config: Config, readings: Readings, period: str, goals: list[GoalView],
+            coverage: Coverage) -> dict[str, list[Chart]]:
+    """Per indicator the charts to show: its course with the target, participants per place, spending
+    against elapsed time."""
+    periods = readings.periods[: readings.periods.index(period) + 1]
     charts: dict[str, list[Chart]] = {}
     for view in (v for goal in goals for v in goal.indicators):
         indicator_id = view.figure.indicator
-        name = f"verloop-{slug(indicator_id)}-{place}"
-        if name not in drawn:
+        if indicator_id == "besteding":
+            chart = _spending(config, readings, periods, coverage)
+        else:
             target = config.targets.get(indicator_id)
-            drawn[name] = trend_chart(name, indicator_id, view.points, target.value if target else None)
-        charts[indicator_id] = [c for c in [drawn[name]] if c]
+            value = target.value if target and target.tolerance is None else None
+            chart = trend_chart(indicator_id, tuple(view.points), value, target.comparison if target else ">=")
+        charts[indicator_id] = [c for c in [chart] if c]
     if coverage.main == COALITION and "deelnemers" in charts:
-        if "deelnemers-per-plaats" not in drawn:
-            series = {a.name: [value for _, value in indicator_view(readings, period, "deelnemers",
-                                                                    ("area", a.name)).points]
-                      for a in config.areas}
-            drawn["deelnemers-per-plaats"] = participants_chart("deelnemers-per-plaats", readings.periods, series,
-                                                                config.programme.area_label)
-        charts["deelnemers"] += [c for c in [drawn["deelnemers-per-plaats"]] if c]
+        series = tuple((a.name, tuple(value for _, value in indicator_view(readings, period, "deelnemers",
+                                                                          ("area", a.name)).points))
+                       for a in config.areas)
+        chart = participants_chart(tuple(periods), series, config.programme.area_label)
+        charts["deelnemers"] += [c for c in [chart] if c]
     return charts
 
 
@@ -98,6 +123,8 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         "period_start": period.start, "period_end": period.end, "generated": dt.date.today(),
         "area_label": config.programme.area_label, "area_label_plural": config.programme.area_label_plural,
         "min_respondents": config.min_respondents, "previous_period": labels.get(previous) if previous else None,
+        "period_label": labels.get(period.name, period.name).split(" (")[0], "detail_columns": DETAIL_COLUMNS,
+        "scorecard_columns": SCORECARD_COLUMNS,
         "sources": publication.sources,
         "history_labels": {p: months_of(parse_period(p, config)) for p in periods},
     }
@@ -105,18 +132,20 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     places = {*config.schools(), *(a.name for a in config.areas)}
     folder = Path(out_dir) / "reports" / period.name
     folder.mkdir(parents=True, exist_ok=True)
-    drawn: dict[str, Chart | None] = {}
     reports = []
     for coverage in coverages(config, wanted):
         goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
                            coverage.learn, previous_label) for g in config.goals]
-        charts = _charts(config, readings, period.name, goals, coverage, drawn)
+        charts = _charts(config, readings, period.name, goals, coverage)
         subject = subject_for(config, period.name, coverage.audience, coverage.area)
+        audience_label = AUDIENCE_LABELS[coverage.audience].format(area=coverage.area)
         missing = [m for m in publication.missing if m.school in coverage.schools]
         own = {*coverage.schools, coverage.area}
         own_gate = gate and dict(checks=gate.checks, findings=[
             f for f in gate.findings if f.scope_name not in places or f.scope_name in own])
         context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
+                       audience=coverage.audience, audience_label=audience_label, details=True, long_tables=True,
+                       toc=sum(len(goal.details) for goal in goals) >= TOC_FROM_ROWS,
                        summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
                                              coverage.below, previous_label, publication.responses,
                                              publication.sources, missing, own_gate),
@@ -130,8 +159,21 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"
         html_path.write_text(standalone, encoding="utf-8")
         write_pdf(standalone, pdf_path)
-        body = render_html(template, context, cid_src)
+        body = _email_body(template, context)
         reports.append(Report(coverage.audience, coverage.area, subject, body, plain_text(body), html_path,
                               pdf_path, list({c.name: c for cs in charts.values() for c in cs}.values()),
-                              config.recipients_for(coverage.audience, coverage.area)))
+                              config.recipients_for(coverage.audience, coverage.area),
+                              f"Kansenmonitor {config.programme.name}", tuple(config.steward),
+                              f"{slug(config.programme.name)}-{period.name}-{coverage.name}.pdf"))
     return reports
+
+
+def _email_body(template: str, context: dict) -> str:
+    """The whole report when it fits under the size where mail clients clip it; otherwise without the
+    breakdown per place and school, and if still too large also without the scorecards and the list of
+    missing deliveries: the attached PDF holds them all."""
+    for shorter in ({}, {"details": False}, {"details": False, "long_tables": False}):
+        html = email_html(template, dict(context, **shorter))
+        if len(html.encode("utf-8")) < EMAIL_LIMIT:
+            break
+    return html

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import email
+import email.policy
 import html
 import json
 import re
@@ -185,6 +186,14 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
     assert messages, "no email in the outbox"
     stuurgroep = [email.message_from_bytes(m.read_bytes()) for m in messages]
     assert any(m["To"] == "stuurgroep@backpack.example" for m in stuurgroep)
+    # Every email of the demo data stays under the size where mail clients clip it, comes from the programme
+    # and is answered by the steward.
+    assert len(messages) == 5
+    for path in messages:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert len(message.get_body(("html",)).get_content().encode("utf-8")) < 100 * 1024, path.name
+        assert message["From"] == "Kansenmonitor Backpack Borger-Odoorn <kansenmonitor@backpack.example>"
+        assert message["Reply-To"] == "datasteward@backpack.example"
 
 
 def test_npo_figures_come_from_the_delivered_ledger_and_partner_questionnaire(prefect_harness, examples, pg_url,

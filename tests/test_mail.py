@@ -39,7 +39,8 @@ def test_each_audience_receives_its_report_with_body_charts_and_pdf(engine, back
     message = by_recipient[("stuurgroep@backpack.example",)]
     assert message["Subject"] == \
         "Kansenmonitor Backpack Borger-Odoorn — tweede meetmoment (januari–juli 2025) — advies voor de stuurgroep"
-    assert message["From"] == "kansenmonitor@backpack.example"
+    assert message["From"] == "Kansenmonitor Backpack Borger-Odoorn <kansenmonitor@backpack.example>"
+    assert message["Reply-To"] == "datasteward@backpack.example"
     html = message.get_body(("html",)).get_content()
     plain = message.get_body(("plain",)).get_content()
     assert "92%" in html and "Advies aan de stuurgroep" in html
@@ -49,7 +50,7 @@ def test_each_audience_receives_its_report_with_body_charts_and_pdf(engine, back
     assert images and all(f'cid:{p["Content-ID"].strip("<>")}' in html for p in images)
     assert all(p.get_content().startswith(b"\x89PNG") for p in images)
     pdf = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
-    assert len(pdf) == 1 and pdf[0].get_filename() == "stuurgroep.pdf"
+    assert len(pdf) == 1 and pdf[0].get_filename() == "backpack-borger-odoorn-2024-2025-H2-stuurgroep.pdf"
     assert pdf[0].get_content().startswith(b"%PDF")
     kernteam = by_recipient[("kernteam-valthermond@backpack.example",)]
     assert kernteam["Subject"].endswith("— cijfers voor het kernteam Valthermond")

@@ -20,7 +20,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
 
@@ -58,6 +58,9 @@ class Report(Protocol):
     pdf_path: Path
     charts: list[Chart]
     recipients: list[str]
+    sender_name: str
+    reply_to: tuple[str, ...]
+    attachment_name: str
 
 
 class ReportsNotSent(RuntimeError):
@@ -120,11 +123,12 @@ def _credentials(environment) -> tuple[str | None, str | None]:
     return user or None, password or None
 
 
-def new_message(subject: str, sender: str, recipients: list[str]) -> EmailMessage:
+def new_message(subject: str, sender: str, recipients: list[str], sender_name: str = "") -> EmailMessage:
     """A message with kansenmonitor's headers, each refused when it carries a line break (header injection)."""
     message = EmailMessage()
     message["Subject"] = reject_line_breaks("subject", subject)
-    message["From"] = reject_line_breaks("sender", sender)
+    message["From"] = formataddr((reject_line_breaks("sender name", sender_name),
+                                  reject_line_breaks("sender", sender)))
     message["To"] = ", ".join(reject_line_breaks("recipient", r) for r in recipients)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="kansenmonitor")
@@ -132,15 +136,21 @@ def new_message(subject: str, sender: str, recipients: list[str]) -> EmailMessag
 
 
 def compose(report: Report, sender: str) -> EmailMessage:
-    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached."""
-    message = new_message(report.subject, sender, report.recipients)
+    """HTML body with its charts inline (multipart/related), a plain-text alternative, the PDF attached.
+
+    The sender shows the programme's name, replies go to the data steward, and the attachment is named by
+    programme, period and audience, so a saved PDF can be told from last period's."""
+    message = new_message(report.subject, sender, report.recipients, report.sender_name)
+    if report.reply_to:
+        message["Reply-To"] = ", ".join(reject_line_breaks("steward", r) for r in report.reply_to)
     message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
     html_part = message.get_payload()[1]
     for chart in report.charts:
         html_part.add_related(chart.png, "image", "png", cid=f"<{chart.cid}>", filename=f"{chart.name}.png",
                               disposition="inline")
-    message.add_attachment(report.pdf_path.read_bytes(), "application", "pdf", filename=report.pdf_path.name)
+    message.add_attachment(report.pdf_path.read_bytes(), "application", "pdf",
+                           filename=report.attachment_name or report.pdf_path.name)
     return message
 
 

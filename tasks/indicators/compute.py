@@ -20,7 +20,7 @@ from kansenmonitor.catalogue import indicator as catalogue_entry
 from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.dutch import date, format_target_value, points, threshold_words
-from kansenmonitor.periods import Period, previous_period, programme_periods
+from kansenmonitor.periods import Period, elapsed_share, previous_period, programme_periods
 from kansenmonitor.safe_output import neutralise
 from tasks.indicators import caveats, disclosure
 from tasks.indicators.models import configured_marts, load_model, mart_indicators, models_dir, statement
@@ -149,13 +149,6 @@ def _quarantined_rows(conn: Connection, config: Config, period: Period) -> dict[
         periods = {period.name} if "period" in own else so_far
         counts[mart] = caveats.quarantined_rows(open_rows, caveats.sources_read(str(query)), periods)
     return counts
-
-
-def elapsed_share(config: Config, period: Period) -> float:
-    """The part of the programme's run behind us at the period's end: where spending should be."""
-    start, end = config.programme.start, config.programme.end
-    share = ((period.end - start).days + 1) / ((end - start).days + 1)
-    return min(max(share, 0.0), 1.0)
 
 
 def _judge(target: Target, cell: Cell, previous: float | None, expected: float) -> str:

@@ -1,0 +1,234 @@
+"""The report's form as its readers get it: every audience's HTML in headless Chromium at email width and
+at A4 width without sideways scrolling, every PDF read back with pdfplumber (inside the page, numbered,
+no table row cut in two, PDF/UA in Dutch), and every email small enough not to be clipped, from the
+programme with replies to the steward, on the test figures and on a coalition of eight places with
+eight schools each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import itertools
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pdfminer.pdftypes import resolve1
+from pdfplumber.structure import PDFStructTree
+from playwright.sync_api import sync_playwright
+from sqlalchemy import insert
+from weasyprint import HTML
+
+from kansenmonitor.catalogue import indicator
+from kansenmonitor.db import IndicatorValue
+from kansenmonitor.dutch import format_target, plain_number
+from reports.charts import participants_chart, short_period_label, spending_chart, trend_chart
+from reports.render import PDF_VARIANT
+from tasks.deliver.mail import compose
+from tests.reporting import render_reports
+from tests.test_reports import H1, H2, seed
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+WIDTHS = (600, 794)  # an email pane, and A4 at 96 dpi
+EMAIL_LIMIT = 100 * 1024
+
+
+def big_coalition(backpack):
+    """The Backpack plan for a coalition of eight villages with eight schools each, long names included."""
+    areas = [dict(name=f"Dorp {a} aan de Lange Vaart", schools=[dict(name=f"Openbare basisschool De Regenboog {a}.{s}")
+                                                                  for s in range(1, 9)])
+             for a in range(1, 9)]
+    data = backpack.model_dump()
+    data.update(areas=areas, recipients={"stuurgroep": ["sg@groot.example"], "lokale_coalitie": ["lc@groot.example"],
+                                         "kernteam": {a["name"]: [f"kt{n}@groot.example"]
+                                                      for n, a in enumerate(areas)}})
+    return type(backpack).model_validate(data)
+
+
+def seed_everywhere(engine, config) -> None:
+    """A figure for every indicator of the plan, for the coalition, every place and every school, in two periods."""
+    now = dt.datetime(2025, 8, 1, 9, 0)
+    scopes = [("coalition", "")] + [("area", a.name) for a in config.areas] + [("school", s) for s in config.schools()]
+    indicators = [i for goal in config.goals for i in goal.indicators]
+    rows = []
+    for (n, (scope, name)), indicator_id, period in itertools.product(enumerate(scopes), indicators, (H1, H2)):
+        share = indicator(indicator_id).is_percentage
+        value = (0.7 + (n % 7) * 0.04) if share else float(20 + n)
+        rows.append(dict(coalition=config.slug, period=period, indicator=indicator_id, scope=scope, scope_name=name,
+                         value=value, numerator=value * 100 if share else None, denominator=100 if share else None,
+                         target="≥ 90%", status="met" if n % 2 else "not_met", previous_value=None,
+                         suppressed=False, computed_at=now))
+    with engine.begin() as conn:
+        conn.execute(insert(IndicatorValue), rows)
+
+
+@pytest.fixture
+def reports(engine, backpack, tmp_path):
+    seed(engine, backpack)
+    return render_reports(engine, backpack, H2, tmp_path)
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def overflow(browser, path: Path) -> dict[int, tuple[int, int]]:
+    """Per viewport width the document's scroll width and the window's width."""
+    measured = {}
+    for width in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(path.as_uri())
+        measured[width] = tuple(page.evaluate(
+            "[document.scrollingElement.scrollWidth, window.innerWidth]"))
+        page.close()
+    return measured
+
+
+def test_every_audience_reads_without_sideways_scrolling_at_email_and_a4_width(reports, browser, tmp_path):
+    assert len(reports) == 5
+    for report in reports:
+        body = tmp_path / f"{report.name}-email.html"
+        body.write_text(report.html, encoding="utf-8")
+        for path in (report.html_path, body):
+            assert all(scroll <= inner for scroll, inner in overflow(browser, path).values()), \
+                (path.name, overflow(browser, path))
+
+
+def test_the_overflow_check_sees_a_table_wider_than_the_window(browser, tmp_path):
+    wide = tmp_path / "breed.html"
+    wide.write_text("<table><tr>" + "<td style='white-space:nowrap'>kolom met een lange kop</td>" * 12
+                    + "</tr></table>", encoding="utf-8")
+    assert all(scroll > inner for scroll, inner in overflow(browser, wide).values())
+
+
+def pdf_rows(pdf_path: Path) -> int:
+    """The data rows (rows with a TD) of every table in the tagged PDF. WeasyPrint tags each page's part of a
+    table as a table of its own, so a row cut by a page break counts twice and a repeated header row (TH)
+    not at all: the count equals the HTML's only when no row is split."""
+    with pdfplumber.open(pdf_path) as pdf:
+        return sum(1 for row in PDFStructTree(pdf).find_all("TR") if any(c.type == "TD" for c in row.children))
+
+
+def html_rows(html: str) -> int:
+    return sum(1 for row in re.findall(r"<tr>.*?</tr>", html, re.S) if "<td" in row)
+
+
+def check_pdf(pdf_path: Path, html: str) -> None:
+    with pdfplumber.open(pdf_path) as pdf:
+        total = len(pdf.pages)
+        for page in pdf.pages:
+            outside = [c["text"] for c in page.chars if c["x0"] < 0 or c["x1"] > page.width + 0.5
+                       or c["top"] < 0 or c["bottom"] > page.height + 0.5]
+            assert outside == [], (pdf_path.name, page.page_number, "".join(outside))
+            assert f"pagina {page.page_number} van {total}" in " ".join(page.extract_text().split()), \
+                (pdf_path.name, page.page_number)
+            assert round(page.width) == 595 and round(page.height) == 842  # A4 in points
+        catalog = pdf.doc.catalog
+        assert catalog["Lang"] in (b"nl", "nl")
+        metadata = resolve1(catalog["Metadata"]).get_data()
+        assert b"pdfuaid:part>1<" in metadata or b'pdfuaid:part="1"' in metadata
+        assert resolve1(catalog["MarkInfo"])["Marked"] is True
+        tree = PDFStructTree(pdf)
+        assert all(tree.find(kind) for kind in ("H1", "H2", "H3", "Table", "Figure")), pdf_path.name
+        assert all(figure.alt_text for figure in tree.find_all("Figure")), pdf_path.name
+    assert pdf_rows(pdf_path) == html_rows(html), pdf_path.name
+
+
+def test_every_pdf_is_a4_numbered_inside_the_page_tagged_and_never_splits_a_row(reports):
+    for report in reports:
+        check_pdf(report.pdf_path, report.html_path.read_text("utf-8"))
+
+
+def test_the_split_row_check_sees_a_row_cut_in_two(tmp_path):
+    tall = "<br>".join(f"regel {n}" for n in range(90))
+    html = f"<html lang='nl'><body><table><tr><td>kort</td></tr><tr><td>{tall}</td></tr></table></body></html>"
+    pdf = tmp_path / "gesplitst.pdf"
+    HTML(string=html).write_pdf(pdf, pdf_variant=PDF_VARIANT)
+    assert html_rows(html) == 2 and pdf_rows(pdf) == 3
+
+
+def messages(reports, sender: str) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(compose(r, sender).as_bytes(policy=email.policy.SMTP),
+                                     policy=email.policy.default) for r in reports]
+
+
+def check_messages(reports, programme: str, steward: str, period: str) -> None:
+    for report, message in zip(reports, messages(reports, "kansenmonitor@example.nl")):
+        html_part = message.get_body(("html",))
+        size = len(html_part.get_content().encode("utf-8"))
+        assert size < EMAIL_LIMIT, (report.name, size)
+        assert message["From"].addresses[0].display_name == f"Kansenmonitor {programme}"
+        assert message["From"].addresses[0].addr_spec == "kansenmonitor@example.nl"
+        assert message["Reply-To"] == steward
+        pdf = next(message.iter_attachments())
+        assert pdf.get_filename() == f"{re.sub('[^a-z0-9]+', '-', programme.lower())}-{period}-{report.name}.pdf"
+        images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+        assert len(images) == len(report.charts) and all(f'cid:{p["Content-ID"].strip("<>")}' in
+                                                          html_part.get_content() for p in images)
+
+
+def test_every_email_is_small_from_the_programme_and_answered_by_the_steward(reports):
+    check_messages(reports, "Backpack Borger-Odoorn", "datasteward@backpack.example", H2)
+    # Small enough to carry the whole report, breakdown included.
+    coalition = next(r for r in reports if r.name == "lokale_coalitie")
+    assert "Valthermond 95% gehaald" in " ".join(re.sub(r"<[^>]+>", " ", coalition.html).split())
+
+
+def test_eight_places_with_eight_schools_still_give_small_emails_and_whole_pdfs(engine, backpack, tmp_path,
+                                                                               browser):
+    config = big_coalition(backpack)
+    seed_everywhere(engine, config)
+    reports = render_reports(engine, config, H2, tmp_path)
+    assert len(reports) == 10
+    check_messages(reports, "Backpack Borger-Odoorn", "datasteward@backpack.example", H2)
+    coalition = next(r for r in reports if r.name == "lokale_coalitie")
+    # Too long for one email: the body points to the PDF, which holds every school in tables of at most
+    # three indicators, no column lost.
+    assert "staat in de bijgevoegde PDF" in coalition.html
+    with pdfplumber.open(coalition.pdf_path) as pdf:
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        assert "Inhoud" in pdf.pages[0].extract_text()
+    assert all(f"Openbare basisschool De Regenboog {a}.{s}" in text for a in range(1, 9) for s in range(1, 9))
+    check_pdf(coalition.pdf_path, coalition.html_path.read_text("utf-8"))
+    assert all(s <= i for s, i in overflow(browser, coalition.html_path).values())
+
+
+def test_one_dutch_formatter_for_figures_targets_and_axes():
+    assert plain_number(3.5) == "3,5" and plain_number(4.0) == "4" and plain_number(1234.5) == "1.234,5"
+    assert format_target("groepssfeer", 3.5, ">=") == "≥ 3,5"
+    assert format_target("veiligheid_kinderen", 0.925, ">=") == "≥ 92,5%"
+    assert format_target("klachten_interactie", 0, "<=") == "≤ 0"
+    assert short_period_label("2024-2025-H1") == "2024-25 H1"
+
+
+def test_a_trend_chart_zooms_in_labels_its_target_and_shows_only_measured_periods():
+    points = (("2020-2021-H1", None), ("2020-2021-H2", None), (H1, 0.85), (H2, 0.92))
+    chart = trend_chart("veiligheid_kinderen", points, 0.9, ">=")
+    svg = chart.svg.decode("utf-8")
+    assert "doel ≥ 90%" in svg and "2024-25 H1" in svg and "2024-25 H2" in svg and "2020-21" not in svg
+    ticks = [int(t) for t in re.findall(r">(\d+)%<", svg)]
+    assert min(ticks) >= 70 and max(ticks) <= 100  # zoomed: 85 against 90 is not a flat line at 0-100
+    assert chart.alt == ("Kinderen die zich veilig voelen bij de activiteiten per meetmoment: 2024-25 H1 85%, "
+                         "2024-25 H2 92%; doel ≥ 90%.")
+    assert chart.png.startswith(b"\x89PNG")
+    # Drawn once: the same content gives the very same chart, whichever report asks.
+    assert trend_chart("veiligheid_kinderen", points, 0.9, ">=") is chart
+    assert trend_chart("groepssfeer", ((H1, 3.2), (H2, 3.6)), 3.5, ">=").alt.endswith("doel ≥ 3,5.")
+
+
+def test_participants_per_place_and_spending_against_elapsed_time():
+    chart = participants_chart((H1, H2), (("Valthermond", (60.0, 71.0)), ("Nieuw-Buinen", (None, 85.0))), "dorp")
+    assert chart.alt == ("Aantal deelnemende kinderen per dorp per meetmoment. Valthermond: 2024-25 H1 60, "
+                         "2024-25 H2 71; Nieuw-Buinen: 2024-25 H2 85.")
+    spending = spending_chart((H1, H2), (("Noord", (1000.0, 4500.0), 10000.0),), (0.25, 0.5), "wijk")
+    # Budget 10.000 euro, a quarter and a half of the run behind us: 2.500 and 5.000 euro expected.
+    assert "Noord: 2024-25 H1 € 1.000 besteed, verwacht € 2.500, 2024-25 H2 € 4.500 besteed, verwacht € 5.000" \
+        in spending.alt
+    assert "Noord (budget € 10.000)" in spending.svg.decode("utf-8")
