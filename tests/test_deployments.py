@@ -253,7 +253,7 @@ def test_ingest_and_close_deployments_complete_with_their_artifacts(served, mail
     assert artifact_keys(client, closed) == {"indicatoren-backpack-borger-odoorn", "kwaliteit-backpack-borger-odoorn"}
     assert f",{PERIOD}," in (out / "indicators.csv").read_text(encoding="utf-8")
     [report] = mail.to("stuurgroep@backpack.example")
-    assert PERIOD in report["Subject"]
+    assert "tweede meetmoment (januari–juli 2025)" in report["Subject"]  # PERIOD as the plan names it
 
 
 def test_report_mail_the_server_refuses_is_retried_and_sent_once(served, mail, tmp_path):
