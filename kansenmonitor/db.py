@@ -327,7 +327,6 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -346,13 +345,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-    # Python's sqlite3 opens a transaction only before DML, so schema changes (a migration) would commit one by
-    # one and two processes migrating one new file would collide; SQLAlchemy begins every transaction instead.
-    dbapi_connection.isolation_level = None
-
-
-def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 class PseudonymKeyCheck(Base):
