@@ -11,9 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret")
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret-but-of-32-bytes")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")  # the files were written just now, and whole
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     retry_seconds: float = 10.0
     ingest_batch_files: int = 25
+    # A fact table grown by more than this fraction since its statistics were gathered is analysed after a batch.
+    analyze_growth: float = 0.2
     # Development: the PostgreSQL the tests and the benchmark use.
     test_pg: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     bench_pg: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

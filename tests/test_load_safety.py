@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 
 import openpyxl
 import pytest
@@ -126,7 +125,7 @@ def test_a_load_that_fails_anyway_records_that_file_and_the_inbox_goes_on(engine
     with engine.connect() as conn:
         assert conn.execute(select(Delivery.refusal_cause, Delivery.refusal_context)
                             .where(Delivery.status == "failed")).one() == (
-            "load", "kansenmonitor 0.1.0, schema 0006")
+            "load", "kansenmonitor 0.1.0, schema 0007_compact_record_key")
 
 
 # --- 4: a corrected file supersedes its earlier version whole ------------------------------------------------
@@ -198,15 +197,16 @@ def _statements_of_a_correction(engine, backpack, tmp_path, pupils: int) -> list
 def test_superseding_takes_the_same_statements_whatever_the_size_and_lists_no_keys(planned, backpack, tmp_path):
     small = _statements_of_a_correction(planned, backpack, tmp_path, 40)
     large = _statements_of_a_correction(planned, backpack, tmp_path, 1600)
-    assert len(small) == len(large) == 4  # supersede by name, by key; resolve by name, by key
+    assert len(small) == len(large) == 2  # supersede by name, by key (no failures open: nothing to resolve)
     assert small == large
-    assert all("load_keys" in s or "delivery.file_name" in s for s in large)
+    assert "delivery.file_name" in large[0] and "key_hash" in large[1] and "1599" not in large[1]
     assert count(planned, Attendance) == 1640
 
 
-def test_the_supersede_plan_looks_keys_up_in_the_index(pg_url, backpack, tmp_path):
-    """On PostgreSQL, in a coalition of 20,000 current rows, the generic plan of the supersede-by-key statement the
-    load issues (what psycopg runs once a statement is prepared) reads the index, not the coalition."""
+def test_the_supersede_is_planned_for_its_keys_and_looks_them_up_in_the_index(pg_url, backpack, tmp_path):
+    """On PostgreSQL, in a coalition of 20,000 current rows: psycopg prepares nothing on the server (so no statement
+    runs on a generic plan, however often it repeats), and the supersede-by-key statement the load issues, planned
+    for its values, reads the compact index, not the coalition."""
     from psycopg import sql
 
     from kansenmonitor.db import make_engine
@@ -217,33 +217,30 @@ def test_the_supersede_plan_looks_keys_up_in_the_index(pg_url, backpack, tmp_pat
     ingest_file(engine, backpack, write_csv(tmp_path / "planning.csv", planning(session())), KEY)
     ingest_file(engine, backpack, write_csv(tmp_path / "a.csv", attendance(
         *[present(str(10_000 + p)) for p in range(20_000)])), KEY)
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE attendance"))
     plans = []
 
     def explain(conn, cursor, statement, parameters, context, executemany):
-        if not (statement.startswith("UPDATE attendance") and "load_keys" in statement):
+        if not (statement.startswith("UPDATE attendance") and "key_hash" in statement):
             return
-        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
-        numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
-        with cursor.connection.cursor() as own:  # the same transaction, where the load's key table exists
-            own.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            own.execute(f"PREPARE supersede AS {numbered}")
-            own.execute(sql.SQL("EXPLAIN EXECUTE supersede({})").format(
-                sql.SQL(", ").join(sql.Literal(parameters[n]) for n in names)))
+        with cursor.connection.cursor() as own:  # the same transaction, with the same values
+            own.execute(sql.SQL("EXPLAIN ") + sql.SQL(statement), parameters)
             plans.append("\n".join(row[0] for row in own.fetchall()))
-            own.execute("DEALLOCATE supersede")
 
     event.listen(engine, "after_cursor_execute", explain)
     try:
-        corrected = ingest_file(engine, backpack, write_csv(tmp_path / "b.csv", attendance(
-            *[present(str(10_000 + p), marker="nee") for p in range(3)])), KEY)
+        for n in range(8):  # more than psycopg's default of 5 runs before it would prepare a statement
+            corrected = ingest_file(engine, backpack, write_csv(tmp_path / f"b{n}.csv", attendance(
+                *[present(str(10_000 + p), marker="nee" if n % 2 else "ja") for p in range(3 + n)])), KEY)
+            assert (corrected.status, corrected.rows_loaded) == ("loaded", 3 + n)
+        with engine.connect() as conn:
+            prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
     finally:
         event.remove(engine, "after_cursor_execute", explain)
+    current = count(engine, Attendance)
     engine.dispose()
-    assert (corrected.status, corrected.rows_loaded) == ("loaded", 3)
-    assert len(plans) == 1
-    assert "ix_attendance_current" in plans[0] and "Seq Scan on attendance" not in plans[0], plans[0]
+    assert (prepared, current) == (0, 20_000)
+    assert len(plans) == 8
+    assert "ix_attendance_current" in plans[-1] and "Seq Scan on attendance" not in plans[-1], plans[-1]
 
 
 # --- 5: quarantine keeps the contract's columns only ---------------------------------------------------------

@@ -1,15 +1,17 @@
 """Ingesting delivered files: read, recognise, validate and load, each file one unit of work.
 
-Files of a batch are validated together, far cheaper than one by one; still one transaction per
-file: a file is loaded whole (its valid rows as facts, its failing rows in
-quarantine, its ledger row) or not at all. The checksum ledger makes a second delivery of the same
-bytes change nothing, also when two workers race for it.
+Files of a batch are validated together and loaded in one transaction, far cheaper than one by one;
+still a file is loaded whole (its valid rows as facts, its failing rows in quarantine, its ledger
+row) or not at all: when any file of the batch fails to load, the batch is rolled back and each file
+loaded again in its own transaction, so the failure is that file's alone. The checksum ledger makes a
+second delivery of the same bytes change nothing, also when two workers race for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import stat
 import sys
@@ -18,13 +20,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
+from kansenmonitor.settings import settings
 from tasks.ingest.inbox import unsupported
 from tasks.ingest.limits import check_sheet_name
-from tasks.ingest.load import load
+from tasks.ingest.load import Batch, analyze_grown, load
 from tasks.ingest.pseudonymise import check_database_key
 from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet, sheet_names
 from tasks.ingest.recognise import Recognised, recognise
@@ -112,9 +115,10 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
     outcomes: list[IngestResult | _Readable] = [
         outcome for p in paths for outcome in _database(engine, p.name, _read, engine, config, p, received)]
     readable = [o for o in outcomes if isinstance(o, _Readable)]
-    checked = iter(_validate(readable, config, key, received.date()))
-    return [o if isinstance(o, IngestResult) else
-            _database(engine, o.path.name, _load, engine, config, o, next(checked), received) for o in outcomes]
+    checked = _validate(readable, config, key, received.date())
+    loaded = iter(_database(engine, ", ".join(dict.fromkeys(r.path.name for r in readable)), _load_batch,
+                            engine, config, list(zip(readable, checked)), received))
+    return [o if isinstance(o, IngestResult) else next(loaded) for o in outcomes]
 
 
 def _validate(readable: list[_Readable], config: Config, key: bytes, received: dt.date) -> list[Validated | Exception]:
@@ -230,6 +234,53 @@ def _other_correction_sheets(config: Config, path: Path, sha: str, first: Sheet,
     return readable
 
 
+def _load_batch(engine: Engine, config: Config, files: list[tuple[_Readable, Validated | Exception]],
+                received: dt.datetime) -> list[IngestResult]:
+    """The batch's files in one transaction, in order; should any of them fail, the batch is rolled back and every
+    file loaded in its own transaction (`_load`), so the others are loaded and the failure is recorded for the one
+    that caused it. Afterwards the fact tables that grew much are analysed."""
+    loadable = [(file, validated) for file, validated in files if not isinstance(validated, Exception)]
+    if len(loadable) < 2:
+        return [_database(engine, f.path.name, _load, engine, config, f, v, received) for f, v in files]
+    before = [(v.valid, {i: list(f) for i, f in v.failed.items()}) for _, v in loadable]  # the load may move rows
+    try:
+        with engine.begin() as conn:
+            batch = Batch.start(conn, config)
+            deliveries = {}
+            for file, validated in loadable:
+                _mark_retried(conn, file.retry_of, received)
+                deliveries[id(file)] = load(conn, config, validated, _ledger_of(config, file, received), batch)
+    except OperationalError:
+        raise
+    except Exception:  # noqa: BLE001 - each file again on its own, which records the failure as that file's
+        for (_, validated), (valid, failed) in zip(loadable, before):
+            validated.valid, validated.failed = valid, failed
+        return [_database(engine, f.path.name, _load, engine, config, f, v, received) for f, v in files]
+    _analyze(engine, {v.source.name for _, v in loadable})
+    return [_load_failed(engine, config, f, received, v) if isinstance(v, Exception) else _loaded(f, deliveries[id(f)])
+            for f, v in files]
+
+
+def _ledger_of(config: Config, file: _Readable, received: dt.datetime) -> dict:
+    return _ledger_row(config, file.path, file.sha, received, source=file.recognised.source.name,
+                       sheet=file.sheet.name, status="loaded", retry_of=file.retry_of)
+
+
+def _loaded(file: _Readable, delivery: Delivery) -> IngestResult:
+    return IngestResult(file.path.name, "loaded", file.recognised.source.name, delivery.rows_read,
+                        delivery.rows_loaded, delivery.rows_quarantined, delivery_id=delivery.id)
+
+
+def _analyze(engine: Engine, sources: set[str]) -> None:
+    """Fresh statistics for the fact tables the load grew much (`KANSENMONITOR_ANALYZE_GROWTH`); only a help to
+    the planner, so a failure is logged and the committed load's results still reported."""
+    try:
+        with engine.begin() as conn:
+            analyze_grown(conn, sources, settings().analyze_growth)
+    except SQLAlchemyError as error:
+        logging.getLogger(__name__).warning("ANALYZE na het laden mislukt: %s", error)
+
+
 def _load(engine: Engine, config: Config, file: _Readable, validated: Validated | Exception,
           received: dt.datetime) -> IngestResult:
     """Load one file in its own transaction; when the load itself fails for another reason than the database
@@ -240,9 +291,7 @@ def _load(engine: Engine, config: Config, file: _Readable, validated: Validated 
     try:
         with engine.begin() as conn:
             _mark_retried(conn, file.retry_of, received)
-            delivery = load(conn, config, validated, _ledger_row(
-                config, path, file.sha, received, source=source, sheet=file.sheet.name, status="loaded",
-                retry_of=file.retry_of))
+            delivery = load(conn, config, validated, _ledger_of(config, file, received))
     except OperationalError:
         raise
     except IntegrityError as error:
@@ -252,8 +301,8 @@ def _load(engine: Engine, config: Config, file: _Readable, validated: Validated 
         return _load_failed(engine, config, file, received, error)
     except Exception as error:  # noqa: BLE001 - any other failure stays this file's, recorded with its reason
         return _load_failed(engine, config, file, received, error)
-    return IngestResult(path.name, "loaded", source, delivery.rows_read, delivery.rows_loaded,
-                        delivery.rows_quarantined, delivery_id=delivery.id)
+    _analyze(engine, {source})
+    return _loaded(file, delivery)
 
 
 def _load_failed(engine: Engine, config: Config, file: _Readable, received: dt.datetime,
@@ -261,7 +310,7 @@ def _load_failed(engine: Engine, config: Config, file: _Readable, received: dt.d
     cause = getattr(error, "orig", None) or error
     why = (str(cause).strip().splitlines() or [""])[0]
     reason = (f"laden mislukt ({type(cause).__name__}: {why}); "
-              "er is niets van dit bestand opgeslagen; het wordt opnieuw geprobeerd na een nieuwe versie van "
+              f"er is niets van {file.path.name} opgeslagen; het wordt opnieuw geprobeerd na een nieuwe versie van "
               "kansenmonitor of van het databaseschema")
     result = _refuse(engine, config, file.path, file.sha, received, file.retry_of, "load", reason,
                      status="failed", source=file.recognised.source.name)

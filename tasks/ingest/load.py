@@ -1,15 +1,35 @@
-"""Loading one validated delivery in one transaction: facts, quarantine and ledger together or not at all."""
+"""Loading validated deliveries: a file's facts, quarantine and ledger row together or not at all.
+
+The files of a batch share one transaction (`Batch`), so the per-file costs of a commit and of re-reading what
+the batch already knows are paid once; the caller falls back to a transaction per file when any of them fails.
+Keys are passed as one parameter (an array on PostgreSQL, a JSON list on SQLite), never spelled out in the SQL,
+so a statement is the same whatever the file's size.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Column, Connection, Date, MetaData, String, Table, delete, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason
+from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason, key_hash
 from tasks.ingest.copy_load import copy_rows
 from tasks.ingest.limits import check_database_limits
 from tasks.ingest.validate import Validated
@@ -30,14 +50,31 @@ def _python(values: pd.Series, as_date: bool = False) -> list:
     return [None if missing else value for value, missing in zip(values.tolist(), values.isna().tolist())]
 
 
-def check_session_references(conn: Connection, config: Config, validated: Validated) -> None:
+@dataclass
+class Batch:
+    """What the files loaded in one transaction learn once: which sources have open failures (only those need
+    resolving) and the current planning (read again after a planning file of the batch)."""
+
+    open_failures: set[str]
+    planned: set[str] | None = None
+
+    @classmethod
+    def start(cls, conn: Connection, config: Config) -> Batch:
+        return cls(set(conn.execute(select(QuarantinedRow.source).distinct().where(
+            QuarantinedRow.coalition == config.slug, QuarantinedRow.resolved_by.is_(None))).scalars()))
+
+    def planned_sessions(self, conn: Connection, config: Config) -> set[str]:
+        if self.planned is None:
+            self.planned = set(conn.execute(select(ActivitySession.record_key).where(
+                ActivitySession.coalition == config.slug, ActivitySession.superseded_by.is_(None))).scalars())
+        return self.planned
+
+
+def check_session_references(conn: Connection, config: Config, validated: Validated, batch: Batch) -> None:
     """Attendance must refer to a session in the current planning; otherwise the row fails."""
     if validated.source.name != "aanwezigheid" or validated.valid.empty:
         return
-    planned = set(conn.execute(
-        select(ActivitySession.record_key).where(
-            ActivitySession.coalition == config.slug, ActivitySession.superseded_by.is_(None))
-    ).scalars())
+    planned = batch.planned_sessions(conn, config)
     valid = validated.valid
     session_keys = valid["_key"].str.rsplit("|", n=2).str[0]
     missing = ~session_keys.isin(planned)
@@ -62,7 +99,9 @@ def _fact_columns(config: Config, validated: Validated, delivery_id: int) -> dic
     if "area" in names and "area" not in frame and "school" in frame:
         frame = frame.assign(area=frame["school"].map(config.area_of_school))
     columns = {n: _python(frame[n], isinstance(table.columns[n].type, Date)) for n in names if n in frame.columns}
-    return columns | {"coalition": [config.slug] * len(frame), "record_key": _python(frame["_key"]),
+    keys = _python(frame["_key"])
+    return columns | {"coalition": [config.slug] * len(frame), "record_key": keys,
+                      "key_hash": [key_hash(k) for k in keys],
                       "source_row": _python(frame["_row"]), "period": _python(frame["_period"]),
                       "delivery_id": [delivery_id] * len(frame)}
 
@@ -78,22 +117,16 @@ def _insert_facts(conn: Connection, validated: Validated, columns: dict[str, lis
         conn.execute(insert(table), chunk)
 
 
-# The keys of the delivery at hand, joined against instead of listed in `IN (...)`: a list of hundreds of
-# parameters gets a generic plan that scans the whole coalition per chunk, quadratic in the file's size.
-LOAD_KEYS = Table("load_keys", MetaData(), Column("record_key", String(500), primary_key=True),
-                  prefixes=["TEMPORARY"])
-
-
-def _stage_keys(conn: Connection, keys: set[str]) -> None:
-    """Put `keys` in the transaction's temporary key table (on SQLite the connection's, emptied first)."""
-    dropped = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS load_keys (record_key VARCHAR(500) PRIMARY KEY){dropped}"))
-    conn.execute(delete(LOAD_KEYS))
+def _among(conn: Connection, column, values: list) -> ColumnElement[bool]:
+    """`column IN values`, the values bound as one parameter: a statement the same for 3 keys and for 3,000."""
     if conn.dialect.name == "postgresql":
-        copy_rows(conn, LOAD_KEYS, ["record_key"], ((k,) for k in keys))
-        conn.execute(text("ANALYZE load_keys"))
-    elif keys:
-        conn.execute(insert(LOAD_KEYS), [{"record_key": k} for k in keys])
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(values)))))
+
+
+def _keyed(conn: Connection, model, keys: list[str]) -> ColumnElement[bool]:
+    """Rows of a fact table with one of `keys`: found by the digest in the index, then compared whole."""
+    return _among(conn, model.key_hash, [key_hash(k) for k in keys]) & _among(conn, model.record_key, keys)
 
 
 def _earlier_versions(config: Config, delivery: Delivery):
@@ -102,7 +135,7 @@ def _earlier_versions(config: Config, delivery: Delivery):
                                      Delivery.id != delivery.id, Delivery.status == "loaded")
 
 
-def _supersede(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
+def _supersede(conn: Connection, config: Config, validated: Validated, delivery: Delivery, keys: list[str]) -> None:
     """A register replaces all; a corrected file under the same name replaces its earlier version whole (rows
     gone or changed stop counting); any file replaces the records it carries again. A correction sheet
     carries only the rows it fixes, so it replaces those and nothing more."""
@@ -114,16 +147,19 @@ def _supersede(conn: Connection, config: Config, validated: Validated, delivery:
         return
     if not validated.correction_refs:
         conn.execute(replace.where(current, model.delivery_id.in_(_earlier_versions(config, delivery))))
-    conn.execute(replace.where(current, model.record_key.in_(select(LOAD_KEYS.c.record_key))))
+    if keys:
+        conn.execute(replace.where(current, _keyed(conn, model, keys)))
 
 
-def _resolve_quarantine(conn: Connection, config: Config, validated: Validated, delivery: Delivery) -> None:
+def _resolve_quarantine(conn: Connection, config: Config, validated: Validated, delivery: Delivery,
+                        keys: list[str]) -> None:
     """Earlier failures end when this delivery carries their record again: corrected, or a new version."""
     open_rows = (QuarantinedRow.coalition == config.slug) & (QuarantinedRow.source == validated.source.name) \
         & QuarantinedRow.resolved_by.is_(None) & (QuarantinedRow.delivery_id != delivery.id)
     resolve = update(QuarantinedRow).values(resolved_by=delivery.id)
     conn.execute(resolve.where(open_rows, QuarantinedRow.delivery_id.in_(_earlier_versions(config, delivery))))
-    conn.execute(resolve.where(open_rows, QuarantinedRow.record_key.in_(select(LOAD_KEYS.c.record_key))))
+    if keys:
+        conn.execute(resolve.where(open_rows, _among(conn, QuarantinedRow.record_key, keys)))
     for refs in _chunks(sorted(set(validated.correction_refs.values()))):
         conn.execute(resolve.where(open_rows, QuarantinedRow.id.in_(refs) | QuarantinedRow.origin_id.in_(refs)))
 
@@ -150,11 +186,10 @@ def _resolve_repeated_failures(conn: Connection, config: Config, validated: Vali
             delivered.setdefault(validated.keys[index], []).append(validated.raw[index])
     if not delivered:
         return
-    _stage_keys(conn, set(delivered))
     earlier = conn.execute(select(QuarantinedRow.id, QuarantinedRow.record_key, QuarantinedRow.raw).where(
         QuarantinedRow.coalition == config.slug, QuarantinedRow.source == validated.source.name,
         QuarantinedRow.resolved_by.is_(None), QuarantinedRow.delivery_id != delivery.id,
-        QuarantinedRow.record_key.in_(select(LOAD_KEYS.c.record_key)))).all()
+        _among(conn, QuarantinedRow.record_key, sorted(delivered)))).all()
     repeated = []
     for row_id, key, raw in sorted(earlier):
         row = json.loads(raw)
@@ -186,21 +221,45 @@ def _quarantine(conn: Connection, config: Config, validated: Validated, delivery
         conn.execute(insert(QuarantineReason), reasons)
 
 
-def load(conn: Connection, config: Config, validated: Validated, ledger: dict) -> Delivery:
+def load(conn: Connection, config: Config, validated: Validated, ledger: dict, batch: Batch | None = None) -> Delivery:
     """Check, then write the ledger row (`ledger`, with the reconciled counts), the facts and the quarantine;
-    the caller's transaction makes it atomic. Nothing already written is rewritten but `superseded_by` and
-    `resolved_by` (see migration 0004)."""
-    check_session_references(conn, config, validated)
+    the caller's transaction makes it atomic, `batch` carries what earlier files of that transaction learnt.
+    Nothing already written is rewritten but `superseded_by` and `resolved_by` (see migration 0004)."""
+    batch = batch or Batch.start(conn, config)
+    check_session_references(conn, config, validated, batch)
     check_database_limits(config, validated)
     counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
                   rows_quarantined=len(validated.failed))
     assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], "reconciliation failed"
     delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), ledger | counts).scalar_one()
     delivery = Delivery(id=delivery_id, file_name=ledger["file_name"], coalition=config.slug, **counts)
-    _stage_keys(conn, set(validated.valid["_key"]) if not validated.valid.empty else set())
-    _supersede(conn, config, validated, delivery)
+    keys = validated.valid["_key"].unique().tolist() if not validated.valid.empty else []
+    _supersede(conn, config, validated, delivery, keys)
     _insert_facts(conn, validated, _fact_columns(config, validated, delivery.id))
     _quarantine(conn, config, validated, delivery.id)
-    _resolve_quarantine(conn, config, validated, delivery)
-    _resolve_repeated_failures(conn, config, validated, delivery)
+    if validated.source.name in batch.open_failures:  # else there is nothing this delivery could resolve
+        _resolve_quarantine(conn, config, validated, delivery, keys)
+        _resolve_repeated_failures(conn, config, validated, delivery)
+    if validated.failed:
+        batch.open_failures.add(validated.source.name)
+    if validated.source.name == "activiteiten":
+        batch.planned = None
     return delivery
+
+
+def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> list[str]:
+    """ANALYZE the fact tables of `sources` that grew by more than `growth` (0.2: a fifth) since PostgreSQL last
+    gathered their statistics, or never had any; returns their names. Autovacuum would get there too, but later:
+    the next batch's lookups and the period's indicators would be planned for the table as it was. Growth is
+    measured in pages against those of the last ANALYZE or VACUUM, as the planner itself scales its estimates.
+    SQLite plans by its own rules without statistics and is left alone."""
+    if conn.dialect.name != "postgresql":
+        return []
+    names = sorted({FACT_TABLES[s].__tablename__ for s in sources})
+    grown = conn.execute(text(
+        "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[])) AND (reltuples < 0 OR "
+        "pg_relation_size(oid) / current_setting('block_size')::int > relpages * (1 + :growth)) ORDER BY relname"),
+        {"names": names, "growth": growth}).scalars().all()
+    for name in grown:
+        conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(name)}"))
+    return grown
