@@ -14,10 +14,11 @@ import pandas as pd
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
+from kansenmonitor.settings import settings
 from sampledata.national import coalition_dirs
 from tasks.ingest.files import _ledger_row, checksum
 from tasks.ingest.inbox import inbox_files
-from tasks.ingest.load import load
+from tasks.ingest.load import Batch, analyze_grown, load
 from tasks.ingest.pseudonymise import pseudonymise
 from tasks.ingest.read import read_limits, read_sheet
 from tasks.ingest.recognise import recognise
@@ -55,8 +56,8 @@ def _pupil_columns(sheet, recognised) -> tuple[pd.Series, pd.Series] | None:
 
 
 def by_stage(url: str, jobs) -> Stages:
-    """Each stage timed on its own, batch by batch as ingest runs them; the load stage in the same transaction
-    per file that ingest uses."""
+    """Each stage timed on its own, batch by batch as ingest runs them; the load stage in the one transaction per
+    batch that ingest uses, and the ANALYZE after it."""
     from flows.ingest_inbox import batch_size
 
     migrate(url)
@@ -80,19 +81,28 @@ def by_stage(url: str, jobs) -> Stages:
             stages.seconds["validate"] += checked - hashed
             stages.seconds["pseudonymise"] += hashed
             stages.rows["pseudonymise"] += sum(len(columns[1]) for columns in pupils)
-            for path, sheet, found, result in zip(batch, read, recognised, validated):
-                ledger = _ledger_row(config, path, checksum(path), RECEIVED, source=found.source.name,
-                                     sheet=sheet.name, status="loaded")
-                loading = time.perf_counter()
-                with engine.begin() as conn:
-                    delivery = load(conn, config, result, ledger)
-                loaded = time.perf_counter() - loading
-                stages.seconds["load"] += loaded
+            ledgers = [_ledger_row(config, path, checksum(path), RECEIVED, source=found.source.name,
+                                   sheet=sheet.name, status="loaded")
+                       for path, sheet, found in zip(batch, read, recognised)]
+            start, each = time.perf_counter(), []
+            with engine.begin() as conn:  # as tasks/ingest/files.py loads a batch: in one transaction
+                shared = Batch.start(conn, config)
+                for found, result, ledger in zip(recognised, validated, ledgers):
+                    loading = time.perf_counter()
+                    each.append((found.source.name, result, load(conn, config, result, ledger, shared),
+                                 time.perf_counter() - loading))
+            with engine.begin() as conn:
+                analyze_grown(conn, {source for source, _, _, _ in each}, settings().analyze_growth)
+            batch_seconds = time.perf_counter() - start
+            stages.seconds["load"] += batch_seconds
+            # the batch's start, commit and ANALYZE, shared out over its files
+            shared_seconds = (batch_seconds - sum(seconds for _, _, _, seconds in each)) / len(each)
+            for source, result, delivery, seconds in each:
                 for stage in ("parse", "validate"):
                     stages.rows[stage] += result.rows_read
                 stages.rows["load"] += delivery.rows_loaded
-                load_seconds[found.source.name] += loaded
-                load_rows[found.source.name] += delivery.rows_loaded
+                load_seconds[source] += seconds + shared_seconds
+                load_rows[source] += delivery.rows_loaded
                 stages.files += 1
     stages.load_by_source = {s: (load_seconds[s], load_rows[s]) for s in load_seconds}
     engine.dispose()

@@ -1,0 +1,74 @@
+"""Loading a batch of files in one transaction, still all or nothing per file (issue 19)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from kansenmonitor.db import Attendance, Delivery, QuarantinedRow
+from tasks.ingest.files import ingest_files
+from tests.deliveries import attendance, planning, present, session, write_csv
+
+KEY = b"a-deployment-key-of-at-least-32-bytes!"
+
+
+def _refuse_group_7(engine) -> None:
+    """A rule the database administrator added: attendance of group 7 is refused. Validation allows group 7."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("CREATE FUNCTION refuse_group_7() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                              "IF NEW.school_group = 7 THEN RAISE EXCEPTION 'groep 7 geweigerd door de beheerder'; "
+                              "END IF; RETURN NEW; END $$"))
+            conn.execute(text("CREATE TRIGGER refuse_group_7 BEFORE INSERT ON attendance FOR EACH ROW "
+                              "EXECUTE FUNCTION refuse_group_7()"))
+        else:
+            conn.execute(text("CREATE TRIGGER refuse_group_7 BEFORE INSERT ON attendance WHEN NEW.school_group = 7 "
+                              "BEGIN SELECT RAISE(ABORT, 'groep 7 geweigerd door de beheerder'); END"))
+
+
+def test_a_file_failing_in_a_batch_fails_alone_and_the_others_are_loaded(engine, backpack, tmp_path):
+    _refuse_group_7(engine)
+    plan = write_csv(tmp_path / "1-planning.csv", planning(session(), session(title="Dans")))
+    first = write_csv(tmp_path / "2-aanwezigheid.csv", attendance(present("1001"), present("1002", title="Dans")))
+    poisoned = write_csv(tmp_path / "3-aanwezigheid.csv", attendance(
+        present("2001"), present("2002", group="7"), present("2003", school="Onbekend")))  # one row quarantined
+    last = write_csv(tmp_path / "4-aanwezigheid.csv", attendance(
+        present("3001"), present("3002"), present("3003", marker="misschien")))
+
+    results = ingest_files(engine, backpack, [plan, first, poisoned, last], KEY)
+
+    assert [(r.file, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) for r in results] == [
+        ("1-planning.csv", "loaded", 2, 2, 0), ("2-aanwezigheid.csv", "loaded", 2, 2, 0),
+        ("3-aanwezigheid.csv", "failed", 0, 0, 0), ("4-aanwezigheid.csv", "loaded", 3, 2, 1)]
+    message = results[2].message
+    assert message.startswith("laden mislukt (") and "groep 7 geweigerd door de beheerder" in message
+    assert "er is niets van 3-aanwezigheid.csv opgeslagen" in message
+    with engine.connect() as conn:
+        ledger = conn.execute(select(Delivery.file_name, Delivery.status, Delivery.rows_loaded,
+                                     Delivery.rows_quarantined, Delivery.rejection_reason).order_by(Delivery.id)).all()
+        pupils = conn.execute(select(func.count()).select_from(Attendance)).scalar()
+        quarantined = conn.execute(select(Delivery.file_name, QuarantinedRow.row_number)
+                                   .join(Delivery, Delivery.id == QuarantinedRow.delivery_id)).all()
+    assert [row[:4] for row in ledger] == [
+        ("1-planning.csv", "loaded", 2, 0), ("2-aanwezigheid.csv", "loaded", 2, 0),
+        ("3-aanwezigheid.csv", "failed", 0, 0), ("4-aanwezigheid.csv", "loaded", 2, 1)]
+    assert ledger[2].rejection_reason == message
+    assert pupils == 4  # 1001, 1002, 3001, 3002: nothing of the failed file, not even its valid rows
+    assert quarantined == [("4-aanwezigheid.csv", 4)]  # and none of its quarantine
+
+
+def test_the_files_of_a_batch_share_one_transaction(pg_url, backpack, tmp_path):
+    """On PostgreSQL: the ledger rows of a batch that loads cleanly were written by one transaction (`xmin`)."""
+    from kansenmonitor.db import make_engine
+    from kansenmonitor.migrate import migrate
+
+    migrate(pg_url)
+    engine = make_engine(pg_url)
+    files = [write_csv(tmp_path / "planning.csv", planning(session())),
+             *[write_csv(tmp_path / f"a{n}.csv", attendance(*[present(f"{n}00{p}") for p in range(3)]))
+               for n in range(1, 4)]]
+    results = ingest_files(engine, backpack, files, KEY)
+    with engine.connect() as conn:
+        transactions = conn.execute(text("SELECT count(DISTINCT xmin::text) FROM delivery")).scalar()
+    engine.dispose()
+    assert [r.status for r in results] == ["loaded"] * 4
+    assert transactions == 1
