@@ -86,7 +86,7 @@ def by_stage(url: str, jobs) -> Stages:
                        for path, sheet, found in zip(batch, read, recognised)]
             start, each = time.perf_counter(), []
             with engine.begin() as conn:  # as tasks/ingest/files.py loads a batch: in one transaction
-                shared = Batch.start(conn, config)
+                shared = Batch.start(conn, config, [path.name for path in batch])
                 for found, result, ledger in zip(recognised, validated, ledgers):
                     loading = time.perf_counter()
                     each.append((found.source.name, result, load(conn, config, result, ledger, shared),

@@ -245,7 +245,7 @@ def _load_batch(engine: Engine, config: Config, files: list[tuple[_Readable, Val
     before = [(v.valid, {i: list(f) for i, f in v.failed.items()}) for _, v in loadable]  # the load may move rows
     try:
         with engine.begin() as conn:
-            batch = Batch.start(conn, config)
+            batch = Batch.start(conn, config, [file.path.name for file, _ in loadable])
             deliveries = {}
             for file, validated in loadable:
                 _mark_retried(conn, file.retry_of, received)

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason, key_hash
 from tasks.ingest.copy_load import copy_rows
-from tasks.ingest.limits import check_database_limits
+from tasks.ingest.limits import check_database_limits, is_missing
 from tasks.ingest.validate import Validated
 
 CHUNK = 500
@@ -47,21 +47,27 @@ def _python(values: pd.Series, as_date: bool = False) -> list:
     Timestamps as datetime (or date), numpy and pandas scalars as plain Python."""
     if pd.api.types.is_datetime64_any_dtype(values):
         values = values.dt.date if as_date else values.dt.to_pydatetime()
-    return [None if missing else value for value, missing in zip(values.tolist(), values.isna().tolist())]
+    return [None if is_missing(value) else value for value in values.tolist()]
 
 
 @dataclass
 class Batch:
     """What the files loaded in one transaction learn once: which sources have open failures (only those need
-    resolving) and the current planning (read again after a planning file of the batch)."""
+    resolving), which of the files' names were loaded before (only those have a version to replace) and the
+    current planning (read again after a planning file of the batch)."""
 
     open_failures: set[str]
+    loaded_names: set[str]
     planned: set[str] | None = None
 
     @classmethod
-    def start(cls, conn: Connection, config: Config) -> Batch:
-        return cls(set(conn.execute(select(QuarantinedRow.source).distinct().where(
-            QuarantinedRow.coalition == config.slug, QuarantinedRow.resolved_by.is_(None))).scalars()))
+    def start(cls, conn: Connection, config: Config, file_names: list[str]) -> Batch:
+        open_failures = conn.execute(select(QuarantinedRow.source).distinct().where(
+            QuarantinedRow.coalition == config.slug, QuarantinedRow.resolved_by.is_(None))).scalars()
+        loaded = conn.execute(select(Delivery.file_name).distinct().where(
+            Delivery.coalition == config.slug, Delivery.status == "loaded",
+            _among(conn, Delivery.file_name, sorted(set(file_names))))).scalars()
+        return cls(set(open_failures), set(loaded))
 
     def planned_sessions(self, conn: Connection, config: Config) -> set[str]:
         if self.planned is None:
@@ -135,17 +141,18 @@ def _earlier_versions(config: Config, delivery: Delivery):
                                      Delivery.id != delivery.id, Delivery.status == "loaded")
 
 
-def _supersede(conn: Connection, config: Config, validated: Validated, delivery: Delivery, keys: list[str]) -> None:
+def _supersede(conn: Connection, config: Config, validated: Validated, delivery: Delivery, keys: list[str],
+               replaces_version: bool) -> None:
     """A register replaces all; a corrected file under the same name replaces its earlier version whole (rows
-    gone or changed stop counting); any file replaces the records it carries again. A correction sheet
-    carries only the rows it fixes, so it replaces those and nothing more."""
+    gone or changed stop counting; `replaces_version` when one was loaded); any file replaces the records it
+    carries again. A correction sheet carries only the rows it fixes, so it replaces those and nothing more."""
     model = FACT_TABLES[validated.source.name]
     current = (model.coalition == config.slug) & model.superseded_by.is_(None)
     replace = update(model).values(superseded_by=delivery.id)
     if validated.source.register:
         conn.execute(replace.where(current))
         return
-    if not validated.correction_refs:
+    if not validated.correction_refs and replaces_version:
         conn.execute(replace.where(current, model.delivery_id.in_(_earlier_versions(config, delivery))))
     if keys:
         conn.execute(replace.where(current, _keyed(conn, model, keys)))
@@ -225,7 +232,7 @@ def load(conn: Connection, config: Config, validated: Validated, ledger: dict, b
     """Check, then write the ledger row (`ledger`, with the reconciled counts), the facts and the quarantine;
     the caller's transaction makes it atomic, `batch` carries what earlier files of that transaction learnt.
     Nothing already written is rewritten but `superseded_by` and `resolved_by` (see migration 0004)."""
-    batch = batch or Batch.start(conn, config)
+    batch = batch or Batch.start(conn, config, [ledger["file_name"]])
     check_session_references(conn, config, validated, batch)
     check_database_limits(config, validated)
     counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
@@ -234,7 +241,8 @@ def load(conn: Connection, config: Config, validated: Validated, ledger: dict, b
     delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), ledger | counts).scalar_one()
     delivery = Delivery(id=delivery_id, file_name=ledger["file_name"], coalition=config.slug, **counts)
     keys = validated.valid["_key"].unique().tolist() if not validated.valid.empty else []
-    _supersede(conn, config, validated, delivery, keys)
+    _supersede(conn, config, validated, delivery, keys, delivery.file_name in batch.loaded_names)
+    batch.loaded_names.add(delivery.file_name)
     _insert_facts(conn, validated, _fact_columns(config, validated, delivery.id))
     _quarantine(conn, config, validated, delivery.id)
     if validated.source.name in batch.open_failures:  # else there is nothing this delivery could resolve
