@@ -82,8 +82,9 @@ def check_session_references(conn: Connection, config: Config, validated: Valida
         return
     planned = batch.planned_sessions(conn, config)
     valid = validated.valid
-    session_keys = valid["_key"].str.rsplit("|", n=2).str[0]
-    missing = ~session_keys.isin(planned)
+    missing = pd.Series([key.rsplit("|", 2)[0] not in planned for key in valid["_key"].tolist()], index=valid.index)
+    if not missing.any():
+        return
     mapping = config.sources.get(validated.source.name)
     headers = ", ".join(validated.source.header_of(name, mapping.columns if mapping else {})
                         for name in ("session_date", "title", "area"))
