@@ -18,7 +18,7 @@ from kansenmonitor.settings import settings
 from sampledata.national import coalition_dirs
 from tasks.ingest.files import _ledger_row, checksum
 from tasks.ingest.inbox import inbox_files
-from tasks.ingest.load import Batch, analyze_grown, load
+from tasks.ingest.load import analyze_grown, load_many
 from tasks.ingest.pseudonymise import pseudonymise
 from tasks.ingest.read import read_limits, read_sheet
 from tasks.ingest.recognise import recognise
@@ -84,24 +84,20 @@ def by_stage(url: str, jobs) -> Stages:
             ledgers = [_ledger_row(config, path, checksum(path), RECEIVED, source=found.source.name,
                                    sheet=sheet.name, status="loaded")
                        for path, sheet, found in zip(batch, read, recognised)]
-            start, each = time.perf_counter(), []
+            start = time.perf_counter()
             with engine.begin() as conn:  # as tasks/ingest/files.py loads a batch: in one transaction
-                shared = Batch.start(conn, config, [path.name for path in batch])
-                for found, result, ledger in zip(recognised, validated, ledgers):
-                    loading = time.perf_counter()
-                    each.append((found.source.name, result, load(conn, config, result, ledger, shared),
-                                 time.perf_counter() - loading))
+                deliveries = load_many(conn, config, list(zip(validated, ledgers)))
+            sources = [found.source.name for found in recognised]
             with engine.begin() as conn:
-                analyze_grown(conn, {source for source, _, _, _ in each}, settings().analyze_growth)
-            batch_seconds = time.perf_counter() - start
-            stages.seconds["load"] += batch_seconds
-            # the batch's start, commit and ANALYZE, shared out over its files
-            shared_seconds = (batch_seconds - sum(seconds for _, _, _, seconds in each)) / len(each)
-            for source, result, delivery, seconds in each:
+                analyze_grown(conn, set(sources), settings().analyze_growth)
+            seconds = time.perf_counter() - start
+            stages.seconds["load"] += seconds
+            for source, result, delivery in zip(sources, validated, deliveries):
                 for stage in ("parse", "validate"):
                     stages.rows[stage] += result.rows_read
                 stages.rows["load"] += delivery.rows_loaded
-                load_seconds[source] += seconds + shared_seconds
+                # the files are written together: the batch's seconds shared out by rows
+                load_seconds[source] += seconds * delivery.rows_read / max(sum(r.rows_read for r in validated), 1)
                 load_rows[source] += delivery.rows_loaded
                 stages.files += 1
     stages.load_by_source = {s: (load_seconds[s], load_rows[s]) for s in load_seconds}

@@ -72,3 +72,24 @@ def test_the_files_of_a_batch_share_one_transaction(pg_url, backpack, tmp_path):
     engine.dispose()
     assert [r.status for r in results] == ["loaded"] * 4
     assert transactions == 1
+
+
+def test_a_later_file_replaces_what_an_earlier_one_delivered_within_a_batch_and_across(engine, backpack, tmp_path):
+    """The files of a batch are written together, yet each replaces what came before it, in order: rows of the
+    same batch (marked before they are stored) and rows stored by an earlier batch (the first file carrying the
+    record replaces it)."""
+    x = write_csv(tmp_path / "x.csv", attendance(present("1001"), present("1002")))
+    y = write_csv(tmp_path / "y.csv", attendance(present("1001", marker="nee")))
+    z = write_csv(tmp_path / "z.csv", attendance(present("1002", marker="nee")))
+    w = write_csv(tmp_path / "w.csv", attendance(present("1002"), present("1003")))
+    plan = write_csv(tmp_path / "planning.csv", planning(session()))
+    assert [r.status for r in ingest_files(engine, backpack, [plan, x, y], KEY)] == ["loaded"] * 3
+    assert [r.status for r in ingest_files(engine, backpack, [z, w], KEY)] == ["loaded"] * 2
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT d.file_name, a.source_row, a.present, s.file_name FROM attendance a "
+            "JOIN delivery d ON d.id = a.delivery_id LEFT JOIN delivery s ON s.id = a.superseded_by "
+            "ORDER BY d.id, a.source_row")).all()
+    assert [tuple(r) for r in rows] == [
+        ("x.csv", 2, True, "y.csv"), ("x.csv", 3, True, "z.csv"), ("y.csv", 2, False, None),
+        ("z.csv", 2, False, "w.csv"), ("w.csv", 2, True, None), ("w.csv", 3, True, None)]

@@ -27,7 +27,7 @@ from kansenmonitor.db import Delivery
 from kansenmonitor.settings import settings
 from tasks.ingest.inbox import unsupported
 from tasks.ingest.limits import check_sheet_name
-from tasks.ingest.load import Batch, analyze_grown, load
+from tasks.ingest.load import analyze_grown, load, load_many
 from tasks.ingest.pseudonymise import check_database_key
 from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet, sheet_names
 from tasks.ingest.recognise import Recognised, recognise
@@ -245,11 +245,10 @@ def _load_batch(engine: Engine, config: Config, files: list[tuple[_Readable, Val
     before = [(v.valid, {i: list(f) for i, f in v.failed.items()}) for _, v in loadable]  # the load may move rows
     try:
         with engine.begin() as conn:
-            batch = Batch.start(conn, config, [file.path.name for file, _ in loadable])
-            deliveries = {}
-            for file, validated in loadable:
+            for file, _ in loadable:
                 _mark_retried(conn, file.retry_of, received)
-                deliveries[id(file)] = load(conn, config, validated, _ledger_of(config, file, received), batch)
+            deliveries = dict(zip((id(file) for file, _ in loadable), load_many(
+                conn, config, [(validated, _ledger_of(config, file, received)) for file, validated in loadable])))
     except OperationalError:
         raise
     except Exception:  # noqa: BLE001 - each file again on its own, which records the failure as that file's

@@ -9,14 +9,15 @@ so a statement is the same whatever the file's size.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Table,
     any_,
     bindparam,
     func,
@@ -51,14 +52,25 @@ def _python(values: pd.Series, as_date: bool = False) -> list:
 
 
 @dataclass
+class _Pending:
+    """A checked file whose ledger row, supersedes and facts are written with the others of its batch."""
+
+    validated: Validated
+    ledger: dict
+    keys: list[str]
+    delivery: Delivery | None = None
+
+
+@dataclass
 class Batch:
-    """What the files loaded in one transaction learn once: which sources have open failures (only those need
-    resolving), which of the files' names were loaded before (only those have a version to replace) and the
-    current planning (read again after a planning file of the batch)."""
+    """What the files loaded in one transaction share: which sources have open failures (only those need
+    resolving), which of the files' names were loaded before (only those have a version to replace), the current
+    planning, and the files checked but not yet written."""
 
     open_failures: set[str]
     loaded_names: set[str]
     planned: set[str] | None = None
+    pending: list[_Pending] = field(default_factory=list)
 
     @classmethod
     def start(cls, conn: Connection, config: Config, file_names: list[str]) -> Batch:
@@ -71,6 +83,7 @@ class Batch:
 
     def planned_sessions(self, conn: Connection, config: Config) -> set[str]:
         if self.planned is None:
+            _write(conn, config, self)  # a planning file of this batch first
             self.planned = set(conn.execute(select(ActivitySession.record_key).where(
                 ActivitySession.coalition == config.slug, ActivitySession.superseded_by.is_(None))).scalars())
         return self.planned
@@ -110,12 +123,11 @@ def _fact_columns(config: Config, validated: Validated, delivery_id: int) -> dic
     return columns | {"coalition": [config.slug] * len(frame), "record_key": keys,
                       "key_hash": [key_hash(k) for k in keys],
                       "source_row": _python(frame["_row"]), "period": _python(frame["_period"]),
-                      "delivery_id": [delivery_id] * len(frame)}
+                      "delivery_id": [delivery_id] * len(frame), "superseded_by": [None] * len(frame)}
 
 
-def _insert_facts(conn: Connection, validated: Validated, columns: dict[str, list]) -> None:
+def _insert_facts(conn: Connection, table: Table, columns: dict[str, list]) -> None:
     """PostgreSQL takes the rows by COPY; SQLite (the demo) by batched INSERTs."""
-    table = FACT_TABLES[validated.source.name].__table__
     rows = zip(*columns.values())
     if conn.dialect.name == "postgresql":
         copy_rows(conn, table, list(columns), rows)
@@ -139,7 +151,7 @@ def _keyed(conn: Connection, model, keys: list[str]) -> ColumnElement[bool]:
 def _earlier_versions(config: Config, delivery: Delivery):
     """Earlier loaded deliveries of a file under the same name: the versions this one corrects."""
     return select(Delivery.id).where(Delivery.coalition == config.slug, Delivery.file_name == delivery.file_name,
-                                     Delivery.id != delivery.id, Delivery.status == "loaded")
+                                     Delivery.id < delivery.id, Delivery.status == "loaded")
 
 
 def _supersede(conn: Connection, config: Config, validated: Validated, delivery: Delivery, keys: list[str],
@@ -229,31 +241,94 @@ def _quarantine(conn: Connection, config: Config, validated: Validated, delivery
         conn.execute(insert(QuarantineReason), reasons)
 
 
-def load(conn: Connection, config: Config, validated: Validated, ledger: dict, batch: Batch | None = None) -> Delivery:
-    """Check, then write the ledger row (`ledger`, with the reconciled counts), the facts and the quarantine;
-    the caller's transaction makes it atomic, `batch` carries what earlier files of that transaction learnt.
-    Nothing already written is rewritten but `superseded_by` and `resolved_by` (see migration 0004)."""
-    batch = batch or Batch.start(conn, config, [ledger["file_name"]])
-    check_session_references(conn, config, validated, batch)
-    check_database_limits(config, validated)
-    counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
-                  rows_quarantined=len(validated.failed))
-    assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], "reconciliation failed"
-    delivery_id = conn.execute(insert(Delivery).returning(Delivery.id), ledger | counts).scalar_one()
-    delivery = Delivery(id=delivery_id, file_name=ledger["file_name"], coalition=config.slug, **counts)
-    keys = validated.valid["_key"].unique().tolist() if not validated.valid.empty else []
-    _supersede(conn, config, validated, delivery, keys, delivery.file_name in batch.loaded_names)
-    batch.loaded_names.add(delivery.file_name)
-    _insert_facts(conn, validated, _fact_columns(config, validated, delivery.id))
-    _quarantine(conn, config, validated, delivery.id)
-    if validated.source.name in batch.open_failures:  # else there is nothing this delivery could resolve
-        _resolve_quarantine(conn, config, validated, delivery, keys)
-        _resolve_repeated_failures(conn, config, validated, delivery)
-    if validated.failed:
-        batch.open_failures.add(validated.source.name)
-    if validated.source.name == "activiteiten":
-        batch.planned = None
-    return delivery
+def load_many(conn: Connection, config: Config, deliveries: Sequence[tuple[Validated, dict]]) -> list[Delivery]:
+    """Check each file, then write the ledger rows (`ledger`, with the reconciled counts), the facts and the
+    quarantine, in order: a later file supersedes what an earlier one delivered. The caller's transaction makes it
+    atomic; the files are written together (one ledger insert, one COPY per source), so a failure cannot be told
+    apart by file here. Nothing already written is rewritten but `superseded_by` and `resolved_by` (0004)."""
+    batch = Batch.start(conn, config, [ledger["file_name"] for _, ledger in deliveries])
+    checked = []
+    for validated, ledger in deliveries:
+        check_session_references(conn, config, validated, batch)
+        check_database_limits(config, validated)
+        counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
+                      rows_quarantined=len(validated.failed))
+        assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], "reconciliation failed"
+        keys = validated.valid["_key"].unique().tolist() if not validated.valid.empty else []
+        checked.append(_Pending(validated, ledger | counts, keys))
+        batch.pending.append(checked[-1])
+        if validated.source.name == "activiteiten":
+            batch.planned = None
+    _write(conn, config, batch)
+    return [p.delivery for p in checked]
+
+
+def load(conn: Connection, config: Config, validated: Validated, ledger: dict) -> Delivery:
+    """One file: `load_many` of one."""
+    return load_many(conn, config, [(validated, ledger)])[0]
+
+
+def _write(conn: Connection, config: Config, batch: Batch) -> None:
+    """The batch's checked files into the database: ledger rows, the supersedes of stored rows, the facts (a
+    file's rows already marked superseded when a later file of the batch replaces them), quarantine."""
+    pending, batch.pending = batch.pending, []
+    if not pending:
+        return
+    ids = conn.execute(insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
+                       [p.ledger for p in pending]).scalars().all()
+    for p, delivery_id in zip(pending, ids):
+        p.delivery = Delivery(id=delivery_id, file_name=p.ledger["file_name"], coalition=config.slug,
+                              **{c: p.ledger[c] for c in ("rows_read", "rows_loaded", "rows_quarantined")})
+    for source in dict.fromkeys(p.validated.source.name for p in pending):
+        files = [p for p in pending if p.validated.source.name == source]
+        _supersede_stored(conn, config, files, batch.loaded_names)
+        _insert_facts(conn, FACT_TABLES[source].__table__, _facts_superseded_within(config, files))
+    for p in pending:
+        batch.loaded_names.add(p.delivery.file_name)
+        _quarantine(conn, config, p.validated, p.delivery.id)
+        if p.validated.source.name in batch.open_failures:  # else there is nothing this file could resolve
+            _resolve_quarantine(conn, config, p.validated, p.delivery, p.keys)
+            _resolve_repeated_failures(conn, config, p.validated, p.delivery)
+        if p.validated.failed:
+            batch.open_failures.add(p.validated.source.name)
+
+
+def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], loaded_names: set[str]) -> None:
+    """Rows stored before these files (of one source) superseded by the first of them that replaces them: on
+    PostgreSQL in one statement when only keys replace, else file by file in order."""
+    by_key_only = not any(p.validated.source.register or p.delivery.file_name in loaded_names for p in files)
+    if conn.dialect.name == "postgresql" and by_key_only and len(files) > 1:
+        first: dict[str, int] = {}
+        for p in files:
+            first.update((key, p.delivery.id) for key in p.keys if key not in first)
+        if first:
+            model = FACT_TABLES[files[0].validated.source.name]
+            by = select(func.unnest(bindparam(None, list(first), type_=ARRAY(model.record_key.type))).label("key"),
+                        func.unnest(bindparam(None, [key_hash(k) for k in first], type_=ARRAY(model.key_hash.type)))
+                        .label("hash"),
+                        func.unnest(bindparam(None, list(first.values()), type_=ARRAY(model.superseded_by.type)))
+                        .label("delivery")).subquery()
+            conn.execute(update(model).values(superseded_by=by.c.delivery).where(
+                model.coalition == config.slug, model.superseded_by.is_(None), model.key_hash == by.c.hash,
+                model.record_key == by.c.key))
+        return
+    for p in files:
+        _supersede(conn, config, p.validated, p.delivery, p.keys, p.delivery.file_name in loaded_names)
+
+
+def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str, list]:
+    """The files' fact columns end to end, `superseded_by` set where a later file of the same batch replaces a row
+    (as `_supersede` would have, had the row been stored first)."""
+    columns = [_fact_columns(config, p.validated, p.delivery.id) for p in files]
+    for later, (replacing, _) in enumerate(zip(files, columns)):
+        carried = set(replacing.keys)
+        whole, name = replacing.validated.source.register, replacing.delivery.file_name
+        for earlier, own in zip(files[:later], columns[:later]):
+            version = not replacing.validated.correction_refs and earlier.delivery.file_name == name
+            own["superseded_by"] = [
+                by if by is not None or not (whole or version or key in carried) else replacing.delivery.id
+                for by, key in zip(own["superseded_by"], own["record_key"])]
+    return {name: [value for own in columns for value in own[name]] for name in columns[0]}
 
 
 def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> list[str]:
