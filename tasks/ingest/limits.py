@@ -29,23 +29,22 @@ def is_missing(value: object) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
-def _beyond(values: pd.Series, column) -> tuple[pd.Series, str] | None:
-    """Which values the column cannot hold, and why; None for a column without such a limit."""
+def _beyond(values: pd.Series, column) -> tuple[np.ndarray, str] | None:
+    """Which values the column cannot hold (a boolean array), and why; None for a column without such a limit."""
     kind = column.type
     if isinstance(kind, String) and kind.length:
         limit = kind.length
         too_long = [not is_missing(value) and len(value if isinstance(value, str) else str(value)) > limit
                     for value in values.tolist()]
-        return pd.Series(too_long, index=values.index, dtype=bool), \
-            f"tekst is te lang: hoogstens {kind.length} tekens passen in de database"
+        return np.array(too_long, dtype=bool), f"tekst is te lang: hoogstens {kind.length} tekens passen in de database"
     if isinstance(kind, Numeric) and kind.precision:
         largest = 10.0 ** (kind.precision - (kind.scale or 0)) - 10.0 ** -(kind.scale or 0)
-        return pd.Series(np.abs(_numbers(values)) > largest, index=values.index), \
+        return np.abs(_numbers(values)) > largest, \
             f"bedrag is te groot: hoogstens {_dutch_number(largest, kind.scale or 0)} past in de database"
     if isinstance(kind, Integer):
         low, high = INTEGER_RANGE
         numbers = _numbers(values)
-        return pd.Series((numbers < low) | (numbers > high), index=values.index), \
+        return (numbers < low) | (numbers > high), \
             f"getal past niet in de database: het moet tussen {low} en {high} liggen"
     return None
 
@@ -63,7 +62,7 @@ def check_database_limits(config: Config, validated: Validated) -> None:
     mapping = config.sources.get(validated.source.name)
     headers = validated.source.headers(mapping.columns if mapping else {})
     valid = validated.valid
-    refused = pd.Series(False, index=valid.index)
+    refused = np.zeros(len(valid), dtype=bool)
     for name, header in headers.items():
         if name not in valid.columns or name not in table.columns:
             continue

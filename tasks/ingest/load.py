@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import pandas as pd
 from sqlalchemy import (
@@ -111,11 +112,11 @@ def check_session_references(conn: Connection, config: Config, validated: Valida
     validated.valid = valid[~missing]
 
 
-def _fact_columns(config: Config, validated: Validated, delivery_id: int) -> dict[str, list]:
-    """The fact table's columns for the valid rows, as equally long lists of Python values."""
-    table = FACT_TABLES[validated.source.name].__table__
+def _fact_columns(config: Config, source: str, frame: pd.DataFrame, deliveries: list[int]) -> dict[str, list]:
+    """The fact table's columns for the valid rows `frame` (of the deliveries `deliveries`, row by row), as
+    equally long lists of Python values; `superseded_by` empty."""
+    table = FACT_TABLES[source].__table__
     names = [c.name for c in table.columns]
-    frame = validated.valid
     if "area" in names and "area" not in frame and "school" in frame:
         frame = frame.assign(area=frame["school"].map(config.area_of_school))
     columns = {n: _python(frame[n], isinstance(table.columns[n].type, Date)) for n in names if n in frame.columns}
@@ -123,7 +124,7 @@ def _fact_columns(config: Config, validated: Validated, delivery_id: int) -> dic
     return columns | {"coalition": [config.slug] * len(frame), "record_key": keys,
                       "key_hash": [key_hash(k) for k in keys],
                       "source_row": _python(frame["_row"]), "period": _python(frame["_period"]),
-                      "delivery_id": [delivery_id] * len(frame), "superseded_by": [None] * len(frame)}
+                      "delivery_id": deliveries, "superseded_by": [None] * len(frame)}
 
 
 def _insert_facts(conn: Connection, table: Table, columns: dict[str, list]) -> None:
@@ -317,18 +318,24 @@ def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], l
 
 
 def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str, list]:
-    """The files' fact columns end to end, `superseded_by` set where a later file of the same batch replaces a row
-    (as `_supersede` would have, had the row been stored first)."""
-    columns = [_fact_columns(config, p.validated, p.delivery.id) for p in files]
-    for later, (replacing, _) in enumerate(zip(files, columns)):
+    """The files' fact columns end to end (converted together: per call, pandas costs more than a small file's
+    rows), `superseded_by` set where a later file of the batch replaces a row (as `_supersede` would have, had
+    the row been stored first)."""
+    frames = [p.validated.valid for p in files]
+    columns = _fact_columns(config, files[0].validated.source.name,
+                            pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+                            [p.delivery.id for p in files for _ in range(len(p.validated.valid))])
+    keys, superseded = columns["record_key"], columns["superseded_by"]
+    ends = list(accumulate(len(frame) for frame in frames))
+    for later, replacing in enumerate(files):
         carried = set(replacing.keys)
         whole, name = replacing.validated.source.register, replacing.delivery.file_name
-        for earlier, own in zip(files[:later], columns[:later]):
-            version = not replacing.validated.correction_refs and earlier.delivery.file_name == name
-            own["superseded_by"] = [
-                by if by is not None or not (whole or version or key in carried) else replacing.delivery.id
-                for by, key in zip(own["superseded_by"], own["record_key"])]
-    return {name: [value for own in columns for value in own[name]] for name in columns[0]}
+        for earlier, end in zip(files[:later], ends):
+            version = whole or (not replacing.validated.correction_refs and earlier.delivery.file_name == name)
+            for row in range(end - len(earlier.validated.valid), end):
+                if superseded[row] is None and (version or keys[row] in carried):
+                    superseded[row] = replacing.delivery.id
+    return columns
 
 
 def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> list[str]:
