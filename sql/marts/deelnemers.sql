@@ -2,6 +2,7 @@
 -- the sessions took place and per child's school.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,
@@ -13,10 +14,9 @@ WITH population AS (
 )
 
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     COUNT(DISTINCT CASE WHEN is_present = 1 THEN pupil END) AS numerator,
     COUNT(DISTINCT pupil) AS denominator,
     CASE WHEN COUNT(source_row) > 0 THEN COUNT(DISTINCT CASE WHEN is_present = 1 THEN pupil END) END AS value
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id
