@@ -1,5 +1,6 @@
 -- Sessions for groups 1-4 with at least :min_children distinct children present, counted from the
--- programme's start to the end of the period, among all 1-4 sessions with children present.
+-- programme's start to the end of the period, among all 1-4 sessions with children present. The
+-- children are grouped first, so distinct children are a grouping every database can hash.
 WITH population AS (
     SELECT
         attendance.coalition,
@@ -21,12 +22,23 @@ WITH population AS (
         AND attendance.session_date <= :period_end
 ),
 
+children_at_sessions AS (
+    SELECT
+        scope_id,
+        session_date,
+        activity,
+        area,
+        pupil
+    FROM population_in_scope
+    GROUP BY scope_id, session_date, activity, area, pupil
+),
+
 sessions_for_groups_1_4 AS (
     SELECT
         scope_id,
         session_date,
-        COUNT(DISTINCT pupil) AS children_present
-    FROM population_in_scope
+        COUNT(pupil) AS children_present
+    FROM children_at_sessions
     GROUP BY scope_id, session_date, activity, area
 )
 

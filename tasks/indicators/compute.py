@@ -24,8 +24,16 @@ from kansenmonitor.dutch import date, format_target_value, points, threshold_wor
 from kansenmonitor.periods import Period, elapsed_share, previous_period, programme_periods
 from kansenmonitor.safe_output import neutralise
 from tasks.indicators import caveats, disclosure
-from tasks.indicators.models import (configured_marts, load_model, mart_indicators, models_dir, period_params, seeded,
-                                     statement)
+from tasks.indicators.models import (
+    Seeds,
+    configured_marts,
+    load_model,
+    mart_indicators,
+    models_dir,
+    period_params,
+    seed_tables,
+    statement,
+)
 
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
               "previous_value", "suppressed", "quarantined_rows"]
@@ -90,9 +98,10 @@ class Closing:
     period: Period
 
 
-def mart_cells(conn: Connection, closings: list[Closing], mart: str) -> dict[str, list[Cell]]:
+def mart_cells(seeds: Seeds, closings: list[Closing], mart: str) -> dict[str, list[Cell]]:
     """The mart's rows as cells of the catalogue's indicators, per coalition; a row of a variant the catalogue lacks
     is left out. Coalitions whose parameters for this mart agree share one statement (see `statement`)."""
+    conn = seeds.conn
     query, names = statement(mart, conn.dialect.name)
     ids = {i.variant: i.id for i in mart_indicators(mart)}
     alike: dict[tuple, list[Closing]] = {}
@@ -101,9 +110,8 @@ def mart_cells(conn: Connection, closings: list[Closing], mart: str) -> dict[str
         alike.setdefault(tuple(sorted(params.items())), []).append(closing)
     cells: dict[str, list[Cell]] = {c.config.slug: [] for c in closings}
     for params, group in alike.items():
-        with seeded(conn, [c.config for c in group]) as scopes:
-            rows = conn.execute(query, dict(params)).mappings().all()
-        for row in rows:
+        scopes = seeds.load([c.config for c in group])
+        for row in conn.execute(query, dict(params)).mappings():
             indicator_id = ids.get(row.get("variant"))
             if indicator_id:
                 scope = scopes[row["scope_id"]]
@@ -143,13 +151,13 @@ def disclosure_table(config: Config, indicator: str, cells: list[Cell]) -> discl
     return disclosure.Table(table, minimum, scale)
 
 
-def _period_cells(conn: Connection, closings: list[Closing]) -> dict[str, dict[tuple, Cell]]:
+def _period_cells(seeds: Seeds, closings: list[Closing]) -> dict[str, dict[tuple, Cell]]:
     """Per coalition, every configured indicator's cells of its period, those no publication may show marked
     suppressed. Each mart runs once for all coalitions that configure it; disclosure control stays per coalition."""
     by_indicator: dict[str, dict[str, list[Cell]]] = {c.config.slug: {} for c in closings}
     for mart in dict.fromkeys(m for c in closings for m in configured_marts(c.config)):
         wanted = [c for c in closings if mart in configured_marts(c.config)]
-        for slug, cells in mart_cells(conn, wanted, mart).items():
+        for slug, cells in mart_cells(seeds, wanted, mart).items():
             for cell in cells:
                 by_indicator[slug].setdefault(cell.indicator, []).append(cell)
     return {c.config.slug: _disclosed(c.config, by_indicator[c.config.slug]) for c in closings}
@@ -270,9 +278,9 @@ def compute_many(engine: Engine, closings: list[Closing]) -> dict[str, list[Indi
     (for each set of coalitions whose parameters agree), and the previous periods' another; targets, status,
     trend and disclosure control are then worked out per coalition, exactly as for one."""
     before = [Closing(c.config, p) for c in closings if (p := previous_period(c.period, c.config))]
-    with engine.connect() as conn:
-        current = _period_cells(conn, closings)
-        previous = _period_cells(conn, before) if before else {}
+    with engine.connect() as conn, seed_tables(conn) as seeds:
+        current = _period_cells(seeds, closings)
+        previous = _period_cells(seeds, before) if before else {}
         quarantined = _quarantined_rows(conn, closings)
     return {c.config.slug: _rows(c.config, c.period, current[c.config.slug], previous.get(c.config.slug, {}),
                                  quarantined[c.config.slug]) for c in closings}

@@ -107,30 +107,48 @@ def seeds(configs: list[Config]) -> tuple[dict[str, list[tuple]], dict[int, Scop
         tables["seed_coalitions"].append((config.slug,))
         tables["seed_scopes"] += [(len(tables["seed_scopes"]) + n, config.slug, *row) for n, row in enumerate(scopes)]
         tables["seed_eligible_groups"] += [(config.slug, g) for g in config.eligible_groups]
-        tables["seed_area_pillars"] += [(config.slug, a.name, p) for a in config.areas for p in dict.fromkeys(a.pillars)]
+        tables["seed_area_pillars"] += [(config.slug, a.name, pillar) for a in config.areas
+                                        for pillar in dict.fromkeys(a.pillars)]
         tables["seed_development_areas"] += [(config.slug, d) for d in dict.fromkeys(config.development_areas)]
     if len(tables["seed_coalitions"]) != len(set(tables["seed_coalitions"])):
         raise ValueError("twee configuraties hebben dezelfde coalitie: " + ", ".join(c.slug for c in configs))
     return tables, {row[0]: Scope(*row[1:4]) for row in tables["seed_scopes"]}
 
 
+class Seeds:
+    """The seed tables as temporary tables on one connection (see `seed_tables`), refilled only when a statement
+    is for other coalitions than the one before (bound values, never SQL literals)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.rows: dict[str, list[tuple]] = {name: [] for name in SEED_COLUMNS}
+        self.scopes: dict[int, Scope] = {}
+
+    def load(self, configs: list[Config]) -> dict[int, Scope]:
+        """Fill the tables with `configs`' seeds; the scopes by `scope_id`."""
+        rows, scopes = seeds(configs)
+        for name, columns in SEED_COLUMNS.items():
+            if rows[name] == self.rows[name]:
+                continue
+            self.conn.execute(text(f"DELETE FROM {name}"))
+            if rows[name]:
+                self.conn.execute(text(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ("
+                                       + ", ".join(f":{c}" for c in columns) + ")"),
+                                  [dict(zip(columns, row)) for row in rows[name]])
+            if self.conn.dialect.name == "postgresql":
+                self.conn.execute(text(f"ANALYZE {name}"))  # temporary tables get no statistics of their own
+        self.rows, self.scopes = rows, scopes
+        return scopes
+
+
 @contextmanager
-def seeded(conn: Connection, configs: list[Config]) -> Iterator[dict[int, Scope]]:
-    """The seed tables of `configs` as temporary tables on `conn` while the block runs (bound values, never SQL
-    literals); yields the scopes by `scope_id`."""
-    tables, scopes = seeds(configs)
+def seed_tables(conn: Connection) -> Iterator[Seeds]:
+    """The seed tables, empty, on `conn` while the block runs; dropped afterwards."""
     try:
-        for name, rows in tables.items():
-            columns = SEED_COLUMNS[name]
+        for name, columns in SEED_COLUMNS.items():
             conn.execute(text(f"CREATE TEMPORARY TABLE {name} ("
                               + ", ".join(f"{c} {SEED_TYPES[t]}" for c, t in columns.items()) + ")"))
-            if rows:
-                conn.execute(text(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ("
-                                  + ", ".join(f":{c}" for c in columns) + ")"),
-                             [dict(zip(columns, row)) for row in rows])
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"ANALYZE {name}"))  # temporary tables get no statistics of their own
-        yield scopes
+        yield Seeds(conn)
     finally:
         conn.rollback()  # an aborted PostgreSQL transaction refuses the drops below
         for name in SEED_COLUMNS:
@@ -205,7 +223,7 @@ def _dependencies(folder: Path, model: Model, seen: dict[str, Model | None]) -> 
 
 
 def statement(mart: str, dialect: str, final: str | None = None) -> tuple[TextClause, frozenset[str]]:
-    """The mart as one statement over the seed tables (see `seeded`), and the names of its bound parameters."""
+    """The mart as one statement over the seed tables (see `Seeds`), and the names of its bound parameters."""
     return _statement(models_dir(), mart, DIALECTS.get(dialect, dialect), final)
 
 
