@@ -45,4 +45,7 @@ SELECT
     vog_date
 FROM registered
 WHERE superseded_by IS NULL
-    AND NOT EXISTS (SELECT 1 FROM at_period_end WHERE at_period_end.coalition = registered.coalition)
+    AND NOT EXISTS (
+        SELECT 1 FROM at_period_end
+        WHERE at_period_end.coalition = registered.coalition
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlglot import exp
 
 from kansenmonitor.catalogue import indicator as catalogue_entry
@@ -316,6 +316,17 @@ def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -
                      scope_name=r.scope_name, value=r.value, numerator=r.numerator, denominator=r.denominator,
                      target=r.target, status=r.status, previous_value=r.previous_value, suppressed=r.suppressed,
                      quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
+
+
+def read_indicators(engine: Engine, config: Config, period: Period) -> list[IndicatorRow]:
+    """The coalition's stored indicators of `period`, as `compute_indicators` gave them."""
+    v = IndicatorValue
+    query = select(v.indicator, v.scope, v.scope_name, v.period, v.value, v.numerator, v.denominator, v.target,
+                   v.status, v.previous_value, v.suppressed, v.quarantined_rows).where(
+        v.coalition == config.slug, v.period == period.name)
+    with engine.connect() as conn:
+        rows = [IndicatorRow(*row[:7], row.target or "", *row[8:]) for row in conn.execute(query)]
+    return sorted(rows, key=_sort_key)
 
 
 def csv_number(value: float | None) -> str:
