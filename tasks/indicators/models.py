@@ -22,7 +22,7 @@ from kansenmonitor.config import Config
 from kansenmonitor.periods import Period
 from kansenmonitor.sql import load_sql
 
-SEED_TYPES = {"name": "VARCHAR(200)", "number": "DOUBLE PRECISION", "integer": "INTEGER"}
+SEED_TYPES = {"name": "VARCHAR(200)", "key": "VARCHAR(520)", "number": "DOUBLE PRECISION", "integer": "INTEGER"}
 PARAM_TYPES = {"period_end": Date(), "vog_valid_from": Date(), "after_period_end": DateTime()}
 DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite"}
 
@@ -78,7 +78,7 @@ def indicator_model(indicator: str) -> Indicator:
 SEED_COLUMNS = {  # every seed carries the coalition it belongs to, so one statement can serve many coalitions
     "seed_coalitions": {"coalition": "name"},
     "seed_scopes": {"scope_id": "integer", "coalition": "name", "scope": "name", "scope_name": "name",
-                    "member": "name", "area": "name", "school": "name", "budget": "number"},
+                    "scope_key": "key", "area": "name", "school": "name", "budget": "number"},
     "seed_eligible_groups": {"coalition": "name", "school_group": "integer"},
     "seed_area_pillars": {"coalition": "name", "area": "name", "pillar": "name"},
     "seed_development_areas": {"coalition": "name", "development_area": "name"},
@@ -96,14 +96,15 @@ class Scope:
 
 def seeds(configs: list[Config]) -> tuple[dict[str, list[tuple]], dict[int, Scope]]:
     """The seed tables' rows for these coalitions, and each `scope_id` with the scope it stands for. A scope's
-    `member` is what a population row must hold to count for it: its area, its school, or '' for the coalition."""
+    `scope_key` is what a population row's key must be to count for it (see `_population_in_scope`): the kind of
+    scope, the coalition, and the area, the school or nothing, joined by `/` (a kind and a slug have none)."""
     tables: dict[str, list[tuple]] = {name: [] for name in SEED_COLUMNS}
     for config in configs:
         budgets = [a.budget for a in config.areas]
         coalition_budget = sum(budgets) if None not in budgets else None
-        scopes = [("coalition", config.programme.name, "", None, None, coalition_budget)]
-        scopes += [("area", a.name, a.name, a.name, None, a.budget) for a in config.areas]
-        scopes += [("school", s, s, None, s, None) for s in config.schools()]
+        scopes = [("coalition", config.programme.name, f"coalition/{config.slug}/", None, None, coalition_budget)]
+        scopes += [("area", a.name, f"area/{config.slug}/{a.name}", a.name, None, a.budget) for a in config.areas]
+        scopes += [("school", s, f"school/{config.slug}/{s}", None, s, None) for s in config.schools()]
         tables["seed_coalitions"].append((config.slug,))
         tables["seed_scopes"] += [(len(tables["seed_scopes"]) + n, config.slug, *row) for n, row in enumerate(scopes)]
         tables["seed_eligible_groups"] += [(config.slug, g) for g in config.eligible_groups]
@@ -188,24 +189,23 @@ def period_params(config: Config, period: Period) -> dict:
 def _population_in_scope(scopes: list[str]) -> exp.Query:
     """Every scope the mart reports, joined with the population rows it covers, keeping scopes without rows.
 
-    Each population row is repeated once per kind of scope with the `member` that kind looks at (its area, its
-    school, '' for the coalition), so the join is on equal values and every database can hash it, however many
-    coalitions the seeds hold."""
+    Each population row is repeated once per kind of scope with the key that kind looks at (kind, coalition, and
+    its area, its school or nothing), so the join is on one equal value: every database can hash it, however
+    many coalitions the seeds hold, and PostgreSQL estimates its rows right (on separate columns it multiplies
+    their selectivities as if the coalition and the place were unrelated, and plans for a few thousand rows)."""
     kinds = " UNION ALL ".join(f"SELECT '{s}' AS kind" for s in scopes)  # the catalogue's closed list of kinds
     return sqlglot.parse_one(f"""SELECT seed_scopes.scope_id, seed_scopes.scope, seed_scopes.scope_name,
             seed_scopes.budget, population_by_kind.*
         FROM seed_scopes
         LEFT JOIN (
             SELECT
-                kinds.kind,
-                CASE kinds.kind WHEN 'area' THEN population.area WHEN 'school' THEN population.school ELSE ''
-                END AS member,
+                kinds.kind || '/' || population.coalition || '/'
+                    || CASE kinds.kind WHEN 'area' THEN population.area WHEN 'school' THEN population.school
+                        ELSE '' END AS scope_key,
                 population.*
             FROM population CROSS JOIN ({kinds}) AS kinds
         ) AS population_by_kind
-            ON seed_scopes.coalition = population_by_kind.coalition
-            AND seed_scopes.scope = population_by_kind.kind
-            AND seed_scopes.member = population_by_kind.member
+            ON seed_scopes.scope_key = population_by_kind.scope_key
         WHERE seed_scopes.scope IN ({", ".join(f"'{s}'" for s in scopes)})""", read="postgres")
 
 
