@@ -1,8 +1,9 @@
 """A period's indicators: the SQL models of `sql/` run on the facts, then targets, trend and disclosure control.
 
-The definitions live in SQL (see `sql/README.md`); this module composes the models into one statement per
-indicator and adds what the configuration decides: targets, status and which cells may be shown. The
-previous period is recomputed from the facts, so a correction delivered later shows in the trend too.
+The definitions live in SQL (see `sql/README.md`); this module runs each mart as one statement for every
+coalition computed together (one, or all of a period's at once) and adds per coalition what its configuration
+decides: targets, status and which cells may be shown. The previous period is recomputed from the facts, so a
+correction delivered later shows in the trend too.
 """
 
 from __future__ import annotations
