@@ -24,7 +24,7 @@ from tasks.ingest.read import read_limits, read_sheet
 from tasks.ingest.recognise import recognise
 from tasks.ingest.validate import validate_many
 
-KEY = b"bench-key-not-secret-but-of-32-bytes"
+KEY = b"bench-key-not-secret-but-32-bytes-long"
 RECEIVED = dt.datetime(2025, 1, 6, 9, 0)
 
 

@@ -38,9 +38,6 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached or dropped the connection; nothing of the file was stored."""
 
 
-# The statuses as people read them.
-STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd", "failed": "laden mislukt",
-                "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
 
 
 @dataclass
@@ -91,7 +88,7 @@ def _ledger_row(config: Config, path: Path, sha: str, received: dt.datetime, **e
 
 @dataclass
 class _Readable:
-    """A file read and recognised, waiting for validation and its own transaction."""
+    """A file read and recognised, waiting for validation and loading."""
 
     path: Path
     sha: str
@@ -108,7 +105,7 @@ def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
 
 def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
                  received: dt.datetime | None = None) -> list[IngestResult]:
-    """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
+    """Ingest `paths` in order, validated together (`validate_many`) and loaded in one transaction (`_load_batch`)."""
     received = received or dt.datetime.now().replace(microsecond=0)
     if paths:  # checked with the first file's database work, so an outage is reported for that file
         _database(engine, paths[0].name, _check_key, engine, key)
