@@ -24,7 +24,7 @@ from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
-from tasks.ingest.files import ingest_file
+from tasks.ingest.files import ingest_files
 from tasks.ingest.inbox import inbox_files
 from tasks.ingest.pseudonymise import pseudonym_key
 from tasks.quality.release import release_period
@@ -63,8 +63,7 @@ def seeded(tmp_path: Path, config_path: Path, db_url: str) -> None:
     write_csv(inbox / "planning.csv", planning(session(date="12-03-2025")))
     write_csv(inbox / "aanwezigheid.csv", attendance(*[present(f"L{i}", date="12-03-2025") for i in range(12)]))
     engine, config = make_engine(db_url), load_config(config_path)
-    for path in inbox_files(inbox, config):
-        assert ingest_file(engine, config, path, pseudonym_key()).status == "loaded"
+    assert {r.status for r in ingest_files(engine, config, inbox_files(inbox, config), pseudonym_key())} == {"loaded"}
     engine.dispose()
 
 
