@@ -14,6 +14,7 @@ from pathlib import Path
 os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")  # the generated files are complete when written
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)
