@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret")
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret-at-least-32-bytes")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")  # the generated files are complete when written
