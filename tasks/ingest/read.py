@@ -233,6 +233,7 @@ def _check_zip(data: bytes, max_unpacked_bytes: int | None) -> list[zipfile.ZipI
             "(max_unpacked_mb); het bestand wordt niet gelezen. Lever zo veel gegevens aan als CSV "
             "of verdeeld over kleinere werkmappen"
         )
+    return infos
 
 
 class _CellParser(WorkSheetParser):
