@@ -199,9 +199,10 @@ def _read_csv(data: bytes) -> Sheet:
     separator = _separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     rows, numbers, row = [], [], 1  # rows as Excel numbers them: a cell's line breaks do not start a new row
+    quoted = "'" in text  # only a file with an apostrophe can hold a neutralised formula
     try:
         for record in reader:
-            cells = [unneutralise(cell.strip()) for cell in record]
+            cells = [unneutralise(cell.strip()) for cell in record] if quoted else [cell.strip() for cell in record]
             if any(cells):
                 rows.append(cells)
                 numbers.append(row)
