@@ -41,9 +41,6 @@ class DatabaseUnavailable(RuntimeError):
 
 
 ORDER = {name: position for position, name in enumerate(SOURCES)}  # the order sources are loaded in
-# The statuses as people read them.
-STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd", "failed": "laden mislukt",
-                "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
 
 
 @dataclass
