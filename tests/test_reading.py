@@ -335,6 +335,22 @@ def test_a_csv_in_another_single_byte_encoding_is_refused_naming_it(engine, back
     assert counts(engine) == (1, 0, 0)
 
 
+
+def test_an_error_value_in_a_workbook_is_shown_as_excel_shows_it(engine, backpack, tmp_path):
+    """A value pasted from a formula that failed (#N/A) is kept as Excel shows it, so the steward sees it."""
+    workbook = openpyxl.Workbook()
+    for row in planning(session(title="Fout"), session(title="Gewoon", supervisors=3)):
+        workbook.active.append(row)
+    path = tmp_path / "planning.xlsx"
+    workbook.save(path)
+    rewrite_member(path, "xl/worksheets/sheet1.xml",
+                   lambda xml: xml.replace(b'<c r="H2" t="n"><v>3</v></c>', b'<c r="H2" t="e"><v>#N/A</v></c>'))
+    with zipfile.ZipFile(path) as archive:
+        assert b'<c r="H2" t="e"><v>#N/A</v></c>' in archive.read("xl/worksheets/sheet1.xml")
+    result = ingest_file(engine, backpack, path, KEY)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert reasons(engine, "planning.xlsx") == [(2, "Begeleiders", "#N/A", "geen geheel getal")]
+
 # --- issue 14: each file of an inbox is opened, read and recognised once ---------------------------------------
 
 OPENED: dict[Path, list[str]] = {}  # folder watched -> the names of the files opened in it, once per opening
