@@ -287,7 +287,9 @@ def _read_calamine(data: bytes, sheet: str | None) -> Sheet:
             raise DeliveryRejected(
                 f"werkblad '{sheet}' bestaat niet; de werkmap heeft: {', '.join(workbook.sheet_names)}"
             )
-        worksheet = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
+        first = next(m.name for m in workbook.sheets_metadata  # as openpyxl's first: a chart is no worksheet
+                     if m.typ == python_calamine.SheetTypeEnum.WorkSheet)
+        worksheet = workbook.get_sheet_by_name(sheet or first)
         rows, numbers = [], []
         for number, values in enumerate(worksheet.to_python(skip_empty_area=False), start=1):  # Excel's numbers
             cells = [cell_text(value) for value in values]
