@@ -23,7 +23,7 @@ from tasks.ingest.read import parse_sheet, read_file, read_limits
 from tasks.ingest.recognise import recognise
 from tasks.ingest.validate import validate_many
 
-KEY = b"bench-key-not-secret"
+KEY = b"bench-key-not-secret-but-32-bytes-long"
 RECEIVED = dt.datetime(2025, 1, 6, 9, 0)
 
 
