@@ -339,6 +339,39 @@ def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
         engine.dispose()
 
 
+@app.command()
+@_operational
+def duiding(config: ConfigOption,
+            period: Annotated[str, typer.Option("--periode", "--period", metavar="PERIODE",
+                                                help="Meetperiode die geduid wordt, bijvoorbeeld 2024-2025-H2.")],
+            goal: Annotated[str, typer.Option("--doel", metavar="DOEL",
+                                              help="Nummer van het doel zoals in het rapport (1, 2, ...) of de "
+                                                   "titel.")],
+            text: Annotated[str, typer.Option("--tekst", metavar="TEKST",
+                                              help="De duiding van de lokale coalitie bij dit doel.")] = "",
+            by: Annotated[str, typer.Option("--door", metavar="NAAM", help="Wie de duiding schreef.")] = "",
+            approved_by: Annotated[str, typer.Option("--goedgekeurd-door", metavar="NAAM",
+                                                     help="Wie de duiding goedkeurde; zonder --tekst keurt dit de "
+                                                          "bestaande duiding goed.")] = "",
+            db: DbOption = None) -> None:
+    """Leg de duiding van de lokale coalitie bij een doel vast, of keur die goed; de stuurgroep leest haar in het
+    advies, met wie duidde en wie goedkeurde. Een nieuwe duiding vervangt de vorige (die bewaard blijft)."""
+    from tasks.ingest.interpretation import InterpretationRefused, record_interpretation
+
+    cfg = _config(config)
+    p = _period(period, cfg)
+    engine = _existing(db)
+    try:
+        recorded = record_interpretation(engine, cfg, p, goal, text, by, approved_by)
+    except InterpretationRefused as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+    approval = f"goedgekeurd door {recorded.approved_by}" if recorded.approved_by else "nog niet goedgekeurd"
+    console.print(f"duiding vastgelegd voor '{recorded.goal}' ({p.name}): door {recorded.interpreted_by}, "
+                  f"{approval}", markup=False)
+
+
 @app.command("migrate")
 @_operational
 def migrate_command(db: DbOption = None) -> None:

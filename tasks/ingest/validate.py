@@ -312,6 +312,9 @@ def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFram
         result.periods = dict.fromkeys(typed.index, period)
         return
     column = source.period_field
+    if source.fields[column]["parse"] == "period":  # a record about a period names it
+        result.periods = dict(zip(typed.index, typed[column].astype(object).where(typed[column].notna(), None)))
+        return
     days = typed[column].dt.normalize()
     placed = {day: _period_of(day.date(), config) for day in days.dropna().unique()}
     names = days.map({day: period.name if period else None for day, period in placed.items()})
@@ -342,3 +345,8 @@ def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: pd.S
         for failure in failures:
             if failure.column == shown:
                 failure.value = None
+
+
+def natural_key(values: list[object]) -> str:
+    """The record key of a record's natural-key values, as a delivered row of them gets it."""
+    return _bounded_key("|".join(_key_part(v) for v in values))
