@@ -56,19 +56,22 @@ def spending_table(config: Config, readings: Readings, period: str, period_label
 
 def half_year_spending(config: Config, readings: Readings, periods: list[str], labels: dict[str, str],
                        scopes: list[Scope]) -> Table | None:
-    """Per wijk the euros spent in each half-year of the school year: the difference of the running totals."""
+    """Per wijk the euros spent up to the end of each half-year of the school year, and in the last half-year
+    (the difference of two published running totals, so it reveals nothing they do not)."""
     rows = []
     for scope in scopes:
-        cells = []
-        for period in periods:
-            position = readings.periods.index(period)
-            now = _euros(readings, period, "besteding", scope, "geen gegevens")[1]
-            before = _euros(readings, readings.periods[position - 1], "besteding", scope, "")[1] if position else 0.0
+        found = [_euros(readings, p, "besteding", scope, "geen gegevens") for p in periods]
+        cells = [text for text, _ in found]
+        if len(found) > 1:
+            (_, before), (_, now) = found[-2:]
             cells.append(euros(now - before) if now is not None and before is not None else HIDDEN)
         rows.append(("Hele coalitie" if scope[0] == "coalition" else scope[1], cells))
-    if not any(c != HIDDEN for _, cells in rows for c in cells):
+    columns = [f"Besteed tot en met {labels[p]}" for p in periods]
+    if len(periods) > 1:
+        columns.append(f"Besteed in het {labels[periods[-1]]}")
+    if not any(c not in (HIDDEN, "geen gegevens") for _, cells in rows for c in cells):
         return None
-    return Table("Besteed per halfjaar van dit schooljaar", [labels[p] for p in periods], rows, [])
+    return Table("Besteding in dit schooljaar, per halfjaar", columns, rows, [])
 
 
 def missing_pillars(config: Config, actions: list[PartnerAction], period: str, areas: list[str]) -> list[str]:

@@ -60,7 +60,7 @@ def key_messages(config: Config, readings: Readings, period: str, goals: list[Go
     messages = []
     judged = [g for g in goals if g.status != "no_data"]
     met = sum(g.status == "met" for g in judged)
-    first = f"{met} van de {len(judged)} doelen met gegevens zijn gehaald" if judged else \
+    first = f"{met} van de {len(judged)} doelen met gegevens {'is' if met == 1 else 'zijn'} gehaald" if judged else \
         "Over geen van de doelen zijn bruikbare gegevens"
     unknown = len(goals) - len(judged)
     if unknown and judged:
@@ -77,7 +77,7 @@ def key_messages(config: Config, readings: Readings, period: str, goals: list[Go
         for figure in (readings.figure(period, f.indicator, scope) for f in figures):
             if figure is not None and figure.shown and figure.status == "not_met":
                 behind[scope] += 1
-                examples.setdefault(scope, []).append(f"{figure.label} {figure.text}")
+                examples.setdefault(scope, []).append(f"{figure.label}: {figure.text}")
     if behind:
         places = [s for s, _ in behind.most_common(config.reporting.max_places_named)]
         messages.append("Het verst achter: " + "; ".join(

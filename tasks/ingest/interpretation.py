@@ -39,8 +39,9 @@ class Recorded:
 def goal_title(config: Config, goal: str) -> str:
     """The configured goal a number (`2`) or title refers to."""
     parsed = parse_goal(pd.Series([goal], dtype=object), config)
-    if parsed.reasons.iloc[0]:
-        raise InterpretationRefused(parsed.reasons.iloc[0])
+    reason = parsed.reasons.iloc[0]
+    if isinstance(reason, str):
+        raise InterpretationRefused(reason)
     return parsed.values.iloc[0]
 
 
