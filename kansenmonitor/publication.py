@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kansenmonitor.config import Config, slug
+from kansenmonitor.config import YEARLY_AUDIENCES, Config, slug
 from kansenmonitor.periods import parse_period, periods_of_school_year
 
 Scope = tuple[str, str]
@@ -173,7 +173,7 @@ def coverages(config: Config, audiences: list[str], period: str) -> list[Coverag
     if "lokale_coalitie" in audiences:
         result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools,
                                everything, [per_area, *([("per school", school_scopes)] if schools else [])]))
-    for yearly in ("jaarverslag", "vervolgbesluit"):
+    for yearly in YEARLY_AUDIENCES:
         if yearly in audiences and yearly_due(config, yearly, period):
             result.append(Coverage(yearly, None, COALITION, areas, [COALITION, *areas], schools, areas, [per_area]))
     if "kernteam" in audiences:
