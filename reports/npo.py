@@ -6,11 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kansenmonitor.config import Config
-from kansenmonitor.dutch import dutch_list, euros
+from kansenmonitor.dutch import dutch_list, number
 from kansenmonitor.publication import PartnerAction, Scope
 from reports.analysis import PROTECTS_TEXT, Readings
 
 HIDDEN = "niet getoond"
+
+
+def whole_euros(amount: float) -> str:
+    """`12.345`: the tables say once that their amounts are euros, so narrow columns stay readable."""
+    return number(amount, 0)
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ def _euros(readings: Readings, period: str, indicator_id: str, scope: Scope, emp
         return empty, None
     if reading.suppressed:
         return PROTECTS_TEXT if reading.protective else HIDDEN, None
-    return euros(reading.numerator or 0), reading.numerator or 0.0
+    return whole_euros(reading.numerator or 0), reading.numerator or 0.0
 
 
 def spending_table(config: Config, readings: Readings, period: str, period_label: str,
@@ -40,18 +45,19 @@ def spending_table(config: Config, readings: Readings, period: str, period_label
         total = readings.reading(period, "besteding", scope)
         if total is None:
             continue
-        points = [_euros(readings, period, f"besteding_punt_{n}", scope, euros(0))[0] for n in config.spending_points]
+        points = [_euros(readings, period, f"besteding_punt_{n}", scope, whole_euros(0))[0]
+                  for n in config.spending_points]
         spent, spent_euros = _euros(readings, period, "besteding", scope, "geen gegevens")
         budget = total.denominator
-        left = euros(budget - spent_euros) if budget is not None and spent_euros is not None else HIDDEN
+        left = whole_euros(budget - spent_euros) if budget is not None and spent_euros is not None else HIDDEN
         rows.append(("Hele coalitie" if scope[0] == "coalition" else scope[1],
-                     [*points, spent, euros(budget) if budget is not None else HIDDEN, left]))
+                     [*points, spent, whole_euros(budget) if budget is not None else HIDDEN, left]))
     if not rows:
         return None
     columns = [*(f"Punt {n}" for n in config.spending_points), "Besteed", "Budget", "Nog te besteden"]
     notes = [f"Punt {n}: {name}." for n, name in config.spending_points.items()]
     return Table(f"Besteding per {config.programme.area_label} en bestedingspunt, van de start tot en met het "
-                 f"{period_label}", columns, rows, notes)
+                 f"{period_label} (bedragen in euro's)", columns, rows, notes)
 
 
 def half_year_spending(config: Config, readings: Readings, periods: list[str], labels: dict[str, str],
@@ -64,14 +70,14 @@ def half_year_spending(config: Config, readings: Readings, periods: list[str], l
         cells = [text for text, _ in found]
         if len(found) > 1:
             (_, before), (_, now) = found[-2:]
-            cells.append(euros(now - before) if now is not None and before is not None else HIDDEN)
+            cells.append(whole_euros(now - before) if now is not None and before is not None else HIDDEN)
         rows.append(("Hele coalitie" if scope[0] == "coalition" else scope[1], cells))
     columns = [f"Besteed tot en met {labels[p]}" for p in periods]
     if len(periods) > 1:
         columns.append(f"Besteed in het {labels[periods[-1]]}")
     if not any(c not in (HIDDEN, "geen gegevens") for _, cells in rows for c in cells):
         return None
-    return Table("Besteding in dit schooljaar, per halfjaar", columns, rows, [])
+    return Table("Besteding in dit schooljaar, per halfjaar (bedragen in euro's)", columns, rows, [])
 
 
 def missing_pillars(config: Config, actions: list[PartnerAction], period: str, areas: list[str]) -> list[str]:
