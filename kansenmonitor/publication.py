@@ -181,5 +181,5 @@ def coverages(config: Config, audiences: list[str], period: str) -> list[Coverag
             own = [("school", s.name) for s in area.schools]
             main = ("area", area.name)
             result.append(Coverage("kernteam", area.name, main, own, [main, *own], [s.name for s in area.schools],
-                                   own, [(f"van {area.name} en de scholen", [main, *own])]))
+                                   own, [(f"van {area.name}{' en de scholen' if own else ''}", [main, *own])]))
     return result
