@@ -297,7 +297,9 @@ def explain(indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="
 @_operational
 def report(config: ConfigOption, period: PeriodOption,
            audience: Annotated[str, typer.Option("--audience", metavar="DOELGROEP",
-                                                 help="stuurgroep, lokale_coalitie of kernteam.")],
+                                                 help="stuurgroep, lokale_coalitie, kernteam, of een "
+                                                      "jaarrapport uit reporting.yearly (jaarverslag, "
+                                                      "vervolgbesluit).")],
            preview: Annotated[bool, typer.Option("--preview", help="Schrijf de bestanden zonder te verzenden.")
                               ] = False,
            db: DbOption = None, out: OutOption = Path("out")) -> None:
@@ -312,6 +314,9 @@ def report(config: ConfigOption, period: PeriodOption,
         reports = make_reports(db, cfg, p, out, [audience])
     except ValueError as exc:
         _fail(str(exc))
+    if not reports:
+        _fail(f"geen {audience} voor {p.name}: een jaarrapport hoort bij de perioden die reporting.yearly noemt "
+              "(standaard het laatste halfjaar van een schooljaar), en alleen als het daar staat")
     if preview:
         for r in reports:
             console.print(f"{r.html_path}\n{r.pdf_path}")
