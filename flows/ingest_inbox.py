@@ -15,11 +15,12 @@ from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import database
+from kansenmonitor.dutch import DELIVERY_STATUS
 from kansenmonitor.migrate import migrate
 from kansenmonitor.settings import settings
 from reports.validation import write_validation_report
 from tasks.ingest.failures import failed_rows
-from tasks.ingest.files import STATUS_WORDS, IngestResult, ingest_files
+from tasks.ingest.files import IngestResult, ingest_files
 from tasks.ingest.inbox import scan_inbox
 from tasks.ingest.pseudonymise import pseudonym_key
 
@@ -71,7 +72,7 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
             progress.advance(bar, len(batch))
     results += [IngestResult(path.name, "skipped", message=reason) for path, reason in found.skipped]
     for r in results:
-        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, STATUS_WORDS[r.status],
+        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, DELIVERY_STATUS[r.status],
                     r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
     table = delivery_table(results)
     create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{markdown_table(table)}",

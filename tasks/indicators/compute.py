@@ -7,10 +7,10 @@ previous period is recomputed from the facts, so a correction delivered later sh
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import operator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert
@@ -21,7 +21,7 @@ from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.dutch import date, format_target_value, points, threshold_words
 from kansenmonitor.periods import Period, elapsed_share, previous_period, programme_periods
-from kansenmonitor.safe_output import neutralise
+from kansenmonitor.safe_output import write_csv
 from tasks.indicators import caveats, disclosure
 from tasks.indicators.models import configured_marts, load_model, mart_indicators, models_dir, statement
 
@@ -265,11 +265,12 @@ def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -
                      protective=r.protective, quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
 
 
-def csv_number(value: float | None) -> str:
-    """A whole number without decimals, otherwise at most six: the same text from every database."""
+def csv_number(value: float | None) -> Decimal | None:
+    """A whole number without decimals, otherwise at most six: the same text from every database (a number, so
+    the CSV writer never takes a minus sign for a formula)."""
     if value is None:
-        return ""
-    return f"{value + 0.0:.6f}".rstrip("0").rstrip(".")
+        return None
+    return Decimal(f"{value + 0.0:.6f}".rstrip("0").rstrip("."))
 
 
 def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
@@ -279,12 +280,8 @@ def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        for r in sorted(rows, key=_sort_key):
-            figures = [None if r.suppressed else r.value, r.numerator, r.denominator]
-            previous = None if r.suppressed else r.previous_value
-            writer.writerow([neutralise(r.indicator), neutralise(r.scope), neutralise(r.scope_name),
-                             neutralise(r.period), *map(csv_number, figures), neutralise(r.target),
-                             neutralise(r.status), csv_number(previous), "true" if r.suppressed else "false",
-                             str(r.quarantined_rows)])
+        write_csv(handle, CSV_HEADER, (
+            [r.indicator, r.scope, r.scope_name, r.period,
+             *map(csv_number, [None if r.suppressed else r.value, r.numerator, r.denominator]), r.target, r.status,
+             csv_number(None if r.suppressed else r.previous_value), "true" if r.suppressed else "false",
+             r.quarantined_rows] for r in sorted(rows, key=_sort_key)), delimiter=",")

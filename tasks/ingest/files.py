@@ -35,9 +35,6 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached or dropped the connection; nothing of the file was stored."""
 
 
-# The statuses as people read them.
-STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd", "failed": "laden mislukt",
-                "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
 
 
 @dataclass
