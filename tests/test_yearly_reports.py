@@ -134,3 +134,18 @@ def test_a_figure_hidden_to_protect_another_says_so(engine, backpack, tmp_path):
     assert "CKC Rehoboth te weinig respondenten" not in text
     # 12 of 17 felt safe in Valthermond: 71%, shown
     assert "Valthermond 71%" in text
+
+
+def test_a_yearly_report_asked_for_outside_its_period_is_refused_in_dutch(engine, db_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tests.conftest import ROOT
+
+    result = CliRunner().invoke(app, ["report", "--config", str(ROOT / "config" / "coevorden.yaml"), "--period", H1,
+                                      "--audience", "jaarverslag", "--preview", "--db", db_url, "--out",
+                                      str(tmp_path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert result.output == ("fout: geen jaarverslag voor 2024-2025-H1: een jaarrapport hoort bij de perioden die "
+                             "reporting.yearly noemt (standaard het laatste halfjaar van een schooljaar), en alleen "
+                             "als het daar staat\n")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kansenmonitor.config import Config, normalise_name
-from kansenmonitor.periods import parse_period, programme_periods
+from kansenmonitor.periods import programme_periods
 
 TIME = r"(?:[ T]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?"
 DAY_FIRST = re.compile(rf"(?P<d>[0-9]{{1,2}})-(?P<m>[0-9]{{1,2}})-(?P<y>[0-9]{{4}}){TIME}\Z")
@@ -208,11 +208,8 @@ def parse_period_name(raw: pd.Series, config: Config, **_) -> Parsed:
     known = {p.name for p in programme_periods(config)}
 
     def find(value: str) -> str | None:
-        try:
-            name = parse_period(value.strip().upper(), config).name
-        except ValueError:
-            return None
-        return name if name in known else None
+        spelled = {value.strip(), value.strip().upper()}  # `2024-2025-h2` is meant as `2024-2025-H2`
+        return next((name for name in sorted(spelled) if name in known), None)
 
     return _lookup(raw, find, lambda v: f"periode '{v}' is onbekend; de perioden van het programma zijn: "
                                         f"{', '.join(sorted(known))}")
