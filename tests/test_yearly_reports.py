@@ -5,6 +5,7 @@ NPO report names the chosen pillars no action served; a figure hidden only to pr
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 from sqlalchemy import insert
@@ -37,8 +38,8 @@ ACTIONS = [("Coevorden", "Voorleesochtend", "Taalvaardigheid"), ("Coevorden", "T
            ("Aalden en Zweeloo", "Ouderkoffie", "Ouderbetrokkenheid")]
 
 
-def page_text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+def page_text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def seed_npo(engine, config) -> None:
