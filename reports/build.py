@@ -180,16 +180,16 @@ def _plan_context(config: Config, readings: Readings, period: str, publication: 
     """What the plan asks beyond the figures: the lokale coalitie's interpretation per goal, the euros per
     bestedingspunt and the pillars without an action; for a yearly report the school year side by side."""
     yearly = next((y for y in config.reporting.yearly if y.audience == coverage.audience), None)
-    scopes = [COALITION, *((("area", a.name)) for a in config.areas)] if coverage.main == COALITION \
+    scopes = [COALITION, *(("area", a.name) for a in config.areas)] if coverage.main == COALITION \
         else [coverage.main]
     areas = [name for kind, name in scopes if kind == "area"]
-    short = {p: labels[p].split(" (")[0] for p in school_year}
+    short = {p: labels[p].split(" (")[0] for p in school_year}  # the period is the school year's last so far
     shown_periods = school_year if yearly else [period]
     context = dict(
         interpretations=interpretations(config, publication.interpretations, publication.register_names,
                                         coverage.audience, shown_periods, approved_only=yearly is not None),
-        interpretation_labels=short | {period: labels[period].split(" (")[0]},
-        spending=spending_table(config, readings, period, labels[period].split(" (")[0], scopes),
+        interpretation_labels=short,
+        spending=spending_table(config, readings, period, short[period], scopes),
         pillars_missing=missing_pillars(config, publication.actions, period, areas), yearly=None)
     if yearly:
         context["yearly"] = dict(
