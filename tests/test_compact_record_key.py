@@ -37,7 +37,7 @@ def test_the_upgrade_gives_loaded_rows_their_digest_and_they_are_superseded_afte
     loaded = _attendance(engine)
     assert [row.superseded_by is None for row in loaded] == [False, False, True, True, True]
 
-    command.downgrade(alembic_config(db_url), "0006")  # the database as it was before
+    command.downgrade(alembic_config(db_url), "0007_interpretations")  # the database as it was before
     with engine.begin() as conn:
         assert "key_hash" not in list(conn.execute(text("SELECT * FROM attendance")).keys())
         delivery = conn.execute(text("SELECT min(id) FROM delivery")).scalar()

@@ -10,7 +10,7 @@ Rows already loaded get their digest here: in SQL on PostgreSQL (the write-once 
 aside for the one update, as the owner), through the same Python function on SQLite.
 
 Revision ID: 0007_compact_record_key
-Revises: 0006
+Revises: 0007_interpretations
 """
 
 import sqlalchemy as sa
@@ -19,12 +19,12 @@ from alembic import op
 from kansenmonitor.db import key_hash
 
 revision = '0007_compact_record_key'
-down_revision = '0006'
+down_revision = '0007_interpretations'
 branch_labels = None
 depends_on = None
 
 FACTS = ("activity_session", "attendance", "child_response", "parent_response", "staff_feedback", "supervisor",
-         "complaint", "pupil_count", "spending", "partner_response")
+         "complaint", "pupil_count", "spending", "partner_response", "interpretation")
 # The first 16 hex digits of SHA-256, read as a two's-complement 64-bit integer: `key_hash` in SQL.
 PG_KEY_HASH = "('x' || left(encode(sha256(convert_to(record_key, 'UTF8')), 'hex'), 16))::bit(64)::bigint"
 CURRENT = sa.text("superseded_by IS NULL")
