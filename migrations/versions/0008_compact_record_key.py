@@ -9,7 +9,7 @@ never mixes two records.
 Rows already loaded get their digest here: in SQL on PostgreSQL (the write-once triggers of 0004 are set
 aside for the one update, as the owner), through the same Python function on SQLite.
 
-Revision ID: 0007_compact_record_key
+Revision ID: 0008_compact_record_key
 Revises: 0007_interpretations
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 from kansenmonitor.db import key_hash
 
-revision = '0007_compact_record_key'
+revision = '0008_compact_record_key'
 down_revision = '0007_interpretations'
 branch_labels = None
 depends_on = None
