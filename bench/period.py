@@ -57,12 +57,12 @@ def reports(url: str, jobs) -> tuple[float, float, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m bench.period [--scale 0.02]`: only the indicators part of `make bench`, on a country generated
+    """`python -m bench.period [--scale 0.01]`: only the indicators part of `make bench`, on a country generated
     and ingested at that scale (no yardsticks, reports or Prefect), printing the same `name: value` lines."""
     from bench.__main__ import show  # sets the bench's environment (pseudonym key, Prefect)
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=0.02)
+    parser.add_argument("--scale", type=float, default=0.01)
     scale = parser.parse_args(argv).scale
     shape = Shape.at(scale)
     with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
