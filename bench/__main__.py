@@ -64,6 +64,8 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
         for stage in ("parse", "validate", "pseudonymise", "load"):
             show(f"{stage}_rows_per_s", stages.rows[stage] / max(stages.seconds[stage], 1e-9))
             show(f"{stage}_ms_per_file", 1000 * stages.seconds[stage] / stages.files)
+        read_validate = stages.seconds["parse"] + stages.seconds["validate"]
+        show("read_validate_rows_per_s", stages.rows["validate"] / read_validate)
         attendance_s, attendance_rows = stages.load_by_source["aanwezigheid"]
         load_attendance = attendance_rows / attendance_s
         show("load_attendance_rows_per_s", load_attendance)
