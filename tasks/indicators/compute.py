@@ -328,7 +328,7 @@ def read_indicators(engine: Engine, config: Config, period: Period) -> list[Indi
     """The coalition's stored indicators of `period`, as `compute_indicators` gave them."""
     v = IndicatorValue
     query = select(v.indicator, v.scope, v.scope_name, v.period, v.value, v.numerator, v.denominator, v.target,
-                   v.status, v.previous_value, v.suppressed, v.quarantined_rows).where(
+                   v.status, v.previous_value, v.suppressed, v.quarantined_rows, v.protective).where(
         v.coalition == config.slug, v.period == period.name)
     with engine.connect() as conn:
         rows = [IndicatorRow(*row[:7], row.target or "", *row[8:]) for row in conn.execute(query)]

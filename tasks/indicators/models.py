@@ -1,7 +1,8 @@
-"""The SQL models of `sql/`, as dbt lays them out: seeds from the configuration, staging models over the fact
-tables, one mart per indicator. Each model is loaded once: its `{{ ref('...') }}` calls are resolved (the declared
-dependencies) and the SQL is parsed with sqlglot. A mart is composed with what it refers to into one `WITH`
-statement, generated for the connection's database and run with bound parameters.
+"""The SQL models of `sql/`, as dbt lays them out: seeds from the configurations (temporary tables), staging
+models over the fact tables, one mart per indicator. Each model is loaded once: its `{{ ref('...') }}` calls are
+resolved (the declared dependencies) and the SQL is parsed with sqlglot. A mart is composed with what it refers to
+into one `WITH` statement for every coalition in the seeds, generated for the connection's database and run with
+bound parameters.
 """
 
 from __future__ import annotations
@@ -123,7 +124,6 @@ class Seeds:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.rows: dict[str, list[tuple]] = {name: [] for name in SEED_COLUMNS}
-        self.scopes: dict[int, Scope] = {}
 
     def load(self, configs: list[Config]) -> dict[int, Scope]:
         """Fill the tables with `configs`' seeds; the scopes by `scope_id`."""
@@ -138,7 +138,7 @@ class Seeds:
                                   [dict(zip(columns, row)) for row in rows[name]])
             if self.conn.dialect.name == "postgresql":
                 self.conn.execute(text(f"ANALYZE {name}"))  # temporary tables get no statistics of their own
-        self.rows, self.scopes = rows, scopes
+        self.rows = rows
         return scopes
 
 
@@ -152,8 +152,9 @@ def seed_tables(conn: Connection) -> Iterator[Seeds]:
         yield Seeds(conn)
     finally:
         conn.rollback()  # an aborted PostgreSQL transaction refuses the drops below
+        own = "pg_temp" if conn.dialect.name == "postgresql" else "temp"  # never a table of the same name
         for name in SEED_COLUMNS:
-            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+            conn.execute(text(f"DROP TABLE IF EXISTS {own}.{name}"))
         conn.commit()
 
 
