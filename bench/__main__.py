@@ -11,20 +11,21 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret")
+os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret-but-32-bytes-long")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")  # the generated files are complete: read them at once
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)
 from bench.db import fresh_database  # noqa: E402
-from sampledata.national import Shape, generate  # noqa: E402
+from sampledata.national import COALITIONS, Shape, generate  # noqa: E402
 
 TARGETS = {  # name: (target, higher is better); the indicators target is for 500 coalitions (scale 1)
     "load_vs_raw_copy": (0.7, True),
     "end_to_end_vs_raw_copy": (0.5, True),
     "peak_memory_mb": (2048, False),
-    "indicators_s": (15, False),
+    "indicators_s_national": (15, False),
     "report_cpu_s_per_report": (0.75, False),  # CPU: on a shared machine the clock also counts the neighbours
     "prefect_overhead": (0.10, False),
     "two_workers_speedup": (1.7, True),
@@ -63,6 +64,8 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
         for stage in ("parse", "validate", "pseudonymise", "load"):
             show(f"{stage}_rows_per_s", stages.rows[stage] / max(stages.seconds[stage], 1e-9))
             show(f"{stage}_ms_per_file", 1000 * stages.seconds[stage] / stages.files)
+        read_validate = stages.seconds["parse"] + stages.seconds["validate"]
+        show("read_validate_rows_per_s", stages.rows["validate"] / read_validate)
         attendance_s, attendance_rows = stages.load_by_source["aanwezigheid"]
         load_attendance = attendance_rows / attendance_s
         show("load_attendance_rows_per_s", load_attendance)
@@ -92,9 +95,11 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
         show("peak_memory_mb", max(resource.getrusage(who).ru_maxrss  # the largest process, workers included
                                    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
         period.analyze(url)  # as the ingest leaves it after a large load
-        seconds_indicators, count = period.indicators(url, jobs)
-        show("indicator_rows", count)
-        show("indicators_s", seconds_indicators)
+        figures = period.indicators(url, jobs)
+        for name, value in figures.items():
+            show(name, value)
+        # Linear in the coalitions (each has the same schools and children at every scale): at scale 1 the measured.
+        show("indicators_s_national", figures["indicators_s"] * COALITIONS / shape.coalitions)
         seconds_reports, cpu_reports, count = period.reports(url, jobs)
         show("reports", count)
         show("report_s_per_report", seconds_reports / max(count, 1))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import text
 
+from bench import passes
+from bench.db import fresh_database
 from flows.close_period import make_reports
 from kansenmonitor.db import database
 from kansenmonitor.periods import parse_period
-from tasks.indicators.compute import compute_indicators, store_indicators
+from sampledata.national import COALITIONS, Shape, generate
+from tasks.indicators.compute import Closing, compute_indicators, compute_many, store_indicators
 
 PERIOD = "2024-2025-H1"
 
@@ -22,18 +26,23 @@ def analyze(url: str) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def indicators(url: str, jobs) -> tuple[float, int]:
-    """Seconds to compute (not store) every coalition's indicators, and how many rows they gave."""
-    seconds, count = 0.0, 0
+def indicators(url: str, jobs) -> dict[str, float]:
+    """Every coalition's indicators of the period computed (not stored) as closing all coalitions does it, in one
+    go (`indicators_s`), and one coalition after another as closing one does (`indicators_per_coalition_s`), on
+    the same database; then stored, as the close stores them."""
+    closings = [Closing(config, parse_period(PERIOD, config)) for _, config, _ in jobs]
     with database(url) as engine:
-        for _, config, _ in jobs:
-            period = parse_period(PERIOD, config)
-            start = time.perf_counter()
-            rows = compute_indicators(engine, config, period)
-            seconds += time.perf_counter() - start
-            store_indicators(engine, config, rows)
-            count += len(rows)
-    return seconds, count
+        start = time.perf_counter()
+        together = compute_many(engine, closings)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        alone = {c.config.slug: compute_indicators(engine, c.config, c.period) for c in closings}
+        one_by_one = time.perf_counter() - start
+        for closing in closings:
+            store_indicators(engine, closing.config, together[closing.config.slug])
+    return {"indicator_rows": sum(map(len, together.values())), "indicators_s": seconds,
+            "indicators_per_coalition_s": one_by_one, "indicators_speedup": one_by_one / seconds,
+            "indicators_identical": "yes" if alone == together else "no"}
 
 
 def reports(url: str, jobs) -> tuple[float, float, int]:
@@ -45,3 +54,31 @@ def reports(url: str, jobs) -> tuple[float, float, int]:
         built = make_reports(url, config, parse_period(PERIOD, config), Path(folder))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return seconds, cpu, len(built)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.period [--scale 0.02]`: only the indicators part of `make bench`, on a country generated
+    and ingested at that scale (no yardsticks, reports or Prefect), printing the same `name: value` lines."""
+    from bench.__main__ import show  # sets the bench's environment (pseudonym key, Prefect)
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.02)
+    scale = parser.parse_args(argv).scale
+    shape = Shape.at(scale)
+    with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
+        generate(Path(folder), scale, workers=2)
+        jobs = passes.inboxes(Path(folder))
+        with fresh_database() as url:
+            _, rows, _ = passes.plainly(url, jobs, 2)
+            analyze(url)
+            show("scale", scale)
+            show("coalitions", shape.coalitions)
+            show("rows_ingested", rows)
+            figures = indicators(url, jobs)
+    for name, value in figures.items():
+        show(name, value)
+    show("indicators_s_national", figures["indicators_s"] * COALITIONS / shape.coalitions)
+
+
+if __name__ == "__main__":
+    main()

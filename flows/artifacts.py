@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 
 from kansenmonitor.catalogue import indicator
-from kansenmonitor.dutch import format_value, number
-from reports.analysis import STATUS_TEXT as INDICATOR_STATUS
-from reports.validation import STATUS_TEXT as DELIVERY_STATUS
+from kansenmonitor.dutch import DELIVERY_STATUS, INDICATOR_STATUS, format_value, number
 from tasks.indicators.compute import IndicatorRow
 from tasks.ingest.files import IngestResult
 

@@ -137,7 +137,7 @@ def _strict(config, db: str | None) -> None:
     with database(db) as engine:
         still_open = len(failed_rows(engine, config.slug))
     if still_open:
-        console.print(f"{still_open} rijen staan nog open in quarantaine (--streng)")
+        console.print(f"{plural(still_open, 'rij staat', 'rijen staan')} nog open in quarantaine (--streng)")
         raise typer.Exit(OPEN_FAILURES_EXIT)
 
 
@@ -156,11 +156,11 @@ def _period(name: str, config):
 
 
 def _print_ingest(results) -> None:
-    from tasks.ingest.files import STATUS_WORDS
+    from kansenmonitor.dutch import DELIVERY_STATUS
 
     table = Table("bestand", "bron", "status", "gelezen", "geladen", "quarantaine", "melding")
     for r in results:
-        table.add_row(r.file, r.source or "-", STATUS_WORDS[r.status], str(r.rows_read), str(r.rows_loaded),
+        table.add_row(r.file, r.source or "-", DELIVERY_STATUS[r.status], str(r.rows_read), str(r.rows_loaded),
                       str(r.rows_quarantined), r.message)
     console.print(table)
 

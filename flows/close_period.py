@@ -22,7 +22,15 @@ from reports.build import Report, build_reports
 from reports.quality_page import write_quality_page
 from tasks.deliver.mail import Dispatch, ReportsNotSent, send_reports
 from tasks.deliver.report_data import read_publication
-from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
+from tasks.indicators.compute import (
+    Closing,
+    IndicatorRow,
+    compute_indicators,
+    compute_many,
+    read_indicators,
+    store_indicators,
+    write_indicators_csv,
+)
 from tasks.quality.gate import GateResult, run_quality_gate
 
 
@@ -40,12 +48,37 @@ def quality_gate_task(config: Config, period: Period, db_url: str | None, out_di
 
 
 @task(name="compute-indicators", **retry_policy())
-def indicators_task(config: Config, period: Period, db_url: str | None, out_dir: Path) -> list[IndicatorRow]:
+def indicators_task(config: Config, period: Period, db_url: str | None, out_dir: Path,
+                    computed: bool = False) -> list[IndicatorRow]:
+    """Compute and store the period's indicators; with `computed`, close-all has already computed and stored them
+    for every coalition at once, so they are read (and computed here only if none were stored)."""
     with database(db_url) as engine:
-        rows = compute_indicators(engine, config, period)
-        store_indicators(engine, config, rows)
+        rows = read_indicators(engine, config, period) if computed else []
+        if not rows:
+            rows = compute_indicators(engine, config, period)
+            store_indicators(engine, config, rows)
     write_indicators_csv(rows, out_dir / "indicators.csv")
     return rows
+
+
+def compute_together(closings: dict[str, tuple[str, str]], db_url: str | None) -> list[str]:
+    """The indicators of many coalitions' periods (name: (configuration path, period)) computed in one go, as one
+    statement per indicator for all of them, and stored per coalition; the names done. A coalition whose
+    configuration or period cannot be read is left out: its own close run computes it and reports why not."""
+    readable = {}
+    for name, (config_path, period) in closings.items():
+        try:
+            config = load_config(config_path)
+            readable[name] = Closing(config, parse_period(period, config))
+        except (OSError, ValueError):  # a ConfigError too
+            continue
+    if not readable:
+        return []
+    with database(db_url) as engine:
+        computed = compute_many(engine, list(readable.values()))
+        for closing in readable.values():
+            store_indicators(engine, closing.config, computed[closing.config.slug])
+    return list(readable)
 
 
 def make_reports(db_url: str | None, config: Config, period: Period, out_dir: Path,
@@ -80,14 +113,15 @@ def send_task(config: Config, period: Period, db_url: str | None, out_dir: Path,
 
 @flow(name="close-period", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
-                 out_dir: str = "out", day: dt.date | None = None) -> dict:
+                 out_dir: str = "out", day: dt.date | None = None, computed: bool = False) -> dict:
     """Judge the period's data, compute its indicators, write `indicators.csv`, render the reports and send them.
 
     Reports the quality gate holds are built but stay unsent until `kansenmonitor release`.
 
     Without `period` (the daily schedule passes none) it closes the most recent ended period once the configured
     grace for late deliveries has passed, until all its reports are sent; otherwise it logs why not and stops.
-    `day` stands in for today: a test, or a catch-up run as of another date.
+    `day` stands in for today: a test, or a catch-up run as of another date. `computed`: close-all computed and
+    stored the indicators of all coalitions at once beforehand (`compute_together`).
     """
     logger = get_run_logger()
     migrate(db_url)
@@ -111,7 +145,7 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     if gate.held:
         logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
                        "kansenmonitor release --config %s --period %s", period, config_path, period)
-    rows = indicators_task(config, closing, db_url, out)
+    rows = indicators_task(config, closing, db_url, out, computed)
     create_table_artifact(table=indicator_table(rows), key=f"indicatoren-{config.slug}",
                           description=f"Indicatoren {period}")
     dispatches = send_task(config, closing, db_url, out, reports_task(config, closing, db_url, out))

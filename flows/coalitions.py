@@ -16,8 +16,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.deployments import arun_deployment
 from prefect.runtime import deployment, flow_run
+from sqlalchemy.exc import SQLAlchemyError
 
 from flows.artifacts import child_run_table
+from flows.close_period import compute_together
 from flows.schedule import scheduled_close, today
 from kansenmonitor.config import load_config
 from kansenmonitor.migrate import migrate
@@ -75,7 +77,9 @@ async def ingest_all(configs: list[str] | None = None, inbox_root: str = "var/in
 @flow(name="close-all", log_prints=True)
 async def close_all(configs: list[str] | None = None, period: str | None = None, out_root: str = "var/out",
                     db_url: str | None = None, day: dt.date | None = None) -> dict[str, str]:
-    """Close each coalition's `period`; output in `out_root/<name>/<period>`.
+    """Close each coalition's `period`; output in `out_root/<name>/<period>`. The indicators of all of them are
+    computed here first, in one go (one statement per indicator for every coalition), and stored; each child run
+    reads its own and renders and sends its reports.
 
     Without `period` (the daily schedule) only the coalitions whose latest ended period is due get a run: its
     grace for late deliveries has passed and not all its reports are sent (`flows/schedule.py`). `day` stands in
@@ -83,8 +87,7 @@ async def close_all(configs: list[str] | None = None, period: str | None = None,
     """
     logger = get_run_logger()
     runs = {}
-    if period is None:
-        migrate(db_url)  # which coalitions are due is read from the report ledger
+    migrate(db_url)  # which coalitions are due is read from the report ledger; the indicators are stored
     for path in config_files(configs or ["config"]):
         name = period
         if name is None:
@@ -98,4 +101,12 @@ async def close_all(configs: list[str] | None = None, period: str | None = None,
     if not runs:
         logger.info("geen coalitie hoeft nu te worden afgesloten")
         return {}
+    try:
+        done = compute_together({name: (r["config_path"], r["period"]) for name, r in runs.items()}, db_url)
+    except SQLAlchemyError as exc:  # each child run then computes its own, and fails on its own
+        logger.warning("de indicatoren konden niet voor alle coalities tegelijk worden berekend: %s", exc)
+        done = []
+    for name in done:
+        runs[name]["computed"] = True
+    logger.info("indicatoren van %s coalities in één keer berekend", len(done))
     return await _fan_out("close-period", runs)

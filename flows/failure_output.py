@@ -8,14 +8,13 @@ terminal.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import sys
 import textwrap
 from io import StringIO
 
-from kansenmonitor.safe_output import neutralise
+from kansenmonitor.safe_output import write_csv
 from tasks.ingest.failures import LISTING_HEADER, FailedRow, listing
 
 FORMATS = ("blokken", "regels", "tabel", "csv", "json")
@@ -73,9 +72,7 @@ def _table(rows: list[FailedRow], width: int) -> str:
 
 def _csv(rows: list[FailedRow], _width: int) -> str:
     buffer = StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    writer.writerow(LISTING_HEADER)
-    writer.writerows([[neutralise(c) for c in line] for line in listing(rows)])
+    write_csv(buffer, LISTING_HEADER, listing(rows))
     return buffer.getvalue()
 
 

@@ -1,12 +1,15 @@
-"""Flow: ingest everything waiting in a coalition's inbox, one task per batch of files."""
+"""Flow: ingest everything waiting in a coalition's inbox in one task: each file is read once, and what it is
+decides when it is loaded (see `tasks.ingest.files.ingest_files`)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
@@ -15,27 +18,23 @@ from flows.hooks import notify_steward
 from flows.retries import retry_policy
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import database
+from kansenmonitor.dutch import DELIVERY_STATUS
 from kansenmonitor.migrate import migrate
-from kansenmonitor.settings import settings
 from reports.validation import write_validation_report
 from tasks.ingest.failures import failed_rows
-from tasks.ingest.files import STATUS_WORDS, IngestResult, ingest_files
+from tasks.ingest.files import IngestResult, ingest_files
 from tasks.ingest.inbox import scan_inbox
 from tasks.ingest.pseudonymise import pseudonym_key
 
 
-def batch_size() -> int:
-    """Files per task run: a task run costs Prefect tens of milliseconds, a small delivery less than that."""
-    return max(1, settings().ingest_batch_files)
-
-
-@task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", **retry_policy())
-def ingest_files_task(config: Config, paths: list[Path], db_url: str | None, demo: bool,
-                      extra: int = 0) -> list[IngestResult]:
-    """Validated together, each file loaded in its own transaction; a retry after an outage finds the files
-    already loaded as duplicates."""
+@task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", cache_policy=NO_CACHE,
+      **retry_policy())
+def ingest_files_task(config: Config, paths: list[Path], db_url: str | None, demo: bool, extra: int = 0,
+                      progress: Callable[[int], None] | None = None) -> list[IngestResult]:
+    """Validated per batch, each file loaded in its own transaction; a retry after an outage finds the files
+    already loaded as duplicates. (Never cached: a rerun must look at the inbox again.)"""
     with database(db_url) as engine:
-        return ingest_files(engine, config, paths, pseudonym_key(demo))
+        return ingest_files(engine, config, paths, pseudonym_key(demo), progress=progress)
 
 
 def write_steward_report(db_url: str | None, config: Config, results: list[IngestResult], out_dir: Path) -> Path:
@@ -60,18 +59,16 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
     config = load_config(config_path)
     found = scan_inbox(Path(inbox), config, settle_seconds)
     files = found.files
-    size = batch_size()
-    batches = [files[i:i + size] for i in range(0, len(files), size)]
     results = []
     with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), transient=True,
                   disable=len(files) < 2 or not sys.stderr.isatty(), console=Console(stderr=True)) as progress:
         bar = progress.add_task("Aanleveringen verwerken", total=len(files))
-        for batch in batches:
-            results += ingest_files_task(config, batch, db_url, demo, len(batch) - 1)
-            progress.advance(bar, len(batch))
+        if files:
+            results += ingest_files_task(config, files, db_url, demo, len(files) - 1,
+                                         lambda done: progress.advance(bar, done))
     results += [IngestResult(path.name, "skipped", message=reason) for path, reason in found.skipped]
     for r in results:
-        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, STATUS_WORDS[r.status],
+        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, DELIVERY_STATUS[r.status],
                     r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
     table = delivery_table(results)
     create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{markdown_table(table)}",

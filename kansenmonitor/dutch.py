@@ -152,3 +152,9 @@ def period_label(config: Config, period: Period) -> str:
     if half in halves and len(halves) == 2:
         return f"{ORDINALS[halves.index(half)]} halfjaar {school_year} ({months_of(period)})"
     return f"meetmoment {months_of(period)}"
+
+
+# The one Dutch word for each status, wherever a person reads it: the CLI, the log, pages and artifacts.
+DELIVERY_STATUS = {"loaded": "geladen", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd",
+                   "failed": "laden mislukt", "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
+INDICATOR_STATUS = {"met": "gehaald", "not_met": "niet gehaald", "no_data": "geen gegevens"}

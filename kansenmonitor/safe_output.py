@@ -7,6 +7,10 @@ runs, so the value stays exactly as it was.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable
+from typing import TextIO
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -15,6 +19,14 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def write_csv(handle: TextIO, header: list[str], rows: Iterable[Iterable[object]], delimiter: str = ";") -> None:
+    """The one way a CSV for people is written: every text cell neutralised, numbers and empty cells as they are
+    (`None` as an empty cell)."""
+    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+    writer.writerow([neutralise(cell) for cell in header])  # a coalition's own column names are delivered text too
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
 
 
 def unneutralise(text: str) -> str:

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 from kansenmonitor.catalogue import indicator
 from kansenmonitor.config import Config, Goal
-from kansenmonitor.dutch import dutch_list, format_basis, format_change, format_value
+from kansenmonitor.dutch import INDICATOR_STATUS, dutch_list, format_basis, format_change, format_value
 from kansenmonitor.publication import COALITION, Reading, Scope
 from reports.advice import advise
 from reports.uncertainty import Interval, change_is_real, has_interval, wilson
 
-STATUS_TEXT = {"met": "gehaald", "not_met": "niet gehaald", "no_data": "geen gegevens"}
 MOVEMENT_WORDS = {"up": "gestegen", "down": "gedaald", "same": "gelijk gebleven",
                   "noise": "gelijk gebleven binnen de meetonzekerheid"}
 
@@ -198,7 +197,7 @@ class Readings:
         failing = self.failing_places(period, indicator_id) if scope == COALITION else ()
         return Figure(indicator_id, label, scope, text,
                       format_basis(indicator_id, reading.numerator, reading.denominator), target, reading.status,
-                      STATUS_TEXT.get(reading.status, reading.status), reading.value, previous,
+                      INDICATOR_STATUS.get(reading.status, reading.status), reading.value, previous,
                       reading.numerator, reading.denominator, failing if reading.status == "not_met" else (),
                       quarantined)
 
@@ -337,6 +336,6 @@ def goal_view(config: Config, readings: Readings, period: str, goal: Goal, main:
     under = {i: [readings.figure(period, i, s) for s in below] for i in measured}
     advice = advise(config, goal, status, figures, [f for f in figures if is_worse(config, f)], under) \
         if figures else []
-    return GoalView(goal.title, goal.description, views, status, STATUS_TEXT[status], duiden, advice,
+    return GoalView(goal.title, goal.description, views, status, INDICATOR_STATUS[status], duiden, advice,
                     [indicator(i).label for i in broken_down], [r for r in rows if any(r[1])],
                     goal_changes(config, readings, period, measured, learn))

@@ -6,11 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from kansenmonitor.config import Config
+from kansenmonitor.dutch import DELIVERY_STATUS
 from reports.quality_page import PAGE_PREFIX
 from reports.render import environment
-
-STATUS_TEXT = {"loaded": "verwerkt", "duplicate": "al eerder aangeleverd", "rejected": "geweigerd",
-               "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen", "failed": "laden mislukt"}
 
 
 def write_validation_report(config: Config, results: list, failed: list, out_dir: Path) -> Path:
@@ -26,7 +24,7 @@ def write_validation_report(config: Config, results: list, failed: list, out_dir
              for page in sorted([*out_dir.glob(f"{PAGE_PREFIX}*.html"), *out_dir.glob(f"*/{PAGE_PREFIX}*.html")])}
     html = environment.get_template("validation.html.j2").render(
         programme=config.programme.name, generated=f"{dt.datetime.now():%d-%m-%Y %H:%M}", deliveries=results,
-        failures=failures, status_text=STATUS_TEXT, quality_pages=pages)
+        failures=failures, status_text=DELIVERY_STATUS, quality_pages=pages)
     target = Path(out_dir) / "validatie.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")

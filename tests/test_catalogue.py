@@ -20,6 +20,7 @@ KEY = b"test-key-for-the-catalogue-test!"
 NEW_MART = """-- Sessions held in the period, whatever their kind.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,
@@ -29,13 +30,12 @@ WITH population AS (
 )
 
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     COUNT(source_row) AS numerator,
     NULL AS denominator,
     COUNT(source_row) AS value
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id
 """
 
 NEW_ENTRY = """  activiteiten_gehouden:

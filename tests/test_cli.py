@@ -96,5 +96,5 @@ def test_ingest_reports_in_dutch_status_words_and_streng_exits_1_on_open_failure
 
     again = invoke(*common, "--streng")
     assert again.exit_code == 1
-    assert re.search(r"planning\.csv\s+│\s+-\s+│\s+dubbel", again.output)
-    assert "1 rijen staan nog open in quarantaine (--streng)" in again.output
+    assert re.search(r"planning\.csv\s+│\s+-\s+│\s+al eerder", again.output)
+    assert "1 rij staat nog open in quarantaine (--streng)" in again.output

@@ -34,7 +34,7 @@ from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from schemas import SOURCES
-from tasks.ingest.files import ingest_file
+from tasks.ingest.files import ingest_files
 from tasks.ingest.inbox import inbox_files
 from tasks.ingest.pseudonymise import pseudonym_key
 from tests.deliveries import attendance, planning, present, session, write_csv
@@ -191,8 +191,8 @@ def seeded_backpack(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'kansenmonitor.db'}"
     migrate(url)
     engine, config = make_engine(url), load_config(BACKPACK)
-    for path in inbox_files(backpack_inbox(tmp_path / "inbox"), config):
-        assert ingest_file(engine, config, path, pseudonym_key()).status == "loaded"
+    results = ingest_files(engine, config, inbox_files(backpack_inbox(tmp_path / "inbox"), config), pseudonym_key())
+    assert {result.status for result in results} == {"loaded"}
     engine.dispose()
     return url
 

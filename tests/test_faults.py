@@ -31,13 +31,13 @@ import json, pathlib, sys, time
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from tasks.ingest.inbox import inbox_files
-from tasks.ingest.files import ingest_file
+from tasks.ingest.files import ingest_files
 url, config_path, inbox, go = sys.argv[1:]
 config, engine = load_config(config_path), make_engine(url)
 files = inbox_files(pathlib.Path(inbox), config)
 while not pathlib.Path(go).exists():
     time.sleep(0.005)
-print(json.dumps([ingest_file(engine, config, path, b"test-key-not-secret").__dict__ for path in files]))
+print(json.dumps([result.__dict__ for result in ingest_files(engine, config, files, b"test-key-not-secret")]))
 """
 
 

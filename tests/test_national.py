@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from kansenmonitor.config import load_config
 from kansenmonitor.db import ActivitySession, Attendance, ChildResponse
 from sampledata.national import Shape, coalition_dirs, generate
-from tasks.ingest.files import ingest_file
+from tasks.ingest.files import ingest_files
 from tasks.ingest.inbox import inbox_files
 
 SCALE = 0.0002  # one coalition, eight schools of 25 children
@@ -37,7 +37,7 @@ def test_generated_files_ingest_with_the_promised_row_counts(engine, tmp_path):
     config = load_config(home / "config.yaml")
     files = inbox_files(home / "inbox", config)
     assert len(files) == 5 + 2 * 5 * shape.schools  # a planning per month, two exports per school per month
-    results = [ingest_file(engine, config, path, b"test-key") for path in files]
+    results = ingest_files(engine, config, files, b"test-key")
     assert {r.status for r in results} == {"loaded"}
     assert sum(r.rows_quarantined for r in results) == 0
     with engine.connect() as conn:

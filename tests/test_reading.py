@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 import threading
 import time
 import zipfile
@@ -332,3 +333,65 @@ def test_a_csv_in_another_single_byte_encoding_is_refused_naming_it(engine, back
     assert (result.status, result.message) == ("rejected", f"onbekende tekencodering (het lijkt {looks_like}); "
                                                            "lever het bestand aan als UTF-8 of Windows-1252")
     assert counts(engine) == (1, 0, 0)
+
+
+
+def test_an_error_value_in_a_workbook_is_shown_as_excel_shows_it(engine, backpack, tmp_path):
+    """A value pasted from a formula that failed (#N/A) is kept as Excel shows it, so the steward sees it."""
+    workbook = openpyxl.Workbook()
+    for row in planning(session(title="Fout"), session(title="Gewoon", supervisors=3)):
+        workbook.active.append(row)
+    path = tmp_path / "planning.xlsx"
+    workbook.save(path)
+    rewrite_member(path, "xl/worksheets/sheet1.xml",
+                   lambda xml: xml.replace(b'<c r="H2" t="n"><v>3</v></c>', b'<c r="H2" t="e"><v>#N/A</v></c>'))
+    with zipfile.ZipFile(path) as archive:
+        assert b'<c r="H2" t="e"><v>#N/A</v></c>' in archive.read("xl/worksheets/sheet1.xml")
+    result = ingest_file(engine, backpack, path, KEY)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert reasons(engine, "planning.xlsx") == [(2, "Begeleiders", "#N/A", "geen geheel getal")]
+
+# --- issue 14: each file of an inbox is opened, read and recognised once ---------------------------------------
+
+OPENED: dict[Path, list[str]] = {}  # folder watched -> the names of the files opened in it, once per opening
+
+
+def _note_opening(event: str, args: tuple) -> None:
+    """Python's audit hook sees every opening of a file by Python code (open, Path.open, os.open, zipfile)."""
+    if event == "open" and OPENED and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = Path(os.fsdecode(args[0]))
+        if path.parent in OPENED:
+            OPENED[path.parent].append(path.name)
+
+
+sys.addaudithook(_note_opening)  # a hook stays for the life of the process; it counts only watched folders
+
+
+def test_each_file_of_an_inbox_is_opened_once_and_the_planning_still_loads_first(engine, backpack, tmp_path):
+    from tests.deliveries import attendance, present
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # By name the attendance comes first; it refers to the planning, so it can only load after it.
+    write_csv(inbox / "aanwezigheid.csv", attendance(present("101"), present("102")))
+    write_xlsx(inbox / "export.xlsx", planning(session(title="Dans", theme_1="Cultuur")))
+    write_csv(inbox / "planning.csv", planning(session()))
+    write_csv(inbox / "zomaar.csv", [["Naam", "Leeftijd"], ["x", "9"]])
+    (inbox / "oud.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    names = ["aanwezigheid.csv", "export.xlsx", "oud.xls", "planning.csv", "zomaar.csv"]
+    OPENED[inbox.resolve()] = opened = []
+    try:
+        files = scan_inbox(inbox, backpack).files
+        assert opened == []  # finding the files opens none of them
+        results = ingest_files(engine, backpack, files, KEY)
+        assert sorted(opened) == names
+        assert [(r.file, r.status, r.rows_loaded, r.rows_quarantined) for r in results] == [
+            ("aanwezigheid.csv", "loaded", 2, 0), ("export.xlsx", "loaded", 1, 0), ("oud.xls", "unsupported", 0, 0),
+            ("planning.csv", "loaded", 1, 0), ("zomaar.csv", "rejected", 0, 0)]
+        opened.clear()
+        again = ingest_files(engine, backpack, scan_inbox(inbox, backpack).files, KEY)
+        assert sorted(opened) == names  # a second delivery is known by its checksum: read once, not parsed
+        assert [r.status for r in again] == ["duplicate", "duplicate", "unsupported", "duplicate", "duplicate"]
+    finally:
+        del OPENED[inbox.resolve()]
+    assert counts(engine) == (5, 2, 0)

@@ -20,6 +20,8 @@ def test_report_reconciles_each_file_and_escapes_delivered_text(engine, backpack
                                    failed_rows(engine, backpack.slug, include_resolved=True), tmp_path / "out").read_text("utf-8")
 
     assert "2 rijen gelezen = 1 geladen + 1 in quarantaine." in html
+    # the same word for a status as the command line and the log use
+    assert '<td style="padding: 4px;">geladen</td>' in html
     assert "&lt;b&gt;Emmen&lt;/b&gt;" in html and "<b>Emmen</b>" not in html
     assert "<script>" not in html
     assert "dorp &#39;&lt;b&gt;Emmen&lt;/b&gt;&#39; is onbekend" in html

@@ -10,25 +10,23 @@
     the figure rests on. -#}
 {% macro ratio_per_scope(summed, variant='', units=none) %}
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     {{ variant_column(variant) }}
     COALESCE(SUM({{ summed }}), 0) AS numerator,
     COUNT(source_row) AS denominator,
     CAST(SUM({{ summed }}) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value{% if units %},
     COUNT(DISTINCT {{ units }}) AS units{% endif %}
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id
 {% endmacro %}
 
 {#- value: the number of flagged rows; with zero_when_empty a scope without rows counts 0 instead of no value. -#}
 {% macro count_per_scope(flag, zero_when_empty=false) %}
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     COALESCE(SUM({{ flag }}), 0) AS numerator,
     COUNT(source_row) AS denominator,
     {% if zero_when_empty %}COALESCE(SUM({{ flag }}), 0){% else %}SUM({{ flag }}){% endif %} AS value
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id
 {% endmacro %}

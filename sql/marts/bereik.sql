@@ -3,6 +3,7 @@
 -- of its school.
 WITH eligible_pupils AS (
     SELECT
+        pupil_counts.coalition,
         pupil_counts.delivery_id,
         pupil_counts.source_row,
         pupil_counts.area,
@@ -18,12 +19,14 @@ WITH eligible_pupils AS (
             WHEN 8 THEN pupil_counts.pupils_group_8
         END AS pupils
     FROM {{ ref('stg_pupil_counts') }} AS pupil_counts
-    CROSS JOIN {{ ref('seed_eligible_groups') }} AS eligible
+    INNER JOIN {{ ref('seed_eligible_groups') }} AS eligible
+        ON pupil_counts.coalition = eligible.coalition
     WHERE pupil_counts.school_year = :school_year
 ),
 
 children_present AS (
     SELECT
+        attendance.coalition,
         attendance.delivery_id,
         attendance.source_row,
         schools.area,
@@ -32,19 +35,23 @@ children_present AS (
     FROM {{ ref('stg_attendance') }} AS attendance
     INNER JOIN (
         SELECT DISTINCT
+            coalition,
             school,
             area
         FROM eligible_pupils
     ) AS schools
-        ON attendance.school = schools.school
+        ON attendance.coalition = schools.coalition
+            AND attendance.school = schools.school
     INNER JOIN {{ ref('seed_eligible_groups') }} AS eligible
-        ON attendance.school_group = eligible.school_group
+        ON attendance.coalition = eligible.coalition
+            AND attendance.school_group = eligible.school_group
     WHERE attendance.period = :period
         AND attendance.is_present = 1
 ),
 
 population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,
@@ -54,6 +61,7 @@ population AS (
     FROM eligible_pupils
     UNION ALL
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,
@@ -64,10 +72,9 @@ population AS (
 )
 
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     COUNT(DISTINCT pupil) AS numerator,
     COALESCE(SUM(pupils), 0) AS denominator,
     CAST(COUNT(DISTINCT pupil) AS DOUBLE PRECISION) / NULLIF(SUM(pupils), 0) AS value
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id

@@ -4,6 +4,7 @@
 -- `min_organisations` is compared with (the ledger names no organisation).
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,
@@ -15,21 +16,19 @@ WITH population AS (
 )
 
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     NULL AS variant,
     COALESCE(ROUND(SUM(amount), 2), 0) AS numerator,
     MAX(budget) AS denominator,
     CAST(ROUND(SUM(amount), 2) AS DOUBLE PRECISION) / NULLIF(MAX(budget), 0) AS value,
     COUNT(source_row) AS units
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id
 
 UNION ALL
 
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     variant,
     ROUND(SUM(amount), 2) AS numerator,
     MAX(budget) AS denominator,
@@ -37,4 +36,4 @@ SELECT
     COUNT(source_row) AS units
 FROM population_in_scope
 WHERE variant IS NOT NULL
-GROUP BY scope, scope_name, variant
+GROUP BY scope_id, variant

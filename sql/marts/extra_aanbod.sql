@@ -2,6 +2,7 @@
 -- sessions of the period.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

@@ -2,6 +2,7 @@
 -- `aandeel` the share of ratings of `good_from` or more (the plan: 4 or 5).
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

@@ -2,6 +2,7 @@
 -- the period. No complaint is a count of zero, not missing data.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

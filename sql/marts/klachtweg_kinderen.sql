@@ -1,6 +1,7 @@
 -- Children who know where to go when something is wrong: "Ja" among the children who answered.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

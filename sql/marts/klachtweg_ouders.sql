@@ -1,6 +1,7 @@
 -- Parents who know where to complain: "Ja" among the parents who answered.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

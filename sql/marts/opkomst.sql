@@ -1,6 +1,7 @@
 -- Turnout: registrations with the child present, among all registrations of the period.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

@@ -4,6 +4,7 @@
 -- action that names a pillar there is no figure.
 WITH population AS (
     SELECT
+        responses.coalition,
         responses.delivery_id,
         responses.source_row,
         responses.area,
@@ -11,7 +12,8 @@ WITH population AS (
         CASE WHEN chosen.pillar IS NOT NULL THEN responses.area || ' / ' || responses.pillar END AS covered_pillar
     FROM {{ ref('stg_partner_responses') }} AS responses
     LEFT JOIN {{ ref('seed_area_pillars') }} AS chosen
-        ON responses.area = chosen.area
+        ON responses.coalition = chosen.coalition
+            AND responses.area = chosen.area
             AND responses.pillar = chosen.pillar
     WHERE responses.period = :period
         AND responses.pillar IS NOT NULL
@@ -19,18 +21,17 @@ WITH population AS (
 
 chosen_in_scope AS (
     SELECT
-        seed_scopes.scope,
-        seed_scopes.scope_name,
+        seed_scopes.scope_id,
         COUNT(seed_area_pillars.pillar) AS chosen_pillars
     FROM {{ ref('seed_scopes') }}
     LEFT JOIN {{ ref('seed_area_pillars') }}
-        ON seed_scopes.area IS NULL OR seed_scopes.area = seed_area_pillars.area
-    GROUP BY seed_scopes.scope, seed_scopes.scope_name
+        ON seed_scopes.coalition = seed_area_pillars.coalition
+            AND (seed_scopes.area IS NULL OR seed_scopes.area = seed_area_pillars.area)
+    GROUP BY seed_scopes.scope_id
 )
 
 SELECT
-    population_in_scope.scope,
-    population_in_scope.scope_name,
+    population_in_scope.scope_id,
     COUNT(DISTINCT population_in_scope.covered_pillar) AS numerator,
     chosen_in_scope.chosen_pillars AS denominator,
     CASE WHEN COUNT(population_in_scope.source_row) > 0 AND chosen_in_scope.chosen_pillars > 0
@@ -39,6 +40,5 @@ SELECT
     END AS value
 FROM population_in_scope
 INNER JOIN chosen_in_scope
-    ON population_in_scope.scope = chosen_in_scope.scope
-        AND population_in_scope.scope_name = chosen_in_scope.scope_name
-GROUP BY population_in_scope.scope, population_in_scope.scope_name, chosen_in_scope.chosen_pillars
+    ON population_in_scope.scope_id = chosen_in_scope.scope_id
+GROUP BY population_in_scope.scope_id, chosen_in_scope.chosen_pillars

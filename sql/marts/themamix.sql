@@ -1,6 +1,7 @@
 -- Sessions that mix two different themes, among the sessions of the period.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

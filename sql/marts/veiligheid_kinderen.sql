@@ -1,6 +1,7 @@
 -- Children who feel safe at the activities: "Ja" among the children who answered.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

@@ -1,6 +1,7 @@
 -- Parents who say their child feels safe: agreement of `safe_from` or more (the plan: 4 or 5) among those who answered.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

@@ -4,6 +4,7 @@
 -- in the register, what `min_organisations` is compared with.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         NULL AS area,
@@ -15,11 +16,10 @@ WITH population AS (
 )
 
 SELECT
-    scope,
-    scope_name,
+    scope_id,
     COALESCE(SUM(is_covered), 0) AS numerator,
     COUNT(source_row) AS denominator,
     CAST(SUM(is_covered) AS DOUBLE PRECISION) / NULLIF(COUNT(source_row), 0) AS value,
     COUNT(DISTINCT organisation) AS units
 FROM population_in_scope
-GROUP BY scope, scope_name
+GROUP BY scope_id

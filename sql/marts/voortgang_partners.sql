@@ -3,6 +3,7 @@
 -- organisations that answered, what `min_organisations` is compared with.
 WITH population AS (
     SELECT
+        coalition,
         delivery_id,
         source_row,
         area,

@@ -1,5 +1,6 @@
 -- Answers to the children's survey.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -12,5 +13,5 @@ SELECT
     enjoyment,
     idea
 FROM child_response
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

@@ -1,5 +1,6 @@
 -- Complaints in the register.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -8,5 +9,5 @@ SELECT
     category,
     status
 FROM complaint
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

@@ -1,5 +1,6 @@
 -- Answers to the parents' survey; `feels_safe` is the 1-5 agreement score.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -9,5 +10,5 @@ SELECT
     knows_where_to_complain,
     satisfaction
 FROM parent_response
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

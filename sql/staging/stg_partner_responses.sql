@@ -1,5 +1,6 @@
 -- Partners' half-yearly answers on their actions per wijk, with the pillar an action serves (NULL: not told).
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -10,5 +11,5 @@ SELECT
     progress,
     reach
 FROM partner_response
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

@@ -1,5 +1,6 @@
 -- Pupils per school, group and school year: the denominator of reach.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     school_year,
@@ -14,5 +15,5 @@ SELECT
     group_7 AS pupils_group_7,
     group_8 AS pupils_group_8
 FROM pupil_count
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

@@ -1,5 +1,6 @@
 -- Activity sessions of the planning that still count.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -12,5 +13,5 @@ SELECT
     kind,
     supervisors
 FROM activity_session
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

@@ -1,5 +1,6 @@
 -- Bookings in the NPO ledger; a correction is a negative amount.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -8,5 +9,5 @@ SELECT
     spending_point,
     amount
 FROM spending
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

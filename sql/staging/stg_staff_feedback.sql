@@ -1,5 +1,6 @@
 -- Supervisors' and teachers' feedback after a session.
 SELECT
+    coalition,
     delivery_id,
     source_row,
     period,
@@ -9,5 +10,5 @@ SELECT
     group_atmosphere,
     cooperation
 FROM staff_feedback
-WHERE coalition = :coalition
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

@@ -1,8 +1,9 @@
 -- The supervisor register as it stood at the end of the period. The register is a state: every
 -- delivery replaces the one before, so the rows that counted then are those delivered before the
--- period ended and not yet replaced by then. Before the first delivery arrived: the current register.
+-- period ended and not yet replaced by then. Before a coalition's first delivery arrived: its current register.
 WITH registered AS (
     SELECT
+        supervisor.coalition,
         supervisor.delivery_id,
         supervisor.source_row,
         supervisor.superseded_by,
@@ -15,7 +16,7 @@ WITH registered AS (
     FROM supervisor
     INNER JOIN delivery AS delivered ON supervisor.delivery_id = delivered.id
     LEFT JOIN delivery AS replaced ON supervisor.superseded_by = replaced.id
-    WHERE supervisor.coalition = :coalition
+    WHERE supervisor.coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
 ),
 
 at_period_end AS (
@@ -25,6 +26,7 @@ at_period_end AS (
 )
 
 SELECT
+    coalition,
     delivery_id,
     source_row,
     name,
@@ -34,6 +36,7 @@ SELECT
 FROM at_period_end
 UNION ALL
 SELECT
+    coalition,
     delivery_id,
     source_row,
     name,
@@ -42,4 +45,7 @@ SELECT
     vog_date
 FROM registered
 WHERE superseded_by IS NULL
-    AND NOT EXISTS (SELECT 1 FROM at_period_end)
+    AND NOT EXISTS (
+        SELECT 1 FROM at_period_end
+        WHERE at_period_end.coalition = registered.coalition
+    )

@@ -22,13 +22,16 @@ def sources_read(sql: str) -> set[str]:
             if re.search(rf"\b(FROM|JOIN)\s+{model.__tablename__}\b", sql, re.IGNORECASE)}
 
 
-def open_quarantine(conn: Connection, coalition: str) -> Counter:
-    """Open quarantined rows of the coalition per (source, period)."""
+def open_quarantine(conn: Connection, coalitions: list[str]) -> dict[str, Counter]:
+    """Open quarantined rows per coalition, counted per (source, period)."""
     q = QuarantinedRow
-    query = (select(q.source, q.period, func.count())
-             .where(q.coalition == coalition, q.resolved_by.is_(None), q.period.is_not(None))
-             .group_by(q.source, q.period))
-    return Counter({(source, period): n for source, period, n in conn.execute(query)})
+    query = (select(q.coalition, q.source, q.period, func.count())
+             .where(q.coalition.in_(coalitions), q.resolved_by.is_(None), q.period.is_not(None))
+             .group_by(q.coalition, q.source, q.period))
+    counts: dict[str, Counter] = {c: Counter() for c in coalitions}
+    for coalition, source, period, n in conn.execute(query):
+        counts[coalition][(source, period)] = n
+    return counts
 
 
 def quarantined_rows(open_rows: Counter, sources: set[str], periods: set[str]) -> int:

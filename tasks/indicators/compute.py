@@ -1,19 +1,21 @@
 """A period's indicators: the SQL models of `sql/` run on the facts, then targets, trend and disclosure control.
 
-The definitions live in SQL (see `sql/README.md`); this module composes the models into one statement per
-indicator and adds what the configuration decides: targets, status and which cells may be shown. The
-previous period is recomputed from the facts, so a correction delivered later shows in the trend too.
+The definitions live in SQL (see `sql/README.md`); this module runs each mart as one statement for every
+coalition computed together (one, or all of a period's at once) and adds per coalition what its configuration
+decides: targets, status and which cells may be shown. The previous period is recomputed from the facts, so a
+correction delivered later shows in the trend too.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import operator
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlglot import exp
 
 from kansenmonitor.catalogue import indicator as catalogue_entry
@@ -21,9 +23,18 @@ from kansenmonitor.config import Config, Target
 from kansenmonitor.db import IndicatorValue
 from kansenmonitor.dutch import date, format_target_value, points, threshold_words
 from kansenmonitor.periods import Period, elapsed_share, previous_period, programme_periods
-from kansenmonitor.safe_output import neutralise
+from kansenmonitor.safe_output import write_csv
 from tasks.indicators import caveats, disclosure
-from tasks.indicators.models import configured_marts, load_model, mart_indicators, models_dir, statement
+from tasks.indicators.models import (
+    Seeds,
+    configured_marts,
+    load_model,
+    mart_indicators,
+    models_dir,
+    period_params,
+    seed_tables,
+    statement,
+)
 
 CSV_HEADER = ["indicator", "scope", "scope_name", "period", "value", "numerator", "denominator", "target", "status",
               "previous_value", "suppressed", "quarantined_rows"]
@@ -80,16 +91,34 @@ def _number(value: object) -> float | None:
     return None if value is None else float(value)
 
 
-def mart_cells(conn: Connection, config: Config, period: Period, mart: str) -> list[Cell]:
-    """The mart's rows as cells of the catalogue's indicators; a row of a variant the catalogue lacks is left out."""
-    query, params = statement(config, period, mart, conn.dialect.name)
+@dataclass(frozen=True)
+class Closing:
+    """One coalition's period to compute: its configuration and the period as that configuration defines it."""
+
+    config: Config
+    period: Period
+
+
+def mart_cells(seeds: Seeds, closings: list[Closing], mart: str) -> dict[str, list[Cell]]:
+    """The mart's rows as cells of the catalogue's indicators, per coalition; a row of a variant the catalogue lacks
+    is left out. Coalitions whose parameters for this mart agree share one statement (see `statement`)."""
+    conn = seeds.conn
+    query, names = statement(mart, conn.dialect.name)
     ids = {i.variant: i.id for i in mart_indicators(mart)}
-    cells = []
-    for row in conn.execute(query, params).mappings():
-        indicator_id = ids.get(row.get("variant"))
-        if indicator_id:
-            cells.append(Cell(indicator_id, row["scope"], row["scope_name"], _number(row["value"]),
-                              _number(row["numerator"]), _number(row["denominator"]), units=_number(row.get("units"))))
+    alike: dict[tuple, list[Closing]] = {}
+    for closing in closings:
+        params = {k: v for k, v in period_params(closing.config, closing.period).items() if k in names}
+        alike.setdefault(tuple(sorted(params.items())), []).append(closing)
+    cells: dict[str, list[Cell]] = {c.config.slug: [] for c in closings}
+    for params, group in alike.items():
+        scopes = seeds.load([c.config for c in group])
+        for row in conn.execute(query, dict(params)).mappings():
+            indicator_id = ids.get(row.get("variant"))
+            if indicator_id:
+                scope = scopes[row["scope_id"]]
+                cells[scope.coalition].append(Cell(
+                    indicator_id, scope.scope, scope.scope_name, _number(row["value"]), _number(row["numerator"]),
+                    _number(row["denominator"]), units=_number(row.get("units"))))
     return cells
 
 
@@ -123,12 +152,19 @@ def disclosure_table(config: Config, indicator: str, cells: list[Cell]) -> discl
     return disclosure.Table(table, minimum, scale)
 
 
-def _period_cells(conn: Connection, config: Config, period: Period) -> dict[tuple, Cell]:
-    """Every configured indicator's cells of the period, those no publication may show marked suppressed."""
-    by_indicator: dict[str, list[Cell]] = {}
-    for mart in configured_marts(config):
-        for cell in mart_cells(conn, config, period, mart):
-            by_indicator.setdefault(cell.indicator, []).append(cell)
+def _period_cells(seeds: Seeds, closings: list[Closing]) -> dict[str, dict[tuple, Cell]]:
+    """Per coalition, every configured indicator's cells of its period, those no publication may show marked
+    suppressed. Each mart runs once for all coalitions that configure it; disclosure control stays per coalition."""
+    by_indicator: dict[str, dict[str, list[Cell]]] = {c.config.slug: {} for c in closings}
+    for mart in dict.fromkeys(m for c in closings for m in configured_marts(c.config)):
+        wanted = [c for c in closings if mart in configured_marts(c.config)]
+        for slug, cells in mart_cells(seeds, wanted, mart).items():
+            for cell in cells:
+                by_indicator[slug].setdefault(cell.indicator, []).append(cell)
+    return {c.config.slug: _disclosed(c.config, by_indicator[c.config.slug]) for c in closings}
+
+
+def _disclosed(config: Config, by_indicator: dict[str, list[Cell]]) -> dict[tuple, Cell]:
     tables = {i: t for i, cells in by_indicator.items() if (t := disclosure_table(config, i, cells))}
     hidden = disclosure.cells_to_hide(tables, additive_relations(config))
     return {(c.indicator, c.scope, c.scope_name): replace(c, suppressed=(c.indicator, (c.scope, c.scope_name))
@@ -136,18 +172,28 @@ def _period_cells(conn: Connection, config: Config, period: Period) -> dict[tupl
             for cells in by_indicator.values() for c in cells}
 
 
-def _quarantined_rows(conn: Connection, config: Config, period: Period) -> dict[str, int]:
-    """Per mart, the open quarantined rows that would enter it once corrected: of its sources, of the period, or
-    up to the period where the mart counts since the start or reads a register as it stood."""
-    open_rows = caveats.open_quarantine(conn, config.slug)
-    names = [p.name for p in programme_periods(config)]
-    so_far = set(names[:names.index(period.name) + 1]) if period.name in names else {period.name}
+@cache
+def _mart_reads(folder: Path, mart: str) -> tuple[set[str], bool]:
+    """The delivery sources the mart's composed statement reads, and whether it counts the period alone."""
+    query, _ = statement(mart, "postgresql")
+    own = {p.name for p in load_model(folder, "marts", mart).tree.find_all(exp.Placeholder)}
+    return caveats.sources_read(str(query)), "period" in own
+
+
+def _quarantined_rows(conn: Connection, closings: list[Closing]) -> dict[str, dict[str, int]]:
+    """Per coalition and mart, the open quarantined rows that would enter the mart once corrected: of its sources,
+    of the period, or up to the period where the mart counts since the start or reads a register as it stood."""
+    open_rows = caveats.open_quarantine(conn, [c.config.slug for c in closings])
     counts = {}
-    for mart in configured_marts(config):
-        query, _ = statement(config, period, mart, conn.dialect.name)
-        own = {p.name for p in load_model(models_dir(), "marts", mart).tree.find_all(exp.Placeholder)}
-        periods = {period.name} if "period" in own else so_far
-        counts[mart] = caveats.quarantined_rows(open_rows, caveats.sources_read(str(query)), periods)
+    for closing in closings:
+        config, period = closing.config, closing.period
+        names = [p.name for p in programme_periods(config)]
+        so_far = set(names[:names.index(period.name) + 1]) if period.name in names else {period.name}
+        counts[config.slug] = {}
+        for mart in configured_marts(config):
+            sources, of_period = _mart_reads(models_dir(), mart)
+            counts[config.slug][mart] = caveats.quarantined_rows(
+                open_rows[config.slug], sources, {period.name} if of_period else so_far)
     return counts
 
 
@@ -225,11 +271,24 @@ def _sort_key(row: IndicatorRow) -> tuple:
 
 def compute_indicators(engine: Engine, config: Config, period: Period) -> list[IndicatorRow]:
     """Every configured indicator for every scope in `period`, with target, status and previous value."""
-    before = previous_period(period, config)
-    with engine.connect() as conn:
-        current = _period_cells(conn, config, period)
-        previous = _period_cells(conn, config, before) if before else {}
-        quarantined = _quarantined_rows(conn, config, period)
+    return compute_many(engine, [Closing(config, period)])[config.slug]
+
+
+def compute_many(engine: Engine, closings: list[Closing]) -> dict[str, list[IndicatorRow]]:
+    """`compute_indicators` for many coalitions at once, by coalition: each mart is one statement for all of them
+    (for each set of coalitions whose parameters agree), and the previous periods' another; targets, status,
+    trend and disclosure control are then worked out per coalition, exactly as for one."""
+    before = [Closing(c.config, p) for c in closings if (p := previous_period(c.period, c.config))]
+    with engine.connect() as conn, seed_tables(conn) as seeds:
+        current = _period_cells(seeds, closings)
+        previous = _period_cells(seeds, before) if before else {}
+        quarantined = _quarantined_rows(conn, closings)
+    return {c.config.slug: _rows(c.config, c.period, current[c.config.slug], previous.get(c.config.slug, {}),
+                                 quarantined[c.config.slug]) for c in closings}
+
+
+def _rows(config: Config, period: Period, current: dict[tuple, Cell], previous: dict[tuple, Cell],
+          quarantined: dict[str, int]) -> list[IndicatorRow]:
     rows = [replace(_row(config, period, cell, previous.get(key)),
                     quarantined_rows=quarantined[catalogue_entry(cell.indicator).mart])
             for key, cell in current.items()]
@@ -260,11 +319,23 @@ def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -
                      quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
 
 
-def csv_number(value: float | None) -> str:
-    """A whole number without decimals, otherwise at most six: the same text from every database."""
+def read_indicators(engine: Engine, config: Config, period: Period) -> list[IndicatorRow]:
+    """The coalition's stored indicators of `period`, as `compute_indicators` gave them."""
+    v = IndicatorValue
+    query = select(v.indicator, v.scope, v.scope_name, v.period, v.value, v.numerator, v.denominator, v.target,
+                   v.status, v.previous_value, v.suppressed, v.quarantined_rows).where(
+        v.coalition == config.slug, v.period == period.name)
+    with engine.connect() as conn:
+        rows = [IndicatorRow(*row[:7], row.target or "", *row[8:]) for row in conn.execute(query)]
+    return sorted(rows, key=_sort_key)
+
+
+def csv_number(value: float | None) -> Decimal | None:
+    """A whole number without decimals, otherwise at most six: the same text from every database (a number, so
+    the CSV writer never takes a minus sign for a formula)."""
     if value is None:
-        return ""
-    return f"{value + 0.0:.6f}".rstrip("0").rstrip(".")
+        return None
+    return Decimal(f"{value + 0.0:.6f}".rstrip("0").rstrip("."))
 
 
 def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
@@ -274,12 +345,8 @@ def write_indicators_csv(rows: list[IndicatorRow], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        for r in sorted(rows, key=_sort_key):
-            figures = [None if r.suppressed else r.value, r.numerator, r.denominator]
-            previous = None if r.suppressed else r.previous_value
-            writer.writerow([neutralise(r.indicator), neutralise(r.scope), neutralise(r.scope_name),
-                             neutralise(r.period), *map(csv_number, figures), neutralise(r.target),
-                             neutralise(r.status), csv_number(previous), "true" if r.suppressed else "false",
-                             str(r.quarantined_rows)])
+        write_csv(handle, CSV_HEADER, (
+            [r.indicator, r.scope, r.scope_name, r.period,
+             *map(csv_number, [None if r.suppressed else r.value, r.numerator, r.denominator]), r.target, r.status,
+             csv_number(None if r.suppressed else r.previous_value), "true" if r.suppressed else "false",
+             r.quarantined_rows] for r in sorted(rows, key=_sort_key)), delimiter=",")

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
 from kansenmonitor.periods import Period
-from tasks.indicators.compute import mart_cells
-from tasks.indicators.models import indicator_model, statement
+from tasks.indicators.compute import Closing, mart_cells
+from tasks.indicators.models import indicator_model, period_params, seed_tables, statement
 
 ROWS_IN_SCOPE = """SELECT * FROM population_in_scope
 WHERE scope = :scope AND scope_name = :scope_name AND source_row IS NOT NULL"""
@@ -61,11 +61,12 @@ def explain(engine: Engine, config: Config, indicator: str, period: Period, scop
     entry = indicator_model(indicator)
     mart, variant = entry.mart, entry.variant
     scope, name = scope_of(config, scope_name)
-    with engine.connect() as conn:
-        query, params = statement(config, period, mart, conn.dialect.name, final=ROWS_IN_SCOPE)
-        reported = {(c.scope, c.scope_name) for c in mart_cells(conn, config, period, mart) if c.indicator == indicator}
-        if (scope, name) not in reported:
+    with engine.connect() as conn, seed_tables(conn) as seeds:
+        cells = mart_cells(seeds, [Closing(config, period)], mart)[config.slug]
+        if (scope, name) not in {(c.scope, c.scope_name) for c in cells if c.indicator == indicator}:
             raise ValueError(f"{indicator} heeft geen waarde voor {name} in {period}")
+        query, names = statement(mart, conn.dialect.name, final=ROWS_IN_SCOPE)
+        params = {k: v for k, v in period_params(config, period).items() if k in names}
         facts = [r for r in conn.execute(query, {**params, "scope": scope, "scope_name": name}).mappings()
                  if variant is None or r.get("variant", variant) == variant]
         deliveries = conn.execute(select(Delivery.id, Delivery.file_name, Delivery.sheet)

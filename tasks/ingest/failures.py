@@ -8,7 +8,6 @@ the failure it refers to. A row that fails again keeps the reference and the ori
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kansenmonitor.db import Delivery, QuarantinedRow, QuarantineReason
-from kansenmonitor.safe_output import neutralise
+from kansenmonitor.safe_output import write_csv
 from tasks.ingest.validate import CORRECTION_COLUMN
 
 LISTING_HEADER = ["Correctie-ID", "Bestand", "Werkblad", "Bron", "Periode", "Rij", "Kolom", "Waarde", "Reden",
@@ -144,8 +143,6 @@ def write_correction_csvs(rows: list[FailedRow], path: Path) -> list[Path]:
         target = path if len(grouped) == 1 else path.with_name(f"{path.stem}_{source}{path.suffix}")
         header, lines = sheet_lines(group)
         with target.open("w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(header)
-            writer.writerows([[neutralise(c) for c in line] for line in lines])
+            write_csv(handle, header, lines)
         written.append(target)
     return written

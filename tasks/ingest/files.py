@@ -1,9 +1,10 @@
 """Ingesting delivered files: read, recognise, validate and load, each file one unit of work.
 
-Files of a batch are validated together, far cheaper than one by one; still one transaction per
-file: a file is loaded whole (its valid rows as facts, its failing rows in
-quarantine, its ledger row) or not at all. The checksum ledger makes a second delivery of the same
-bytes change nothing, also when two workers race for it.
+Each file is opened and read once; what it is (its source) decides when it is loaded, so the reading
+comes first and the loading follows in source order. Files of a batch are validated together, far
+cheaper than one by one; still one transaction per file: a file is loaded whole (its valid rows as
+facts, its failing rows in quarantine, its ledger row) or not at all. The checksum ledger makes a second
+delivery of the same bytes change nothing, also when two workers race for it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import hashlib
 import os
 import stat
 import sys
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -22,11 +25,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.db import Delivery
+from kansenmonitor.settings import settings
+from schemas import SOURCES
 from tasks.ingest.inbox import unsupported
 from tasks.ingest.limits import check_sheet_name
 from tasks.ingest.load import load
 from tasks.ingest.pseudonymise import check_database_key
-from tasks.ingest.read import DeliveryRejected, Sheet, read_limits, read_sheet, sheet_names
+from tasks.ingest.read import DeliveryRejected, Sheet, parse_sheet, read_file, read_limits, sheet_names
 from tasks.ingest.recognise import Recognised, recognise
 from tasks.ingest.validate import CORRECTION_COLUMN, Validated, validate_many
 
@@ -35,9 +40,7 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached or dropped the connection; nothing of the file was stored."""
 
 
-# The statuses as people read them.
-STATUS_WORDS = {"loaded": "geladen", "duplicate": "dubbel", "rejected": "geweigerd", "failed": "laden mislukt",
-                "unsupported": "vorm niet ondersteund", "skipped": "overgeslagen"}
+ORDER = {name: position for position, name in enumerate(SOURCES)}  # the order sources are loaded in
 
 
 @dataclass
@@ -50,14 +53,6 @@ class IngestResult:
     rows_quarantined: int = 0
     message: str = ""
     delivery_id: int | None = None
-
-
-def checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -103,18 +98,39 @@ def ingest_file(engine: Engine, config: Config, path: Path, key: bytes,
     return ingest_files(engine, config, [Path(path)], key, received)[0]
 
 
-def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes,
-                 received: dt.datetime | None = None) -> list[IngestResult]:
-    """Ingest `paths` in order, each file in its own transaction, validated together (see `validate_many`)."""
+def batch_size() -> int:
+    """Files validated together: the parsers' and pandera's fixed cost is most of a small delivery's."""
+    return max(1, settings().ingest_batch_files)
+
+
+def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes, received: dt.datetime | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[IngestResult]:
+    """Ingest `paths`: each file read and recognised once, in the order given; then loaded in source order
+    (the planning before the attendance that refers to it; a source's files in the order given), validated
+    together per batch (`batch_size`), each file in its own transaction. The results are in the order of
+    `paths`; `progress(n)` is told each time `n` more files are done."""
     received = received or dt.datetime.now().replace(microsecond=0)
     if paths:  # checked with the first file's database work, so an outage is reported for that file
         _database(engine, paths[0].name, _check_key, engine, key)
     outcomes: list[IngestResult | _Readable] = [
         outcome for p in paths for outcome in _database(engine, p.name, _read, engine, config, p, received)]
-    readable = [o for o in outcomes if isinstance(o, _Readable)]
-    checked = iter(_validate(readable, config, key, received.date()))
-    return [o if isinstance(o, IngestResult) else
-            _database(engine, o.path.name, _load, engine, config, o, next(checked), received) for o in outcomes]
+    waiting = Counter(o.path for o in outcomes if isinstance(o, _Readable))
+    _advance(progress, len(paths) - len(waiting))
+    pending = deque(sorted((i for i, o in enumerate(outcomes) if isinstance(o, _Readable)),
+                           key=lambda i: ORDER[outcomes[i].recognised.source.name]))
+    while pending:
+        batch = [pending.popleft() for _ in range(min(batch_size(), len(pending)))]
+        files = [outcomes[i] for i in batch]
+        for i, file, validated in zip(batch, files, _validate(files, config, key, received.date())):
+            outcomes[i] = _database(engine, file.path.name, _load, engine, config, file, validated, received)
+            waiting[file.path] -= 1
+        _advance(progress, sum(1 for path in {file.path for file in files} if not waiting[path]))
+    return outcomes
+
+
+def _advance(progress: Callable[[int], None] | None, files: int) -> None:
+    if progress and files:
+        progress(files)
 
 
 def _validate(readable: list[_Readable], config: Config, key: bytes, received: dt.date) -> list[Validated | Exception]:
@@ -160,7 +176,9 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
     before = _fingerprint(path)
     if before is None:
         return [IngestResult(path.name, "skipped", message="dit is geen gewoon bestand meer en wordt niet gelezen")]
-    sha = checksum(path)
+    max_bytes = int(config.max_file_mb * 1_000_000)
+    contents = read_file(path, max_bytes)  # the file's only read: everything below works from these bytes
+    sha = contents.sha256
     form = unsupported(path)
     if form:
         return [_refuse(engine, config, path, sha, received, None, "file", form, status="unsupported")]
@@ -173,22 +191,22 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
         return [IngestResult(path.name, "duplicate", delivery_id=earlier.id,
                              message=f"dit bestand is al eerder geweigerd ({earlier.reason}); er verandert niets")]
     retry_of = earlier.id if earlier else None
-    max_bytes = int(config.max_file_mb * 1_000_000)
-    if path.stat().st_size > max_bytes:
+    if contents.data is None:
         return [_refuse(engine, config, path, sha, received, retry_of, "size",
-                        f"bestand is te groot: {path.stat().st_size / 1e6:.1f} MB, de grens is {max_bytes / 1e6:.1f} "
+                        f"bestand is te groot: {contents.size / 1e6:.1f} MB, de grens is {max_bytes / 1e6:.1f} "
                         "MB (max_file_mb in de configuratie)")]
+    data, limits = contents.data, read_limits(config)
     cause = "file"
     try:
-        sheet = read_sheet(path, **read_limits(config))
+        sheet = parse_sheet(data, path.suffix, **limits)
         if not sheet.rows:
             raise DeliveryRejected("bestand is leeg: er staat geen enkele gevulde regel in")
         cause = "configuration"
-        sheet, recognised = _recognise(path, sheet, config)
+        sheet, recognised = _recognise(path, data, sheet, config)
         mapping = config.sources.get(recognised.source.name)
         mapping_sheet = mapping.sheet if mapping else None
         if mapping_sheet and mapping_sheet != sheet.name and not _is_correction_sheet(sheet, recognised):
-            sheet = read_sheet(path, sheet=mapping_sheet, **read_limits(config))
+            sheet = parse_sheet(data, path.suffix, sheet=mapping_sheet, **limits)
             recognised = recognise(sheet, config, path.name)
         cause = "file"
         check_sheet_name(sheet.name)
@@ -204,25 +222,26 @@ def _read(engine: Engine, config: Config, path: Path, received: dt.datetime) -> 
     if refused:
         return [_refuse(engine, config, path, sha, received, retry_of, cause, refused)]
     return [_Readable(path, sha, sheet, recognised, retry_of),
-            *_other_correction_sheets(config, path, sha, sheet, recognised)]
+            *_other_correction_sheets(config, path, data, sha, sheet, recognised)]
+
 
 def _is_correction_sheet(sheet: Sheet, recognised: Recognised) -> bool:
     """A sheet of `failures --xlsx`: its rows name the failure they correct; its title is the source's name."""
     return normalise_name(CORRECTION_COLUMN) in {normalise_name(cell) for cell in sheet.rows[recognised.header_index]}
 
 
-def _other_correction_sheets(config: Config, path: Path, sha: str, first: Sheet,
+def _other_correction_sheets(config: Config, path: Path, data: bytes, sha: str, first: Sheet,
                              recognised: Recognised) -> list[_Readable]:
     """The further sheets of a correction workbook (`failures --xlsx`), each recognised as its own source; its
     ledger checksum is the file's and the sheet's, so a second delivery of the workbook still changes nothing."""
     if path.suffix.lower() != ".xlsx" or not _is_correction_sheet(first, recognised):
         return []
     readable = []
-    for name in sheet_names(path):
+    for name in sheet_names(data):
         if name == first.name:
             continue
         try:
-            sheet = read_sheet(path, sheet=name, **read_limits(config))
+            sheet = parse_sheet(data, path.suffix, sheet=name, **read_limits(config))
             found = recognise(sheet, config, path.name)
         except DeliveryRejected:
             continue  # the workbook's lists of allowed answers
@@ -269,7 +288,7 @@ def _load_failed(engine: Engine, config: Config, file: _Readable, received: dt.d
     return result
 
 
-def _recognise(path: Path, first: Sheet, config: Config) -> tuple[Sheet, Recognised]:
+def _recognise(path: Path, data: bytes, first: Sheet, config: Config) -> tuple[Sheet, Recognised]:
     """Recognise the source on the first sheet, else on a sheet the configuration names for a source (an
     explanation sheet often comes first); the first sheet's reason when none is recognised."""
     try:
@@ -278,7 +297,7 @@ def _recognise(path: Path, first: Sheet, config: Config) -> tuple[Sheet, Recogni
         named = {m.sheet for m in config.sources.values() if m.sheet and m.sheet != first.name}
         for name in sorted(named) if path.suffix.lower() == ".xlsx" else []:
             try:
-                sheet = read_sheet(path, sheet=name, **read_limits(config))
+                sheet = parse_sheet(data, path.suffix, sheet=name, **read_limits(config))
                 return sheet, recognise(sheet, config, path.name)
             except DeliveryRejected:
                 continue

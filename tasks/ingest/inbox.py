@@ -1,4 +1,5 @@
-"""What waits in an inbox, in the order it must be loaded (planning before the attendance that refers to it).
+"""What waits in an inbox, found without opening a file: which file is what is learnt when ingest reads it
+(once), and the loading follows in source order from there (`tasks.ingest.files.ingest_files`).
 
 Every entry is accounted for: a delivery is read, a file in a form that cannot be read gets a ledger row
 saying what to deliver instead, and what is not read at all (a file still being written, a temporary
@@ -14,13 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kansenmonitor.config import Config
-from schemas import SOURCES
-from tasks.ingest.recognise import sniff_source
 
 DELIVERY_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 TEMPORARY_SUFFIXES = {".part", ".partial", ".crdownload", ".download", ".tmp"}
 SETTLE_ENVIRONMENT = "KANSENMONITOR_INBOX_SETTLE_SECONDS"
-ORDER = {name: position for position, name in enumerate(SOURCES)}
 DELIVER_INSTEAD = "lever het opnieuw aan als Excel-werkmap (.xlsx) of als CSV UTF-8 (.csv)"
 UNSUPPORTED = {
     ".xls": "een Excel 97-2003-werkmap (.xls) wordt niet gelezen; open het in Excel, kies Opslaan als > "
@@ -35,7 +33,7 @@ UNSUPPORTED = {
 
 @dataclass
 class Inbox:
-    """An inbox's entries: files to ingest (in load order) and entries left alone, each with its reason."""
+    """An inbox's entries: files to ingest (by name) and entries left alone, each with its reason."""
 
     files: list[Path] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
@@ -79,8 +77,7 @@ def _skip_reason(entry: os.DirEntry, settle: float, now: float) -> str | None:
 
 
 def scan_inbox(inbox: Path, config: Config, settle: float | None = None, now: float | None = None) -> Inbox:
-    """Every entry of `inbox`: deliveries in source order (unrecognisable and unsupported ones last, so they are
-    still reported), and the entries skipped with their reason."""
+    """Every entry of `inbox`: the files to ingest by name, and the entries skipped with their reason."""
     inbox = Path(inbox).resolve()
     settle = settle_seconds(config) if settle is None else settle
     now = time.time() if now is None else now
@@ -92,15 +89,9 @@ def scan_inbox(inbox: Path, config: Config, settle: float | None = None, now: fl
                 found.skipped.append((inbox / entry.name, reason))
             else:
                 found.files.append(inbox / entry.name)
-
-    def order(path: Path) -> tuple[int, str]:
-        source = None if unsupported(path) else sniff_source(path, config)
-        return ORDER.get(source, len(ORDER) + bool(unsupported(path))), path.name
-
-    found.files.sort(key=order)
     return found
 
 
 def inbox_files(inbox: Path, config: Config) -> list[Path]:
-    """The files of `inbox` to ingest now, in load order."""
+    """The files of `inbox` to ingest now, by name (`ingest_files` loads them in source order)."""
     return scan_inbox(inbox, config).files

@@ -134,14 +134,20 @@ def parse_yes_no(raw: pd.Series, **_) -> Parsed:
     return Parsed(values, reasons)
 
 
+def _per_distinct(raw: pd.Series, function: Callable[[str], object]) -> pd.Series:
+    """`function` of every cell, worked out once per distinct text (a delivery repeats its few names on every
+    row); None for a missing cell."""
+    codes, distinct = pd.factorize(raw)
+    results = np.empty(len(distinct) + 1, dtype=object)
+    results[:-1] = [function(value) for value in distinct]
+    return pd.Series(results[codes], index=raw.index, dtype=object)  # code -1 (missing) takes the last: None
+
+
 def _lookup(raw: pd.Series, find: Callable[[str], str | None], reason: Callable[[str], str]) -> Parsed:
-    distinct = {v: find(v) for v in raw.dropna().unique() if v != ""}
-    values = raw.map(lambda v: distinct.get(v)).astype(object)
-    reasons = _reasons(raw.index)
-    unknown = [v for v, found in distinct.items() if found is None]
-    for value in unknown:
-        reasons[raw == value] = reason(value)
-    return Parsed(values.where(values.notna(), None), reasons)
+    found = {value: find(value) if value != "" else None for value in pd.unique(raw.dropna())}
+    values = _per_distinct(raw, found.get)
+    reasons = _per_distinct(raw, lambda value: reason(value) if value != "" and found[value] is None else None)
+    return Parsed(values, reasons)
 
 
 def parse_area(raw: pd.Series, config: Config, **_) -> Parsed:
@@ -173,8 +179,8 @@ def parse_pillar(raw: pd.Series, config: Config, **_) -> Parsed:
 def parse_choice(raw: pd.Series, allowed: list[str] | None = None, **_) -> Parsed:
     """Answers are matched case-insensitively onto the contract's spelling; others stay for pandera to reject."""
     canonical = {normalise_name(a): a for a in allowed or []}
-    values = raw.map(lambda v: canonical.get(normalise_name(v), v) if isinstance(v, str) and v else None)
-    return Parsed(values.astype(object).where(values.notna(), None), _reasons(raw.index))
+    values = _per_distinct(raw, lambda v: canonical.get(normalise_name(v), v) if isinstance(v, str) and v else None)
+    return Parsed(values, _reasons(raw.index))
 
 
 def parse_amount(raw: pd.Series, **_) -> Parsed:

@@ -100,7 +100,8 @@ def _from_token(text: str) -> str | None:
 
 
 def pseudonymise(school: pd.Series, pupil: pd.Series, key: bytes) -> pd.Series:
-    """HMAC-SHA256 of `school|pupil` per row, as hex; empty where either part is missing.
+    """HMAC-SHA256 of `school|pupil` per row, as hex; empty where either part is missing. Worked out once per
+    child: a batch holds the same children in every session they attended.
 
     A quarantine token (a corrected row coming back) already is the pseudonym and is taken as it is.
     """
@@ -109,4 +110,6 @@ def pseudonymise(school: pd.Series, pupil: pd.Series, key: bytes) -> pd.Series:
             return None
         return _from_token(p) or hmac.new(key, f"{s}|{p}".encode(), hashlib.sha256).hexdigest()
 
-    return pd.Series([one(s, p) for s, p in zip(school, pupil)], index=pupil.index, dtype=object)
+    pairs = list(zip(school.tolist(), pupil.tolist()))
+    known = {pair: one(*pair) for pair in dict.fromkeys(pairs)}
+    return pd.Series([known[pair] for pair in pairs], index=pupil.index, dtype=object)

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from kansenmonitor.config import Config, normalise_name
 from schemas import SOURCES
 from schemas.base import Source
-from tasks.ingest.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet, read_limits, read_sheet
+from tasks.ingest.read import HEADER_SEARCH_ROWS, DeliveryRejected, Sheet
 
 
 @dataclass
@@ -83,11 +83,3 @@ def _refuse_duplicate_headers(header: list[str]) -> None:
             )
         first.setdefault(key, position)
 
-
-def sniff_source(path: Path, config: Config) -> str | None:
-    """The source a file looks like from its first rows, for ordering an inbox; None when unrecognisable."""
-    try:  # within the file's limits: a zip bomb is refused here too, not unpacked to sort the inbox
-        sheet = read_sheet(path, max_rows=HEADER_SEARCH_ROWS, **read_limits(config))
-        return recognise(sheet, config, path.name).source.name
-    except DeliveryRejected:
-        return None

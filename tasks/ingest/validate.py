@@ -39,8 +39,8 @@ class DeliveredRows(Mapping):
     the contract left out), built only when one is asked for: only quarantined rows ever are, and a dict per row
     of a large delivery costs more than checking it."""
 
-    def __init__(self, frame: pd.DataFrame, header: list[str], shown: list[int]):
-        self._frame, self._header, self._shown = frame, header, shown
+    def __init__(self, body: list[list[str]], header: list[str], shown: list[int]):
+        self._body, self._header, self._shown = body, header, shown
         self._mask: tuple[str, Callable[[int], str]] | None = None
 
     def mask(self, column: str, shown: Callable[[int], str]) -> None:
@@ -48,17 +48,17 @@ class DeliveredRows(Mapping):
         self._mask = (column, shown)
 
     def __getitem__(self, index: int) -> dict[str, str]:
-        cells = self._frame.loc[index].tolist()
+        cells = self._body[index]
         row = {self._header[pos]: cells[pos] for pos in self._shown}
         if self._mask and self._mask[0] in row:
             row[self._mask[0]] = self._mask[1](index)
         return row
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._frame.index)
+        return iter(range(len(self._body)))
 
     def __len__(self) -> int:
-        return len(self._frame)
+        return len(self._body)
 
 
 @dataclass
@@ -87,15 +87,6 @@ class Validated:
 CORRECTION_COLUMN = "Correctie-ID"
 
 
-def _frame(sheet: Sheet, recognised: Recognised) -> tuple[pd.DataFrame, list[str], list[int]]:
-    header = sheet.rows[recognised.header_index]
-    body = sheet.rows[recognised.header_index + 1:]
-    numbers = sheet.row_numbers[recognised.header_index + 1:]
-    frame = pd.DataFrame(body, columns=range(len(header)), dtype="str") if body else pd.DataFrame(
-        columns=range(len(header)), dtype="str")
-    return frame, header, numbers
-
-
 def _key_part(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -114,10 +105,10 @@ def _bounded_key(key: str) -> str:
     return f"{key[:KEY_LENGTH - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def _key_column(values: pd.Series) -> pd.Series:
-    """`_key_part` of every value, worked out once per distinct value."""
-    parts = {value: _key_part(value) for value in values.dropna().unique()}
-    return values.map(parts).fillna("")
+def _key_column(values: pd.Series) -> np.ndarray:
+    """`_key_part` of every value, worked out once per distinct value ("" where missing)."""
+    codes, distinct = pd.factorize(values)
+    return np.array([_key_part(value) for value in distinct] + [""], dtype=object)[codes]
 
 
 def _check_message(check: pa.Check | None, check_name: str, first_row: int | None) -> str:
@@ -141,33 +132,42 @@ def _check_message(check: pa.Check | None, check_name: str, first_row: int | Non
 class _File:
     """One file's part of a batch: its rows as delivered and where they sit in the batch's frame."""
 
-    frame: pd.DataFrame
+    body: list[list[str]]
     header: list[str]
     by_field: dict[str, int]
     result: Validated
-    positions: pd.Index  # the rows' labels in the batch frame
+    start: int  # the file's first row in the batch frame
+    numbers: list[int]  # each row's number as the person sees it
     workbook: bool  # an XLSX, whose bare numbers in date columns are Excel dates
     uncached: list[tuple[int, str]]  # (row, field) of cells failed for a formula never computed
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.body)
 
 
 def _prepare(sheet: Sheet, recognised: Recognised, offset: int) -> _File:
     source = recognised.source
-    frame, header, numbers = _frame(sheet, recognised)
+    header = sheet.rows[recognised.header_index]
+    body = sheet.rows[recognised.header_index + 1:]
+    numbers = sheet.row_numbers[recognised.header_index + 1:]
     by_field = {name: pos for pos, name in recognised.columns.items()}
     shown = sorted(pos for pos, name in recognised.columns.items() if not source.fields[name]["personal"])
-    result = Validated(source, len(frame), pd.DataFrame(), raw=DeliveredRows(frame, header, shown))
-    result.row_numbers = dict(zip(frame.index, numbers))
-    headless = sorted((index, pos) for pos, h in enumerate(header) if not h for index in frame.index[frame[pos] != ""])
-    for index, pos in headless:  # what the cell holds is outside the contract: not kept
-        result.fail(index, f"kolom {pos + 1}", None, "cel staat in een kolom zonder kolomkop")
+    result = Validated(source, len(body), pd.DataFrame(), raw=DeliveredRows(body, header, shown))
+    result.row_numbers = dict(enumerate(numbers))
+    headless = [pos for pos, h in enumerate(header) if not h]
+    for index, row in enumerate(body if headless else []):  # what the cell holds is outside the contract: not kept
+        for pos in headless:
+            if row[pos] != "":
+                result.fail(index, f"kolom {pos + 1}", None, "cel staat in een kolom zonder kolomkop")
     correction_pos = next((i for i, h in enumerate(header) if normalise_name(h) == normalise_name(CORRECTION_COLUMN)),
                           None)
     result.outside_contract = [h for pos, h in enumerate(header)
                                if h and pos not in recognised.columns and pos != correction_pos]
     if correction_pos is not None:
-        refs = frame[correction_pos]
-        result.correction_refs = {index: int(ref) for index, ref in refs[refs.str.isdigit()].items()}
-    return _File(frame, header, by_field, result, pd.RangeIndex(offset, offset + len(frame)), sheet.workbook,
+        result.correction_refs = {index: int(row[correction_pos]) for index, row in enumerate(body)
+                                  if row[correction_pos].isdigit()}
+    return _File(body, header, by_field, result, offset, numbers, sheet.workbook,
                  _fail_uncached(sheet, result, numbers, header, recognised))
 
 
@@ -190,12 +190,12 @@ def _fail_uncached(sheet: Sheet, result: Validated, numbers: list[int], header: 
 
 def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
     """The batch's cells as delivered, one column per field ("" where a file lacks an optional header)."""
-    parts = []
-    for file in files:
-        columns = {name: (file.frame[file.by_field[name]] if name in file.by_field else "")
-                   for name, meta in source.fields.items() if not meta["personal"]}
-        parts.append(pd.DataFrame(columns, index=file.frame.index, dtype="str").set_axis(file.positions))
-    return pd.concat(parts) if parts else pd.DataFrame(dtype="str")
+    columns = {}
+    for name, meta in source.fields.items():
+        if not meta["personal"]:
+            columns[name] = [cell for file in files for cell in (
+                [row[file.by_field[name]] for row in file.body] if name in file.by_field else [""] * len(file.body))]
+    return pd.DataFrame(columns, dtype="str")
 
 
 def validate_many(sheets: list[tuple[Sheet, Recognised]], config: Config, key: bytes,
@@ -210,7 +210,7 @@ def validate_many(sheets: list[tuple[Sheet, Recognised]], config: Config, key: b
         files, offset = [], 0
         for position in positions:
             files.append(_prepare(*sheets[position], offset))
-            offset += len(files[-1].frame)
+            offset = files[-1].stop
         _validate_files(files, sheets[positions[0]][1].source, config, key, received)
         for position, file in zip(positions, files):
             results[position] = file.result
@@ -221,17 +221,17 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
     mapping = config.sources.get(source.name)
     headers = source.headers(mapping.columns if mapping else {})
     delivered = _delivered(files, source)
-    file_of = np.repeat(np.arange(len(files)), [len(file.frame) for file in files])  # batch row -> its file
+    sizes = [len(file.body) for file in files]
+    file_of = np.repeat(np.arange(len(files)), sizes)  # batch row -> its file
 
     def fail(position: int, column: str | None, value: object, reason: str) -> None:
         file = files[file_of[position]]
-        file.result.fail(position - file.positions.start, column, value, reason)
+        file.result.fail(position - file.start, column, value, reason)
 
     schema = source.model.to_schema()
-    workbook = pd.Series(np.repeat([file.workbook for file in files], [len(file.frame) for file in files]),
-                         index=delivered.index, dtype=bool)
+    workbook = pd.Series(np.repeat([file.workbook for file in files], sizes), index=delivered.index, dtype=bool)
     typed = pd.DataFrame(index=delivered.index)
-    parse_failed = {(file.positions.start + index, name) for file in files for index, name in file.uncached}
+    parse_failed = {(file.start + index, name) for file in files for index, name in file.uncached}
     for name, meta in source.fields.items():
         if meta["personal"]:
             continue
@@ -246,16 +246,15 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
     pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
     keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
     parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
-    typed["_key"] = pd.Series([_bounded_key("|".join(p)) for p in zip(*parts)], index=typed.index) \
-        if len(typed) else pd.Series(dtype="str")
+    keys = [_bounded_key("|".join(p)) for p in zip(*parts)]
+    typed["_key"] = pd.Series(keys, index=typed.index, dtype=object) if keys else pd.Series(dtype="str")
     typed["_file"] = file_of
     for file in files:
-        file.result.keys = dict(zip(file.frame.index, typed["_key"].loc[file.positions].tolist()))
+        file.result.keys = dict(enumerate(keys[file.start:file.stop]))
 
-    row_numbers = pd.Series([n for file in files for n in file.result.row_numbers.values()], index=typed.index,
-                            dtype="int64")
+    row_numbers = np.array([n for file in files for n in file.numbers], dtype="int64")
     first = ~typed.duplicated(["_file", "_key"])
-    first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first]))
+    first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first.to_numpy()]))
     model_frame = typed.drop(columns=[n for n, m in source.fields.items() if m["personal"]], errors="ignore")
     checked = schema.remove_columns([n for n, m in source.fields.items() if m["personal"]])
     try:
@@ -282,46 +281,67 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
             first_row = first_rows.get((typed.at[position, "_file"], typed.at[position, "_key"]))
             fail(position, shown_column, value, _check_message(check, str(case.check), first_row))
 
+    periods, outside = _periods(source, typed, config, received)
+    outside_reason = _outside_reason(source, config)
     for file in files:
-        rows = typed.loc[file.positions].set_axis(file.frame.index)
-        result = file.result
-        _place_in_periods(result, rows, file.frame, file.by_field, headers, config, received)
+        result, start, stop = file.result, file.start, file.stop
+        result.periods = dict(enumerate(periods[start:stop]))
+        rows = typed.iloc[start:stop].set_axis(pd.RangeIndex(stop - start))
+        for position in np.flatnonzero(outside[start:stop]):
+            index = int(position)
+            if source.name == "leerlingaantallen":  # the school year as read, e.g. 0000-0001
+                result.fail(index, headers["school_year"], rows.at[index, "school_year"], outside_reason)
+            else:
+                result.fail(index, headers[source.period_field],
+                            file.body[index][file.by_field[source.period_field]], outside_reason)
         if pseudonyms is not None:
-            file_pseudonyms = pseudonyms.loc[file.positions].set_axis(file.frame.index)
+            file_pseudonyms = pseudonyms.iloc[start:stop].tolist()
             rows["pupil"] = file_pseudonyms
             _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"], file_pseudonyms)
-        ok = [i for i in rows.index if i not in result.failed]
-        result.valid = rows.loc[ok].drop(columns="_file").assign(_row=[result.row_numbers[i] for i in ok],
-                                                                 _period=[result.periods[i] for i in ok])
+        ok = np.ones(stop - start, dtype=bool)
+        ok[list(result.failed)] = False
+        result.valid = rows[ok].drop(columns="_file").assign(_row=row_numbers[start:stop][ok],
+                                                             _period=periods[start:stop][ok])
 
 
-def _place_in_periods(result: Validated, typed: pd.DataFrame, frame: pd.DataFrame, by_field: dict[str, int],
-                      headers: dict[str, str], config: Config, received: dt.date) -> None:
-    """Each record belongs to the period containing its date; a date outside the programme's run fails."""
-    source, programme = result.source, config.programme
+def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's period (the one containing its date), and which records fall outside the programme's run
+    (or, for a school year, outside the calendar); worked out once per distinct date of the batch."""
+    programme, count = config.programme, len(typed)
     if source.name == "leerlingaantallen":
-        for index, year in typed["school_year"].items():
-            try:
-                result.periods[index] = periods_of_school_year(int(year[:4]), config)[0].name if year else None
-            except ValueError:  # a school year at the calendar's edge (0000-0001, 9999-10000) has no periods
-                result.periods[index] = None
-                result.fail(index, headers["school_year"], year, "schooljaar valt buiten de kalender")
-        return
+        codes, years = pd.factorize(typed["school_year"])
+        placed = [_period_of_school_year(year, config) for year in years]
+        names = np.array([name for name, _ in placed] + [None], dtype=object)[codes]
+        outside = np.array([failed for _, failed in placed] + [False], dtype=bool)[codes]
+        return names, outside
     if source.period_field is None:
         period = period_of(min(max(received, programme.start), programme.end), config).name
-        result.periods = dict.fromkeys(typed.index, period)
-        return
-    column = source.period_field
-    days = typed[column].dt.normalize()
-    placed = {day: _period_of(day.date(), config) for day in days.dropna().unique()}
-    names = days.map({day: period.name if period else None for day, period in placed.items()})
-    result.periods = dict(zip(typed.index, names.astype(object).where(days.notna(), None).tolist()))
-    outside = days.map({day: period is None or not programme.start <= day.date() <= programme.end
-                        for day, period in placed.items()}).fillna(False).astype(bool)
-    for index in typed.index[outside]:
-        result.fail(index, headers[column], frame.at[index, by_field[column]],
-                    f"datum valt buiten de looptijd van het programma "
-                    f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
+        return np.full(count, period, dtype=object), np.zeros(count, dtype=bool)
+    codes, days = pd.factorize(typed[source.period_field].dt.normalize())
+    placed = [_period_of(day.date(), config) for day in days]
+    names = np.array([period.name if period else None for period in placed] + [None], dtype=object)[codes]
+    outside = np.array([period is None or not programme.start <= day.date() <= programme.end
+                        for day, period in zip(days, placed)] + [False], dtype=bool)[codes]
+    return names, outside
+
+
+def _outside_reason(source: Source, config: Config) -> str:
+    if source.name == "leerlingaantallen":
+        return "schooljaar valt buiten de kalender"
+    programme = config.programme
+    return (f"datum valt buiten de looptijd van het programma "
+            f"({programme.start:%d-%m-%Y} t/m {programme.end:%d-%m-%Y})")
+
+
+def _period_of_school_year(year: str | None, config: Config) -> tuple[str | None, bool]:
+    """The first period of a school year, and whether the year lies outside the calendar (0000-0001 and
+    9999-10000 have no periods)."""
+    if not year:
+        return None, False
+    try:
+        return periods_of_school_year(int(year[:4]), config)[0].name, False
+    except ValueError:
+        return None, True
 
 
 def _period_of(day: dt.date, config: Config):
@@ -332,7 +352,7 @@ def _period_of(day: dt.date, config: Config):
         return None
 
 
-def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: pd.Series) -> None:
+def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: list[str | None]) -> None:
     """Quarantine keeps a row as delivered except its pupil number: the pseudonym's token stands in, so a
     corrected row is still the same child; a pupil cell that failed itself is blanked, never kept."""
     failed_cells = {i for i, failures in result.failed.items() for f in failures if f.column == shown}
