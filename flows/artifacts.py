@@ -33,11 +33,13 @@ def count(whole: int) -> str:
 
 
 SUPPRESSED = "onderdrukt (te weinig waarnemingen)"
+PROTECTING = "onderdrukt (ter bescherming van een ander cijfer)"
 
 
 def indicator_table(rows: list[IndicatorRow]) -> list[dict[str, str]]:
     return [{"indicator": cell(indicator(r.indicator).label), "voor": cell(r.scope_name),
-             "waarde": SUPPRESSED if r.suppressed else cell(format_value(r.indicator, r.value)),
+             "waarde": (PROTECTING if r.protective else SUPPRESSED) if r.suppressed
+             else cell(format_value(r.indicator, r.value)),
              "doel": cell(r.target or "—"), "status": INDICATOR_STATUS.get(r.status, cell(r.status)),
              "in quarantaine": count(r.quarantined_rows)}
             for r in rows]

@@ -297,7 +297,9 @@ def explain(indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="
 @_operational
 def report(config: ConfigOption, period: PeriodOption,
            audience: Annotated[str, typer.Option("--audience", metavar="DOELGROEP",
-                                                 help="stuurgroep, lokale_coalitie of kernteam.")],
+                                                 help="stuurgroep, lokale_coalitie, kernteam, of een "
+                                                      "jaarrapport uit reporting.yearly (jaarverslag, "
+                                                      "vervolgbesluit).")],
            preview: Annotated[bool, typer.Option("--preview", help="Schrijf de bestanden zonder te verzenden.")
                               ] = False,
            db: DbOption = None, out: OutOption = Path("out")) -> None:
@@ -312,6 +314,9 @@ def report(config: ConfigOption, period: PeriodOption,
         reports = make_reports(db, cfg, p, out, [audience])
     except ValueError as exc:
         _fail(str(exc))
+    if not reports:
+        _fail(f"geen {audience} voor {p.name}: een jaarrapport hoort bij de perioden die reporting.yearly noemt "
+              "(standaard het laatste halfjaar van een schooljaar), en alleen als het daar staat")
     if preview:
         for r in reports:
             console.print(f"{r.html_path}\n{r.pdf_path}")
@@ -337,6 +342,39 @@ def release(config: ConfigOption, period: PeriodOption, db: DbOption = None,
         console.print(release_period(engine, cfg, _period(period, cfg), by or os.environ.get("USER") or "onbekend"))
     finally:
         engine.dispose()
+
+
+@app.command()
+@_operational
+def duiding(config: ConfigOption,
+            period: Annotated[str, typer.Option("--periode", "--period", metavar="PERIODE",
+                                                help="Meetperiode die geduid wordt, bijvoorbeeld 2024-2025-H2.")],
+            goal: Annotated[str, typer.Option("--doel", metavar="DOEL",
+                                              help="Nummer van het doel zoals in het rapport (1, 2, ...) of de "
+                                                   "titel.")],
+            text: Annotated[str, typer.Option("--tekst", metavar="TEKST",
+                                              help="De duiding van de lokale coalitie bij dit doel.")] = "",
+            by: Annotated[str, typer.Option("--door", metavar="NAAM", help="Wie de duiding schreef.")] = "",
+            approved_by: Annotated[str, typer.Option("--goedgekeurd-door", metavar="NAAM",
+                                                     help="Wie de duiding goedkeurde; zonder --tekst keurt dit de "
+                                                          "bestaande duiding goed.")] = "",
+            db: DbOption = None) -> None:
+    """Leg de duiding van de lokale coalitie bij een doel vast, of keur die goed; de stuurgroep leest haar in het
+    advies, met wie duidde en wie goedkeurde. Een nieuwe duiding vervangt de vorige (die bewaard blijft)."""
+    from tasks.ingest.interpretation import InterpretationRefused, record_interpretation
+
+    cfg = _config(config)
+    p = _period(period, cfg)
+    engine = _existing(db)
+    try:
+        recorded = record_interpretation(engine, cfg, p, goal, text, by, approved_by)
+    except InterpretationRefused as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+    approval = f"goedgekeurd door {recorded.approved_by}" if recorded.approved_by else "nog niet goedgekeurd"
+    console.print(f"duiding vastgelegd voor '{recorded.goal}' ({p.name}): door {recorded.interpreted_by}, "
+                  f"{approval}", markup=False)
 
 
 @app.command("migrate")

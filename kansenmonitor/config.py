@@ -25,7 +25,17 @@ DEFAULT_THEMES = [
     "Oriëntatie op jezelf en de wereld",
 ]
 
-AUDIENCES = ("stuurgroep", "lokale_coalitie", "kernteam")
+AUDIENCES = ("stuurgroep", "lokale_coalitie", "kernteam", "jaarverslag", "vervolgbesluit")
+# Built once a school year, at the close of the periods `reporting.yearly` names, and only when configured there.
+YEARLY_AUDIENCES = ("jaarverslag", "vervolgbesluit")
+Audience = Literal["stuurgroep", "lokale_coalitie", "kernteam", "jaarverslag", "vervolgbesluit"]
+# What NPO money is spent on per wijk (Uitvoeringsplan NPO Coevorden, section 8).
+DEFAULT_SPENDING_POINTS = {
+    1: "Inhoudelijke initiatieven van professionals uit de wijk",
+    2: "Vervolginitiatieven na evaluatie",
+    3: "Samenwerking in de wijk versterken",
+    4: "Initiatieven van ouders en leerlingen uit de wijk",
+}
 
 
 class ConfigError(ValueError):
@@ -138,7 +148,17 @@ class Decision(_Strict):
 
     period: str
     text: str
-    audiences: list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]] = ["stuurgroep"]
+    audiences: list[Audience] = ["stuurgroep"]
+
+
+class YearlyReport(_Strict):
+    """A report over a whole school year that the plan names: `jaarverslag` (NPO: progress to college and
+    gemeenteraad) or `vervolgbesluit` (School en Omgeving: what the stuurgroep decides on continuation with).
+    Built at the close of `periods` (default: the last half-year of every school year)."""
+
+    audience: Literal["jaarverslag", "vervolgbesluit"]
+    readers: str = Field(min_length=1)
+    periods: list[str] = []
 
 
 class Reporting(_Strict):
@@ -150,14 +170,15 @@ class Reporting(_Strict):
     min_change_fraction: float = Field(default=0.1, gt=0)
     min_change_mean: float = Field(default=0.3, gt=0)
     top_ideas_per_school: int = Field(default=3, ge=1)
-    free_text: dict[Literal["kinderen", "ouders", "medewerkers", "partners"],
-                    list[Literal["stuurgroep", "lokale_coalitie", "kernteam"]]] = {
+    free_text: dict[Literal["kinderen", "ouders", "medewerkers", "partners"], list[Audience]] = {
         "kinderen": ["lokale_coalitie", "kernteam"],
         "ouders": ["lokale_coalitie", "kernteam"],
         "medewerkers": ["lokale_coalitie", "kernteam"],
         "partners": ["lokale_coalitie", "kernteam"],
     }
     decisions: list[Decision] = []
+    yearly: list[YearlyReport] = []
+    interpretations_for: list[Audience] = ["stuurgroep", "lokale_coalitie", "jaarverslag", "vervolgbesluit"]
 
 
 class SourceMapping(_Strict):
@@ -213,6 +234,7 @@ class Config(_Strict):
     max_unpacked_mb: float = Field(default=500, gt=0)
     max_read_seconds: float = Field(default=300, gt=0)
     inbox_settle_seconds: float = Field(default=60, ge=0)
+    spending_points: dict[int, str] = DEFAULT_SPENDING_POINTS
 
     @model_validator(mode="after")
     def _names_unique(self) -> Config:

@@ -255,6 +255,19 @@ class PartnerResponse(Record, Base):
     results: Mapped[str | None] = mapped_column(Text)
 
 
+class Interpretation(Record, Base):
+    """The lokale coalitie's own reading of a goal's figures for a period (its `duiding`), with who wrote it and
+    who approved it; delivered as a sheet in the inbox or recorded with `kansenmonitor duiding`. The record is
+    the period and goal: a new version supersedes the earlier one, which is kept."""
+
+    __tablename__ = "interpretation"
+
+    goal: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    interpreted_by: Mapped[str] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class IndicatorValue(Base):
     """The computed indicators of a period close, kept so trends and reports read the same figures."""
 
@@ -276,6 +289,8 @@ class IndicatorValue(Base):
     status: Mapped[str] = mapped_column(String(10))
     previous_value: Mapped[float | None] = mapped_column(Float)
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # hidden only so that another hidden cell cannot be worked out (secondary suppression), not for its own size
+    protective: Mapped[bool] = mapped_column(Boolean, default=False)
     quarantined_rows: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
@@ -312,6 +327,7 @@ FACT_TABLES = {
     "leerlingaantallen": PupilCount,
     "bestedingen": Spending,
     "partnervragenlijst": PartnerResponse,
+    "duidingen": Interpretation,
 }
 
 

@@ -7,9 +7,10 @@ each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from kansenmonitor.config import Config, slug
+from kansenmonitor.config import YEARLY_AUDIENCES, Config, slug
+from kansenmonitor.periods import parse_period, periods_of_school_year
 
 Scope = tuple[str, str]
 COALITION: Scope = ("coalition", "")
@@ -30,6 +31,7 @@ class Reading:
     status: str
     suppressed: bool
     quarantined_rows: int = 0
+    protective: bool = False  # hidden only so that another hidden figure cannot be worked out
 
 
 @dataclass(frozen=True, order=True)
@@ -84,9 +86,31 @@ class Said:
 
 
 @dataclass(frozen=True)
+class GoalInterpretation:
+    """The lokale coalitie's own reading of a goal in a period, who wrote it and who approved it (None: not yet)."""
+
+    period: str
+    goal: str
+    text: str
+    interpreted_by: str
+    approved_by: str | None
+
+
+@dataclass(frozen=True)
+class PartnerAction:
+    """An action a partner reported on in a period, with the wijk and the pillar it serves (None: not named)."""
+
+    period: str
+    area: str
+    action: str
+    pillar: str | None
+
+
+@dataclass(frozen=True)
 class PeriodPublication:
     """Everything a period's reports are made of, read from the database in one place: per questionnaire the
-    answers per area, what people wrote, and the names in the registers that free text must not show."""
+    answers per area, what people wrote, and the names in the registers that free text must not show; the lokale
+    coalitie's interpretations and the partners' actions of every period so far."""
 
     readings: list[Reading]
     periods: list[str]
@@ -96,6 +120,8 @@ class PeriodPublication:
     responses: dict[str, dict[str, int]]
     said: list[Said]
     register_names: list[str]
+    interpretations: list[GoalInterpretation] = field(default_factory=list)
+    actions: list[PartnerAction] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -122,8 +148,20 @@ def report_name(audience: str, area: str | None) -> str:
     return audience if area is None else f"{audience}-{slug(area)}"
 
 
-def coverages(config: Config, audiences: list[str]) -> list[Coverage]:
-    """The reports a close of this coalition builds for the given audiences, in order."""
+def yearly_due(config: Config, audience: str, period: str) -> bool:
+    """Whether the close of `period` builds the yearly report `audience`: configured in `reporting.yearly`, and
+    `period` one of its `periods` (by default the last half-year of a school year)."""
+    for yearly in config.reporting.yearly:
+        if yearly.audience == audience:
+            if yearly.periods:
+                return period in yearly.periods
+            first_year = int(parse_period(period, config).name[:4])
+            return periods_of_school_year(first_year, config)[-1].name == period
+    return False
+
+
+def coverages(config: Config, audiences: list[str], period: str) -> list[Coverage]:
+    """The reports a close of this coalition's `period` builds for the given audiences, in order."""
     areas = [("area", a.name) for a in config.areas]
     schools = config.schools()
     school_scopes = [("school", s) for s in schools]
@@ -135,10 +173,13 @@ def coverages(config: Config, audiences: list[str]) -> list[Coverage]:
     if "lokale_coalitie" in audiences:
         result.append(Coverage("lokale_coalitie", None, COALITION, everything, [COALITION, *everything], schools,
                                everything, [per_area, *([("per school", school_scopes)] if schools else [])]))
+    for yearly in YEARLY_AUDIENCES:
+        if yearly in audiences and yearly_due(config, yearly, period):
+            result.append(Coverage(yearly, None, COALITION, areas, [COALITION, *areas], schools, areas, [per_area]))
     if "kernteam" in audiences:
         for area in config.areas:
             own = [("school", s.name) for s in area.schools]
             main = ("area", area.name)
             result.append(Coverage("kernteam", area.name, main, own, [main, *own], [s.name for s in area.schools],
-                                   own, [(f"van {area.name} en de scholen", [main, *own])]))
+                                   own, [(f"van {area.name}{' en de scholen' if own else ''}", [main, *own])]))
     return result

@@ -11,6 +11,9 @@ from __future__ import annotations
 from kansenmonitor.config import Advice, Config, Goal
 from kansenmonitor.dutch import dutch_list, plural
 
+# Why a figure is hidden: too few respondents, or to protect another hidden figure (secondary suppression).
+TOO_FEW, PROTECTS = "too_few", "protects"
+
 # What to do when an indicator misses its target, when nothing is configured.
 NOT_MET = {
     "veiligheid_kinderen": "Bespreek met de begeleiders waar kinderen zich niet veilig voelen en maak afspraken "
@@ -138,8 +141,10 @@ def advise(config: Config, goal: Goal, status: str, figures: list, worse: list, 
             if general and not own:
                 advice.insert(0, general)
             advice.append(text)
+        elif figure.hidden == PROTECTS:
+            continue  # nothing to deliver: the figure exists, it is hidden to protect another
         elif not figure.shown:
-            suppressed = figure.text.startswith("te weinig")
+            suppressed = figure.hidden == TOO_FEW
             advice.append(("" if suppressed else _configured(goal, indicator_id, "no_data") or goal.advice.no_data)
                           or default_text(indicator_id, figure.label, "no_data", suppressed))
     if status == "met" and not worse:

@@ -14,9 +14,10 @@ from kansenmonitor.catalogue import indicator
 from kansenmonitor.config import Config, Goal
 from kansenmonitor.dutch import INDICATOR_STATUS, dutch_list, format_basis, format_change, format_value
 from kansenmonitor.publication import COALITION, Reading, Scope
-from reports.advice import advise
+from reports.advice import PROTECTS, TOO_FEW, advise
 from reports.uncertainty import Interval, change_is_real, has_interval, wilson
 
+PROTECTS_TEXT = "niet getoond, ter bescherming van een ander cijfer"
 MOVEMENT_WORDS = {"up": "gestegen", "down": "gedaald", "same": "gelijk gebleven",
                   "noise": "gelijk gebleven binnen de meetonzekerheid"}
 
@@ -39,6 +40,7 @@ class Figure:
     denominator: float | None = None
     failing: tuple[str, ...] = ()
     quarantined: int = 0
+    hidden: str = ""  # why a figure is not shown: TOO_FEW, or PROTECTS (it would give another hidden one away)
 
     @property
     def shown(self) -> bool:
@@ -190,9 +192,13 @@ class Readings:
         target = reading.target or "geen doel vastgesteld"
         quarantined = reading.quarantined_rows
         if reading.suppressed:
-            too_few = f"te weinig respondenten (minder dan {self.min_respondents})"
-            return Figure(indicator_id, label, scope, too_few, "", target, "no_data", too_few, None, previous,
-                          quarantined=quarantined)
+            # A cell hidden only so that another hidden one cannot be worked out from the totals says so, without
+            # saying which: "too few respondents" would be untrue, and naming the other cell would point at it.
+            why = PROTECTS if reading.protective else TOO_FEW
+            text = PROTECTS_TEXT if reading.protective else \
+                f"te weinig respondenten (minder dan {self.min_respondents})"
+            return Figure(indicator_id, label, scope, text, "", target, "no_data", text, None, previous,
+                          quarantined=quarantined, hidden=why)
         text = "geen gegevens" if reading.value is None else format_value(indicator_id, reading.value)
         failing = self.failing_places(period, indicator_id) if scope == COALITION else ()
         return Figure(indicator_id, label, scope, text,

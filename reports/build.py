@@ -14,23 +14,28 @@ from pathlib import Path
 
 from kansenmonitor.config import AUDIENCES, Config
 from kansenmonitor.dutch import months_of, period_label
-from kansenmonitor.periods import Period, elapsed_share, parse_period, programme_periods
+from kansenmonitor.periods import Period, elapsed_share, parse_period, periods_of_school_year, programme_periods
 from kansenmonitor.publication import COALITION, Coverage, PeriodPublication, coverages, report_name, slug
 from kansenmonitor.safe_output import reject_line_breaks
 from reports.analysis import GoalView, Readings, goal_view, indicator_view
 from reports.charts import Chart, participants_chart, spending_chart, trend_chart
+from reports.npo import half_year_spending, missing_pillars, spending_table
 from reports.plaintext import plain_text
 from reports.render import data_uri, email_html, render_html, write_pdf, young_heap_only
 from reports.scorecard import scorecard
 from reports.summary import build_summary
-from reports.voices import voices
+from reports.voices import interpretations, voices
+from reports.yearly import partner_progress, year_overview
 
 SUBJECT_ENDINGS = {
     "stuurgroep": "advies voor de stuurgroep",
     "lokale_coalitie": "analyse voor de lokale coalitie",
     "kernteam": "cijfers voor het kernteam {area}",
+    "jaarverslag": "jaarverslag",
+    "vervolgbesluit": "verslag voor het besluit over het vervolg",
 }
-AUDIENCE_LABELS = {"stuurgroep": "stuurgroep", "lokale_coalitie": "lokale coalitie", "kernteam": "kernteam {area}"}
+AUDIENCE_LABELS = {"stuurgroep": "stuurgroep", "lokale_coalitie": "lokale coalitie", "kernteam": "kernteam {area}",
+                   "jaarverslag": "jaarverslag", "vervolgbesluit": "besluit over het vervolg"}
 EMAIL_LIMIT = 100_000  # bytes of the HTML part; Gmail clips a message from about 102 KB
 DETAIL_COLUMNS = 3  # indicators per breakdown table: more are split over the next table, never cut off
 SCORECARD_COLUMNS = 4  # places or schools per scorecard table, for the same reason
@@ -127,7 +132,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
         "area_label": config.programme.area_label, "area_label_plural": config.programme.area_label_plural,
         "min_respondents": config.min_respondents, "previous_period": labels.get(previous) if previous else None,
         "period_label": labels.get(period.name, period.name).split(" (")[0], "detail_columns": DETAIL_COLUMNS,
-        "scorecard_columns": SCORECARD_COLUMNS,
+        "scorecard_columns": SCORECARD_COLUMNS, "school_year": period.name[:9],
         "sources": publication.sources,
         "history_labels": {p: months_of(parse_period(p, config)) for p in periods},
     }
@@ -136,7 +141,8 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     folder = Path(out_dir) / "reports" / period.name
     folder.mkdir(parents=True, exist_ok=True)
     reports = []
-    for coverage in coverages(config, wanted):
+    school_year = [p.name for p in periods_of_school_year(int(period.name[:4]), config) if p.name in periods]
+    for coverage in coverages(config, wanted, period.name):
         goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
                            coverage.learn, previous_label) for g in config.goals]
         charts = _charts(config, readings, period.name, goals, coverage)
@@ -156,7 +162,8 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
                                    for title, scopes in coverage.scorecards],
                        voices=voices(config, publication.said, publication.register_names, coverage.audience,
                                      coverage.area),
-                       missing=missing, gate=own_gate, has_schools=bool(coverage.schools))
+                       missing=missing, gate=own_gate, has_schools=bool(coverage.schools),
+                       **_plan_context(config, readings, period.name, publication, coverage, school_year, labels))
         template = f"advies/{coverage.audience}.html.j2"
         standalone = render_html(template, context, data_uri)
         html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"
@@ -169,6 +176,32 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
                               f"Kansenmonitor {config.programme.name}", tuple(config.steward),
                               f"{slug(config.programme.name)}-{period.name}-{coverage.name}.pdf"))
     return reports
+
+
+def _plan_context(config: Config, readings: Readings, period: str, publication: PeriodPublication,
+                  coverage: Coverage, school_year: list[str], labels: dict[str, str]) -> dict:
+    """What the plan asks beyond the figures: the lokale coalitie's interpretation per goal, the euros per
+    bestedingspunt and the pillars without an action; for a yearly report the school year side by side."""
+    yearly = next((y for y in config.reporting.yearly if y.audience == coverage.audience), None)
+    scopes = [COALITION, *(("area", a.name) for a in config.areas)] if coverage.main == COALITION \
+        else [coverage.main]
+    areas = [name for kind, name in scopes if kind == "area"]
+    short = {p: labels[p].split(" (")[0] for p in school_year}  # the period is the school year's last so far
+    shown_periods = school_year if yearly else [period]
+    context = dict(
+        interpretations=interpretations(config, publication.interpretations, publication.register_names,
+                                        coverage.audience, shown_periods, approved_only=yearly is not None),
+        interpretation_labels=short,
+        spending=spending_table(config, readings, period, short[period], scopes),
+        pillars_missing=missing_pillars(config, publication.actions, period, areas), yearly=None)
+    if yearly:
+        context["yearly"] = dict(
+            readers=yearly.readers, periods=[short[p] for p in school_year],
+            goals=year_overview(config, readings, school_year),
+            spending=half_year_spending(config, readings, school_year, short, scopes),
+            partners=partner_progress(config, readings, publication.actions, school_year)
+            if any(i == "voortgang_partners" for g in config.goals for i in g.indicators) else [])
+    return context
 
 
 def _email_body(template: str, context: dict) -> str:

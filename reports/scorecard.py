@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kansenmonitor.config import Config
+from reports.advice import PROTECTS
 from reports.analysis import COALITION, Figure, Readings, Scope, goes_worse, scope_label
 
 ARROWS = {"up": "↑ gestegen", "down": "↓ gedaald", "same": "= gelijk", "noise": "≈ gelijk binnen de marge"}
@@ -32,7 +33,8 @@ def _cell(config: Config, figure: Figure | None) -> Cell | None:
         return None
     movement = figure.movement
     direction = ARROWS.get(movement, "eerste meting" if figure.previous is None and figure.shown else "")
-    status_text = figure.status_text if figure.shown else "niet getoond"
+    # a figure hidden to protect another already says "niet getoond" in its text
+    status_text = figure.status_text if figure.shown else "" if figure.hidden == PROTECTS else "niet getoond"
     return Cell(figure.text, figure.status, status_text, direction, goes_worse(config, figure))
 
 

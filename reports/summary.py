@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from kansenmonitor.config import Config
 from kansenmonitor.dutch import dutch_list, plural
 from kansenmonitor.publication import MissingSchool, SourceQuality
+from reports.advice import PROTECTS, TOO_FEW
 from reports.analysis import (
     COALITION,
     Figure,
@@ -59,7 +60,7 @@ def key_messages(config: Config, readings: Readings, period: str, goals: list[Go
     messages = []
     judged = [g for g in goals if g.status != "no_data"]
     met = sum(g.status == "met" for g in judged)
-    first = f"{met} van de {len(judged)} doelen met gegevens zijn gehaald" if judged else \
+    first = f"{met} van de {len(judged)} doelen met gegevens {'is' if met == 1 else 'zijn'} gehaald" if judged else \
         "Over geen van de doelen zijn bruikbare gegevens"
     unknown = len(goals) - len(judged)
     if unknown and judged:
@@ -76,7 +77,7 @@ def key_messages(config: Config, readings: Readings, period: str, goals: list[Go
         for figure in (readings.figure(period, f.indicator, scope) for f in figures):
             if figure is not None and figure.shown and figure.status == "not_met":
                 behind[scope] += 1
-                examples.setdefault(scope, []).append(f"{figure.label} {figure.text}")
+                examples.setdefault(scope, []).append(f"{figure.label}: {figure.text}")
     if behind:
         places = [s for s, _ in behind.most_common(config.reporting.max_places_named)]
         messages.append("Het verst achter: " + "; ".join(
@@ -120,9 +121,13 @@ def caveats(goals: list[GoalView], sources: list[SourceQuality], missing: list[M
             min_respondents: int) -> list[str]:
     """What a reader must know before trusting the figures."""
     notes = []
-    hidden = [v.figure.label for g in goals for v in g.indicators if v.figure.text.startswith("te weinig")]
+    hidden = [v.figure.label for g in goals for v in g.indicators if v.figure.hidden == TOO_FEW]
     if hidden:
         notes.append(f"Niet getoond wegens minder dan {min_respondents} antwoorden: {dutch_list(hidden)}.")
+    protecting = [v.figure.label for g in goals for v in g.indicators if v.figure.hidden == PROTECTS]
+    if protecting:
+        notes.append("Niet getoond ter bescherming van een ander cijfer, dat anders uit de totalen terug te rekenen "
+                     f"zou zijn: {dutch_list(protecting)}.")
     if missing:
         schools = list(dict.fromkeys(m.school for m in missing))
         notes.append(f"{plural(len(schools), 'school leverde', 'scholen leverden')} niet alles aan: "

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kansenmonitor.config import Config, normalise_name
-from kansenmonitor.publication import Said
+from kansenmonitor.publication import GoalInterpretation, Said
 
 PARTICLES = frozenset({"van", "de", "der", "den", "het", "ter", "ten", "te", "in", "op", "la", "le", "du", "da"})
 WORD = re.compile(r"\w+")
@@ -102,3 +102,33 @@ def voices(config: Config, said: list[Said], names: list[str], audience: str, ar
                             for same in texts.values()), key=lambda r: -r[1])
                for who, texts in remarks.items()}
     return Voices(group_ideas([s.text for s in ideas]), per_school, grouped, withheld)
+
+
+@dataclass(frozen=True)
+class InterpretationView:
+    """The lokale coalitie's interpretation of a goal as a report shows it; `paragraphs` empty when withheld."""
+
+    period: str
+    paragraphs: list[str]
+    interpreted_by: str
+    approved_by: str | None
+    withheld: bool
+
+
+def interpretations(config: Config, items: list[GoalInterpretation], names: list[str], audience: str,
+                    periods: list[str], approved_only: bool) -> dict[str, list[InterpretationView]]:
+    """Per goal title the interpretations of `periods` this audience reads (`reporting.interpretations_for`); one
+    that names a person from the registers is withheld whole, like other people's words. A report that goes
+    outside the coalition (`approved_only`) shows only approved ones."""
+    if audience not in config.reporting.interpretations_for:
+        return {}
+    persons = name_words(names)
+    result: dict[str, list[InterpretationView]] = {}
+    for item in items:
+        if item.period not in periods or (approved_only and not item.approved_by):
+            continue
+        withheld = mentions_a_person(item.text, persons)
+        paragraphs = [] if withheld else [p.strip() for p in re.split(r"\n\s*\n", item.text) if p.strip()]
+        result.setdefault(item.goal, []).append(
+            InterpretationView(item.period, paragraphs, item.interpreted_by, item.approved_by, withheld))
+    return result

@@ -325,6 +325,9 @@ class Backpack:
                                                                "sheet": "Register"}),
             (f"leerlingaantallen_{year}.xlsx", self._pupil_counts(year),
              {"xlsx": True, "exported": registered, "trailing_rows": 2}),
+            (f"duidingen_{year}.xlsx", _interpretations(self.config),
+             {"xlsx": True, "exported": dt.datetime.combine(self.periods[-1].end, dt.time(17, 0)),
+              "sheet": "Duidingen"}),
         ]
         return result
 
@@ -523,6 +526,7 @@ class Npo:
                                           correction=index == 1), ledger))
             result.append((f"partnervragenlijst_{period}.csv", self._partners(period, index),
                            {"separator": ",", "encoding": "utf-8"}))
+        result.append((f"duidingen_{self.periods[0].name[:9]}.csv", _interpretations(self.config), ledger))
         return result
 
     def _days(self, period: Period) -> list[dt.date]:
@@ -588,6 +592,50 @@ class Npo:
             area = self.rng.choice(self.config.areas)
             delivery.plant(self.rng, "reach", "not_a_number", **report(area, "Buurtsportcoach", "ca. 40"))
         return delivery
+
+
+# The lokale coalitie's interpretation per goal (period, goal number, text, by, approved by), read from the
+# example figures of the demo: what its members would write before the reports go to the stuurgroep.
+INTERPRETATIONS = {
+    "school_en_omgeving": [
+        ("2024-2025-H1", "7", "93 kinderen deden mee, maar het bereik blijft laag. De lokale coalitie wil eerst "
+         "weten of de uitnodiging via de scholen alle ouders bereikt, voordat het aanbod wordt uitgebreid.",
+         "M. Bakker, coördinator Backpack (Andes)", "de lokale coalitie, overleg van 14 januari 2025"),
+        ("2024-2025-H2", "1", "Gemiddeld voelt 90% van de kinderen zich veilig, precies het doel; in Valthermond "
+         "is dat minder. De coördinator bespreekt met de begeleiders in Valthermond wat kinderen daar een "
+         "onveilig gevoel geeft.\n\nTwee van de negen structurele begeleiders hebben geen geldige VOG. De lokale "
+         "coalitie adviseert de stuurgroep hen pas weer in te zetten als de VOG er is.",
+         "M. Bakker, coördinator Backpack (Andes)", "de lokale coalitie, overleg van 9 september 2025"),
+        ("2024-2025-H2", "3", "Het aanbod voor groep 1-4 is gelukt: drie activiteiten met genoeg kinderen, alle "
+         "in 2e Exloërmond. Bij een vervolg wil de lokale coalitie dit aanbod ook in Valthermond en Nieuw-Buinen.",
+         "M. Bakker, coördinator Backpack (Andes)", ""),
+        ("2024-2025-H2", "7", "Het aantal deelnemers groeide van 93 naar 155, maar niet in Valthermond, en het "
+         "bereik blijft ver onder de 25%. De lokale coalitie adviseert de stuurgroep bij een vervolg de werving "
+         "via de leerkrachten te laten lopen en in Valthermond met een proefles te beginnen.",
+         "M. Bakker, coördinator Backpack (Andes)", "de lokale coalitie, overleg van 9 september 2025"),
+    ],
+    "npo": [
+        ("2024-2025-H1", "1", "Driekwart van de wijkbudgetten is besteed. De wijken lopen ongeveer gelijk op; "
+         "het projectteam ziet geen reden de verdeling nu te herzien.",
+         "projectteam NPO, gemeente Coevorden", "de kernteams, overleg van 20 januari 2025"),
+        ("2024-2025-H2", "1", "Aan het eind van de looptijd is 88% van de wijkbudgetten besteed. Aalden en "
+         "Zweeloo, Steenwijksmoer en Dalerpeel en Schoonoord en de Kiel blijven achter, omdat daar acties later "
+         "begonnen. Het projectteam stelt voor het resterende budget van deze wijken in het LEA te herverdelen "
+         "of te reserveren voor het borgen van de acties die werken.",
+         "projectteam NPO, gemeente Coevorden", "de kernteams, overleg van 8 september 2025"),
+        ("2024-2025-H2", "3", "In geen enkele wijk werken de acties aan alle gekozen pijlers. Ouderbetrokkenheid, "
+         "door alle acht wijken gekozen, kreeg in zes wijken geen actie. De kernteams bespreken in het najaar of "
+         "zij hun keuze van pijlers aanpassen of een actie voor ouderbetrokkenheid zoeken.",
+         "projectteam NPO, gemeente Coevorden", "de kernteams, overleg van 8 september 2025"),
+    ],
+}
+
+
+def _interpretations(config: Config) -> Delivery:
+    delivery = Delivery(config, "duidingen")
+    for period, goal, text, by, approved in INTERPRETATIONS[config.programme.kind]:
+        delivery.add(about_period=period, goal=goal, text=text, interpreted_by=by, approved_by=approved)
+    return delivery
 
 
 KINDS = {"school_en_omgeving": Backpack, "npo": Npo}

@@ -2,6 +2,7 @@
 
 from schemas.activities import ActivitySessionModel, AttendanceModel
 from schemas.base import Source
+from schemas.interpretations import InterpretationModel
 from schemas.registers import ComplaintModel, PupilCountModel, SupervisorModel
 from schemas.spending import SpendingModel
 from schemas.surveys import ChildResponseModel, ParentResponseModel, PartnerResponseModel, StaffFeedbackModel
@@ -30,5 +31,7 @@ SOURCES: dict[str, Source] = {
                "booking_date", description="bestedingen NPO"),
         Source("partnervragenlijst", PartnerResponseModel, ("submitted_at", "area", "organisation", "action"),
                "submitted_at", description="partnervragenlijst"),
+        Source("duidingen", InterpretationModel, ("about_period", "goal"), "about_period",
+               description="duiding van de lokale coalitie per doel"),
     ]
 }

@@ -14,7 +14,7 @@ import pandera.pandas as pa
 
 PARSERS = (
     "text", "date", "datetime", "int", "group", "marker", "yes_no", "area", "school", "theme",
-    "choice", "amount", "school_year", "pillar",
+    "choice", "amount", "school_year", "pillar", "period", "goal",
 )
 
 

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 from tests.deliveries import planning, session, write_csv
 
 BACKPACK = ROOT / "config" / "borger-odoorn.yaml"
-COMMANDS = ["ingest", "close", "run", "failures", "explain", "report", "release", "migrate", "demo"]
+COMMANDS = ["ingest", "close", "run", "failures", "explain", "report", "release", "duiding", "migrate", "demo"]
 ENGLISH = re.compile(r"\b(the|and|with|write|file|folder|only|include|default|allow|render|bring|show|output|"
                      r"this|each|every|period|reports?|send|sent)\b")
 

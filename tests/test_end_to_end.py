@@ -188,7 +188,7 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
     assert any(m["To"] == "stuurgroep@backpack.example" for m in stuurgroep)
     # Every email of the demo data stays under the size where mail clients clip it, comes from the programme
     # and is answered by the steward.
-    assert len(messages) == 5
+    assert len(messages) == 6  # stuurgroep, lokale coalitie, 3 kernteams and the report on continuation
     for path in messages:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert len(message.get_body(("html",)).get_content().encode("utf-8")) < 100 * 1024, path.name

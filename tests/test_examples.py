@@ -25,10 +25,12 @@ FILES = {
                       for source, ext in [("activiteiten", "xlsx"), ("aanwezigheid", "csv"),
                                           ("kindvragenlijst", "xlsx"), ("oudervragenlijst", "csv"),
                                           ("begeleidersfeedback", "csv"), ("klachten", "csv")]}
-                     | {"begeleiders_2024-2025.xlsx", "leerlingaantallen_2024-2025.xlsx"},
-    "coevorden": {"bestedingen_2021-2024.csv"} | {f"{source}_{period}.csv" for period in PERIODS
-                                                  for source in ("bestedingen", "partnervragenlijst")},
+                     | {"begeleiders_2024-2025.xlsx", "leerlingaantallen_2024-2025.xlsx", "duidingen_2024-2025.xlsx"},
+    "coevorden": {"bestedingen_2021-2024.csv", "duidingen_2024-2025.csv"}
+                 | {f"{source}_{period}.csv" for period in PERIODS for source in ("bestedingen", "partnervragenlijst")},
 }
+# The lokale coalitie's interpretations are words written for the demo's figures, the same for every seed.
+WRITTEN = {"borger-odoorn/duidingen_2024-2025.xlsx", "coevorden/duidingen_2024-2025.csv"}
 FORMS_METADATA = ["ID", "Begintijd", "Tijd van voltooien", "E-mail", "Naam"]
 HEADERS = {
     "activiteiten": ["Datum", "Activiteit", "Dorp", "Doelgroep", "Thema 1", "Thema 2", "Soort", "Begeleiders"],
@@ -49,6 +51,7 @@ HEADERS = {
     "bestedingen": ["Datum", "Wijk", "Bestedingspunt", "Omschrijving", "Bedrag"],
     "partnervragenlijst": ["Tijdstempel", "Wijk", "Organisatie", "Actie", "Pijler", "Voortgang", "Bereik",
                            "Ervaringen", "Resultaten"],
+    "duidingen": ["Periode", "Doel", "Duiding", "Door", "Goedgekeurd door"],
 }
 PRESENT = {"ja", "j", "x", "1"}
 
@@ -105,7 +108,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path)
     assert len(first) == sum(len(names) for names in FILES.values()) + 1
     assert first == second
     assert first.keys() == other.keys()
-    assert [name for name in first if first[name] != other[name]] == sorted(first)
+    assert [name for name in first if first[name] != other[name]] == sorted(set(first) - WRITTEN)
 
 
 def test_every_file_is_written_and_returned(examples):

@@ -93,13 +93,13 @@ def test_a_scheduled_close_waits_for_the_grace_then_closes_once(prefect_harness,
     due = scheduled(dt.date(2025, 8, 15))
     assert due.result()["period"] == H2
     assert "2024-2025-H2 wordt afgesloten: de uitloop van 15 dagen na 31-07-2025 is voorbij" in logged(due)
-    assert [d.status for d in due.result()["dispatches"]] == ["sent"] * 5
-    assert len(list((out / "outbox").glob("*.eml"))) == 5
+    assert [d.status for d in due.result()["dispatches"]] == ["sent"] * 6
+    assert len(list((out / "outbox").glob("*.eml"))) == 6
 
     done = scheduled(dt.date(2025, 8, 16))
     assert done.result() == {"period": None, "reason": "2024-2025-H2 is al afgesloten en alle rapporten zijn "
                                                         "verzonden; het programma is afgelopen"}
-    assert len(list((out / "outbox").glob("*.eml"))) == 5
+    assert len(list((out / "outbox").glob("*.eml"))) == 6
 
 
 def test_a_held_period_is_closed_daily_until_the_release_lets_its_reports_out(prefect_harness, monkeypatch, tmp_path,
@@ -121,7 +121,7 @@ def test_a_held_period_is_closed_daily_until_the_release_lets_its_reports_out(pr
     engine.dispose()
     assert {d.status for d in scheduled(dt.date(2025, 8, 17))["dispatches"]} == {"sent"}
     assert scheduled(dt.date(2025, 8, 18))["period"] is None
-    assert len(list((out / "outbox").glob("*.eml"))) == 5
+    assert len(list((out / "outbox").glob("*.eml"))) == 6
 
 
 def test_close_all_before_the_grace_starts_no_child_run(prefect_harness, tmp_path, sqlite_url):

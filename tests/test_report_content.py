@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from flows.cli import app
-from kansenmonitor.config import load_config
+from kansenmonitor.config import load_config, slug
 from kansenmonitor.db import ChildResponse, Delivery, IndicatorValue, ParentResponse, Supervisor
 from sampledata.deliveries import write_examples
 from tests.reporting import render_reports
@@ -177,8 +177,15 @@ LABELS = {
     "deelnemers": "Kinderen die minstens één keer meededen",
     "bereik": "Bereik: deel van de leerlingen dat meedeed",
     "opkomst": "Opkomst: deel van de aanmeldingen dat aanwezig was",
+    "besteding": "Besteed deel van het wijkbudget",
+    "voortgang_partners": "Voortgang van de acties volgens de partners (1-5)",
+    "pijlerdekking": "Gekozen pijlers waaraan minstens één actie werkt",
 }
 COUNTS = {"klachten_interactie", "aanbod_onderbouw", "ontwikkelgebieden", "extra_aanbod", "deelnemers", "ideeen"}
+TOO_FEW, PROTECTS = "te weinig respondenten (minder dan 10)", "niet getoond, ter bescherming van een ander cijfer"
+HIDDEN = {TOO_FEW, PROTECTS}
+QUESTIONNAIRE_SHARES = {"veiligheid_kinderen", "veiligheid_ouders", "klachtweg_kinderen", "klachtweg_ouders"}
+COEVORDEN = ROOT / "config" / "coevorden.yaml"
 
 
 def scorecard_cells(page) -> dict[tuple[str, str], str]:
@@ -200,47 +207,61 @@ def scorecard_cells(page) -> dict[tuple[str, str], str]:
     }""")
 
 
+def _audiences(config, kernteam_files: dict[str, str], yearly: str) -> dict[str, list[str]]:
+    """Per report file the scorecard columns it must show: the whole coalition and its places (the stuurgroep and
+    the yearly report), also every school (the lokale coalitie), a kernteam its place and schools."""
+    areas = [a.name for a in config.areas]
+    audiences = {"stuurgroep": ["Hele coalitie", *areas], yearly: ["Hele coalitie", *areas],
+                 "lokale_coalitie": ["Hele coalitie", *areas, *config.schools()]}
+    for area in config.areas:
+        audiences[f"kernteam-{kernteam_files[area.name]}"] = [area.name, *(s.name for s in area.schools)]
+    return audiences
+
+
 def test_every_figure_meant_for_an_audience_is_on_its_page_and_no_suppressed_one(prefect_harness, sqlite_url,
                                                                                  tmp_path):
     written = write_examples(tmp_path / "examples")
-    inbox = written["borger-odoorn"][0].parent
     runner = CliRunner()
-    for period in (H1, H2):
-        result = runner.invoke(app, ["run", "--config", str(BACKPACK), "--inbox", str(inbox), "--period", period,
-                                     "--db", sqlite_url, "--out", str(tmp_path / period)], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-    config = load_config(BACKPACK)
-    in_goals = {i for goal in config.goals for i in goal.indicators}
-    with open(tmp_path / H2 / "indicators.csv", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["period"] == H2 and r["indicator"] in in_goals]
-    areas = [a.name for a in config.areas]
-    audiences = {"stuurgroep": ["Hele coalitie", *areas],
-                 "lokale_coalitie": ["Hele coalitie", *areas, *config.schools()]}
-    for area, file_name in zip(config.areas, ("valthermond", "2e-exloermond", "nieuw-buinen")):
-        audiences[f"kernteam-{file_name}"] = [area.name, *(s.name for s in area.schools)]
-    folder = tmp_path / H2 / "reports" / H2
-    checked = suppressed_checked = 0
+    coalitions = []
+    for name, path, yearly in (("borger-odoorn", BACKPACK, "vervolgbesluit"), ("coevorden", COEVORDEN, "jaarverslag")):
+        config = load_config(path)
+        inbox = written[name][0].parent
+        out = tmp_path / name
+        for period in (H1, H2):
+            result = runner.invoke(app, ["run", "--config", str(path), "--inbox", str(inbox), "--period", period,
+                                         "--db", sqlite_url, "--out", str(out / period)], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+        files = {a.name: slug(a.name) for a in config.areas}
+        coalitions.append((config, out / H2, _audiences(config, files, yearly)))
+    checked = suppressed_checked = protecting_checked = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
         page = browser.new_page()
-        for name, columns in audiences.items():
-            page.goto((folder / f"{name}.html").as_uri())
-            cells = scorecard_cells(page)
-            assert cells, name
-            assert {key.split("|")[1] for key in cells} == set(columns), name
-            for row in rows:
-                column = "Hele coalitie" if row["scope"] == "coalition" else row["scope_name"]
-                if column not in columns:
-                    continue
-                shown = cells[f"{LABELS[row['indicator']]}|{column}"]
-                if row["suppressed"] == "true":
-                    assert shown == "te weinig respondenten (minder dan 10)", (name, row)
-                    suppressed_checked += 1
-                elif row["value"]:
-                    kind = "mean" if row["indicator"] in MEANS else "count" if row["indicator"] in COUNTS \
-                        else "share"
-                    assert shown == _shown(kind, float(row["value"])), (name, row, shown)
-                    checked += 1
+        for config, out, audiences in coalitions:
+            in_goals = {i for goal in config.goals for i in goal.indicators}
+            with open(out / "indicators.csv", encoding="utf-8") as handle:
+                rows = [r for r in csv.DictReader(handle) if r["period"] == H2 and r["indicator"] in in_goals]
+            for name, columns in audiences.items():
+                page.goto((out / "reports" / H2 / f"{name}.html").as_uri())
+                cells = scorecard_cells(page)
+                assert cells, name
+                assert {key.split("|")[1] for key in cells} == set(columns), name
+                for row in rows:
+                    column = "Hele coalitie" if row["scope"] == "coalition" else row["scope_name"]
+                    if column not in columns:
+                        continue
+                    shown = cells[f"{LABELS[row['indicator']]}|{column}"]
+                    if row["suppressed"] == "true":
+                        assert shown in HIDDEN, (name, row)
+                        if row["indicator"] in QUESTIONNAIRE_SHARES:  # one unit per answer: the reason is known
+                            too_few = float(row["denominator"]) < 10
+                            assert shown == (TOO_FEW if too_few else PROTECTS), (name, row, shown)
+                            protecting_checked += not too_few
+                        suppressed_checked += 1
+                    elif row["value"]:
+                        kind = "mean" if row["indicator"] in MEANS else "count" if row["indicator"] in COUNTS \
+                            else "share"
+                        assert shown == _shown(kind, float(row["value"])), (name, row, shown)
+                        checked += 1
         browser.close()
-    assert checked > 100 and suppressed_checked > 5
-
+    assert checked > 200 and suppressed_checked > 5 and protecting_checked > 0

@@ -98,7 +98,7 @@ def overflow(browser, path: Path) -> dict[int, tuple[int, int]]:
 
 
 def test_every_audience_reads_without_sideways_scrolling_at_email_and_a4_width(reports, browser, tmp_path):
-    assert len(reports) == 5
+    assert len(reports) == 6
     for report in reports:
         body = tmp_path / f"{report.name}-email.html"
         body.write_text(report.html, encoding="utf-8")
@@ -192,7 +192,7 @@ def test_eight_places_with_eight_schools_still_give_small_emails_and_whole_pdfs(
     config = big_coalition(backpack)
     seed_everywhere(engine, config)
     reports = render_reports(engine, config, H2, tmp_path)
-    assert len(reports) == 10
+    assert len(reports) == 11
     check_messages(reports, "Backpack Borger-Odoorn", "datasteward@backpack.example", H2)
     coalition = next(r for r in reports if r.name == "lokale_coalitie")
     # Too long for one email: the body points to the PDF, which holds every school in tables of at most

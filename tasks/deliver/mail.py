@@ -228,7 +228,7 @@ def unsent_reports(engine: Engine, config: Config, period: str) -> list[str]:
     """The period's reports with recipients that no close handed to the mail server yet: never recorded, or still
     pending (held by the quality gate, or refused by the server). An interrupted send (`sending`) is not among
     them: another close would not send it either."""
-    wanted = [(c.audience, c.area or "") for c in coverages(config, list(AUDIENCES))
+    wanted = [(c.audience, c.area or "") for c in coverages(config, list(AUDIENCES), period)
               if config.recipients_for(c.audience, c.area)]
     with engine.connect() as conn:
         handed = set(conn.execute(select(ReportDispatch.audience, ReportDispatch.area).where(

@@ -15,6 +15,7 @@ from kansenmonitor.db import (
     FACT_TABLES,
     ChildResponse,
     Delivery,
+    Interpretation,
     ParentResponse,
     PartnerResponse,
     QualityResult,
@@ -26,7 +27,9 @@ from kansenmonitor.periods import Period, programme_periods
 from kansenmonitor.publication import (
     Finding,
     GateSummary,
+    GoalInterpretation,
     MissingSchool,
+    PartnerAction,
     PeriodPublication,
     Reading,
     Said,
@@ -38,7 +41,7 @@ INDICATOR_REPORT = table(
     column("coalition", String), column("period", String), column("indicator", String), column("scope", String),
     column("scope_name", String), column("value", Float), column("numerator", Float), column("denominator", Float),
     column("target", String), column("status", String), column("suppressed", Boolean),
-    column("quarantined_rows", Integer),
+    column("quarantined_rows", Integer), column("protective", Boolean),
 )
 
 
@@ -59,14 +62,17 @@ def read_publication(engine: Engine, config: Config, period: Period) -> PeriodPu
             gate=_gate_summary(conn, config.slug, period.name),
             responses=_response_counts(conn, config.slug, period.name),
             said=_free_text(conn, config.slug, period.name),
-            register_names=_register_names(conn, config.slug))
+            register_names=_register_names(conn, config.slug),
+            interpretations=_interpretations(conn, config.slug, periods),
+            actions=_actions(conn, config.slug, periods))
 
 
 def _readings(conn: Connection, coalition: str, periods: list[str]) -> list[Reading]:
     v = INDICATOR_REPORT.c
     query = select(v.period, v.indicator, v.scope, v.scope_name, v.value, v.numerator, v.denominator, v.target,
-                   v.status, v.suppressed, v.quarantined_rows).where(v.coalition == coalition, v.period.in_(periods))
-    return [Reading(*row[:9], bool(row[9]), row[10] or 0) for row in conn.execute(query)]
+                   v.status, v.suppressed, v.quarantined_rows, v.protective).where(v.coalition == coalition,
+                                                                                   v.period.in_(periods))
+    return [Reading(*row[:9], bool(row[9]), row[10] or 0, bool(row[11])) for row in conn.execute(query)]
 
 
 RESPONSE_SOURCES = {"kinderen": ChildResponse, "ouders": ParentResponse, "medewerkers": StaffFeedback,
@@ -111,6 +117,23 @@ def _register_names(conn: Connection, coalition: str) -> list[str]:
     query = select(Supervisor.name).where(Supervisor.coalition == coalition,
                                           Supervisor.superseded_by.is_(None)).distinct()
     return [name for (name,) in conn.execute(query) if name]
+
+
+def _interpretations(conn: Connection, coalition: str, periods: list[str]) -> list[GoalInterpretation]:
+    """The current interpretation per period and goal, as the lokale coalitie last delivered or recorded it."""
+    i = Interpretation
+    query = select(i.period, i.goal, i.text, i.interpreted_by, i.approved_by).where(
+        i.coalition == coalition, i.period.in_(periods), i.superseded_by.is_(None)).order_by(i.period, i.id)
+    return [GoalInterpretation(*row) for row in conn.execute(query)]
+
+
+def _actions(conn: Connection, coalition: str, periods: list[str]) -> list[PartnerAction]:
+    """The actions partners reported on per period and wijk, with the pillar they serve."""
+    r = PartnerResponse
+    query = select(r.period, r.area, r.action, r.pillar).distinct().where(
+        r.coalition == coalition, r.period.in_(periods), r.superseded_by.is_(None))
+    return sorted((PartnerAction(*row) for row in conn.execute(query)),
+                  key=lambda a: (a.period, a.area, a.action, a.pillar or ""))
 
 
 def _gate_summary(conn: Connection, coalition: str, period: str) -> GateSummary | None:

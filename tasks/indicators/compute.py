@@ -60,6 +60,7 @@ class IndicatorRow:
     previous_value: float | None
     suppressed: bool = False
     quarantined_rows: int = 0
+    protective: bool = False  # hidden only so that another hidden cell cannot be worked out
 
     @property
     def change(self) -> float | None:
@@ -81,6 +82,7 @@ class Cell:
     denominator: float | None
     suppressed: bool = False
     units: float | None = None
+    protective: bool = False
 
     @property
     def shown(self) -> bool:
@@ -167,8 +169,11 @@ def _period_cells(seeds: Seeds, closings: list[Closing]) -> dict[str, dict[tuple
 def _disclosed(config: Config, by_indicator: dict[str, list[Cell]]) -> dict[tuple, Cell]:
     tables = {i: t for i, cells in by_indicator.items() if (t := disclosure_table(config, i, cells))}
     hidden = disclosure.cells_to_hide(tables, additive_relations(config))
+    too_small = {(i, key) for i, t in tables.items() for key, cell in t.cells.items() if 0 < cell.units < t.minimum}
     return {(c.indicator, c.scope, c.scope_name): replace(c, suppressed=(c.indicator, (c.scope, c.scope_name))
-                                                          in hidden)
+                                                          in hidden,
+                                                          protective=(c.indicator, (c.scope, c.scope_name))
+                                                          in hidden - too_small)
             for cells in by_indicator.values() for c in cells}
 
 
@@ -249,7 +254,7 @@ def _row(config: Config, period: Period, cell: Cell, previous: Cell | None) -> I
         status = _judge(target, cell, previous_value, elapsed_share(config, period))
     return IndicatorRow(cell.indicator, cell.scope, cell.scope_name, period.name, cell.value, cell.numerator,
                         cell.denominator, target_text(config, cell.indicator, cell.scope, period, cell.denominator),
-                        status, previous_value, cell.suppressed)
+                        status, previous_value, cell.suppressed, protective=cell.protective)
 
 
 def _coalition_status(config: Config, row: IndicatorRow, areas: list[IndicatorRow]) -> IndicatorRow:
@@ -316,7 +321,7 @@ def store_indicators(engine: Engine, config: Config, rows: list[IndicatorRow]) -
                 dict(coalition=config.slug, period=r.period, indicator=r.indicator, scope=r.scope,
                      scope_name=r.scope_name, value=r.value, numerator=r.numerator, denominator=r.denominator,
                      target=r.target, status=r.status, previous_value=r.previous_value, suppressed=r.suppressed,
-                     quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
+                     protective=r.protective, quarantined_rows=r.quarantined_rows, computed_at=now) for r in rows])
 
 
 def read_indicators(engine: Engine, config: Config, period: Period) -> list[IndicatorRow]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kansenmonitor.config import Config, normalise_name
+from kansenmonitor.periods import programme_periods
 
 TIME = r"(?:[ T]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?"
 DAY_FIRST = re.compile(rf"(?P<d>[0-9]{{1,2}})-(?P<m>[0-9]{{1,2}})-(?P<y>[0-9]{{4}}){TIME}\Z")
@@ -207,9 +208,31 @@ def parse_school_year(raw: pd.Series, **_) -> Parsed:
     return Parsed(values.astype(object), reasons)
 
 
+def parse_period_name(raw: pd.Series, config: Config, **_) -> Parsed:
+    """A period of the programme by its name (`2024-2025-H2`), for a record about a period rather than dated
+    in it (the lokale coalitie interprets a period after it ended)."""
+    known = {p.name for p in programme_periods(config)}
+
+    def find(value: str) -> str | None:
+        spelled = {value.strip(), value.strip().upper()}  # `2024-2025-h2` is meant as `2024-2025-H2`
+        return next((name for name in sorted(spelled) if name in known), None)
+
+    return _lookup(raw, find, lambda v: f"periode '{v}' is onbekend; de perioden van het programma zijn: "
+                                        f"{', '.join(sorted(known))}")
+
+
+def parse_goal(raw: pd.Series, config: Config, **_) -> Parsed:
+    """A goal of the plan by its number in the report (`2`) or its title, as the configuration writes it."""
+    titles = [g.title for g in config.goals]
+    by_name = {normalise_name(t): t for t in titles} | {str(n): t for n, t in enumerate(titles, 1)}
+    return _lookup(raw, lambda v: by_name.get(normalise_name(v).rstrip(".")),
+                   lambda v: f"doel '{v}' is onbekend; noem het nummer (1 tot en met {len(titles)}) of de titel "
+                             "zoals in het rapport")
+
+
 PARSERS: dict[str, Callable[..., Parsed]] = {
     "text": parse_text, "date": parse_date, "datetime": parse_datetime, "int": parse_int,
     "group": parse_group, "marker": parse_marker, "yes_no": parse_yes_no, "area": parse_area,
     "school": parse_school, "theme": parse_theme, "choice": parse_choice, "amount": parse_amount,
-    "school_year": parse_school_year, "pillar": parse_pillar,
+    "school_year": parse_school_year, "pillar": parse_pillar, "period": parse_period_name, "goal": parse_goal,
 }

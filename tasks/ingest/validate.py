@@ -317,6 +317,9 @@ def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.d
     if source.period_field is None:
         period = period_of(min(max(received, programme.start), programme.end), config).name
         return np.full(count, period, dtype=object), np.zeros(count, dtype=bool)
+    if source.fields[source.period_field]["parse"] == "period":  # a record about a period names it
+        named = typed[source.period_field].astype(object)
+        return named.where(named.notna(), None).to_numpy(dtype=object), np.zeros(count, dtype=bool)
     codes, days = pd.factorize(typed[source.period_field].dt.normalize())
     placed = [_period_of(day.date(), config) for day in days]
     names = np.array([period.name if period else None for period in placed] + [None], dtype=object)[codes]
@@ -362,3 +365,8 @@ def _mask_pupils(result: Validated, delivered: str, shown: str, pseudonyms: list
         for failure in failures:
             if failure.column == shown:
                 failure.value = None
+
+
+def natural_key(values: list[object]) -> str:
+    """The record key of a record's natural-key values, as a delivered row of them gets it."""
+    return _bounded_key("|".join(_key_part(v) for v in values))
