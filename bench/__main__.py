@@ -26,7 +26,7 @@ TARGETS = {  # name: (target, higher is better); the indicators target is for 50
     "end_to_end_vs_raw_copy": (0.5, True),
     "peak_memory_mb": (2048, False),
     "indicators_s_national": (15, False),
-    "report_s_per_report": (0.75, False),
+    "report_cpu_s_per_report": (0.75, False),  # CPU: on a shared machine the clock also counts the neighbours
     "prefect_overhead": (0.10, False),
     "two_workers_speedup": (1.7, True),
 }

@@ -11,6 +11,7 @@ from kansenmonitor.periods import Period, programme_periods
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]
+SHORT_MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 COMPARISONS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 ORDINALS = ["eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
             "elfde", "twaalfde"]
@@ -123,12 +124,20 @@ def points(share: float) -> str:
     return f"{plain_number(round(share * 100, 1))} procentpunt"
 
 
-def months_of(period: Period) -> str:
-    """`januari–juli 2025`, or `augustus 2024–juli 2025` across a year's end."""
-    first, last = MONTHS[period.start.month - 1], MONTHS[period.end.month - 1]
+def months_of(period: Period, short: bool = False) -> str:
+    """`januari–juli 2025`, or `augustus 2024–juli 2025` across a year's end; `short`: `jan–jul 2025`."""
+    names = SHORT_MONTHS if short else MONTHS
+    first, last = names[period.start.month - 1], names[period.end.month - 1]
     if period.start.year == period.end.year:
         return f"{first}–{last} {period.end.year}"
     return f"{first} {period.start.year}–{last} {period.end.year}"
+
+
+def axis_period(period: Period) -> str:
+    """A period under a chart's axis: the tables' wording with short month names, the year on a line of its own
+    so that many periods still fit side by side: `aug–dec` over `2024`, `aug 2024–` over `jul 2025`."""
+    text = months_of(period, short=True)
+    return text.replace("–", "–\n") if period.start.year != period.end.year else text.replace(" ", "\n")
 
 
 def period_label(config: Config, period: Period) -> str:

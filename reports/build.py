@@ -21,7 +21,7 @@ from reports.analysis import GoalView, Readings, goal_view, indicator_view
 from reports.charts import Chart, participants_chart, spending_chart, trend_chart
 from reports.npo import half_year_spending, missing_pillars, spending_table
 from reports.plaintext import plain_text
-from reports.render import data_uri, email_html, render_html, write_pdf
+from reports.render import data_uri, email_html, render_html, write_pdf, young_heap_only
 from reports.scorecard import scorecard
 from reports.summary import build_summary
 from reports.voices import interpretations, voices
@@ -85,7 +85,7 @@ def _spending(config: Config, readings: Readings, periods: list[str], coverage: 
         if budgets:
             series.append((area, tuple(r.numerator if r else None for r in found), budgets[-1]))
     expected = tuple(elapsed_share(config, by_name[p]) for p in periods)
-    return spending_chart(tuple(periods), tuple(series), expected, config.programme.area_label)
+    return spending_chart(tuple(by_name[p] for p in periods), tuple(series), expected, config.programme.area_label)
 
 
 def _charts(config: Config, readings: Readings, period: str, goals: list[GoalView],
@@ -93,6 +93,7 @@ def _charts(config: Config, readings: Readings, period: str, goals: list[GoalVie
     """Per indicator the charts to show: its course with the target, participants per place, spending
     against elapsed time."""
     periods = readings.periods[: readings.periods.index(period) + 1]
+    by_name = {p.name: p for p in programme_periods(config)}
     charts: dict[str, list[Chart]] = {}
     for view in (v for goal in goals for v in goal.indicators):
         indicator_id = view.figure.indicator
@@ -101,17 +102,19 @@ def _charts(config: Config, readings: Readings, period: str, goals: list[GoalVie
         else:
             target = config.targets.get(indicator_id)
             value = target.value if target and target.tolerance is None else None
-            chart = trend_chart(indicator_id, tuple(view.points), value, target.comparison if target else ">=")
+            chart = trend_chart(indicator_id, tuple((by_name[p], v) for p, v in view.points), value,
+                                target.comparison if target else ">=")
         charts[indicator_id] = [c for c in [chart] if c]
     if coverage.main == COALITION and "deelnemers" in charts:
         series = tuple((a.name, tuple(value for _, value in indicator_view(readings, period, "deelnemers",
                                                                           ("area", a.name)).points))
                        for a in config.areas)
-        chart = participants_chart(tuple(periods), series, config.programme.area_label)
+        chart = participants_chart(tuple(by_name[p] for p in periods), series, config.programme.area_label)
         charts["deelnemers"] += [c for c in [chart] if c]
     return charts
 
 
+@young_heap_only()
 def build_reports(config: Config, period: Period, publication: PeriodPublication, out_dir: Path,
                   audiences: list[str] | None = None) -> list[Report]:
     """Render every audience's report (or only `audiences`) and write them to `out_dir/reports/<period>/`."""

@@ -2,8 +2,9 @@
 target, participants per place over time, and spending in euros against the elapsed-time line per wijk.
 
 Each chart is drawn once from its content (the same figures give the same chart, whichever audience
-shows it): as SVG for the HTML file and the PDF, which stay sharp at any size, and as PNG for the email,
-because mail clients show neither SVG nor `data:` images; the PNG only when an email asks for it. Every
+shows it), as one PNG at one and a half times screen resolution that the HTML file, the PDF and the email
+all show: mail clients show no SVG, and WeasyPrint laid out a matplotlib SVG (its text through Pango, its
+styles through a CSS parser) in about as long as a page of tables, where it places a PNG at once. Every
 chart carries a text alternative that says in words what it shows.
 """
 
@@ -11,52 +12,39 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kansenmonitor.catalogue import indicator
-from kansenmonitor.dutch import euros, format_target, format_value, number, plain_number
+from kansenmonitor.dutch import axis_period, euros, format_target, format_value, months_of, number, plain_number
+from kansenmonitor.periods import Period
 
-matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "kansenmonitor", "font.size": 8,
-                            "font.family": "DejaVu Sans"})
+matplotlib.rcParams.update({"font.size": 8, "font.family": "DejaVu Sans"})
 COLOURS = ["#1f5f8b", "#e08a1e", "#3a8f5c", "#8b3a62", "#6b6b6b", "#b5a01c", "#4a4aa8", "#a8452e"]
 TARGET_COLOUR = "#a0281e"
-WIDTH, HEIGHT, DPI = 6.4, 2.3, 110
-Points = tuple[tuple[str, float | None], ...]
+WIDTH, HEIGHT, DPI = 6.4, 2.3, 110  # inches, and the pixels per inch of the 640-pixel-wide screen image
+SHARPNESS = 1.5  # pixels drawn per screen pixel: sharp on paper and on high-density screens, small in a mail
+Points = tuple[tuple[Period, float | None], ...]
 
 
 @dataclass(eq=False)
 class Chart:
-    """One drawing as SVG (and as PNG on demand), with its caption, the content id it has in an email and
-    its text alternative (the figures it shows, in words)."""
+    """One drawing as PNG, with its caption, the content id it has in an email, its text alternative (the
+    figures it shows, in words) and the figure it was drawn from."""
 
     name: str
     title: str
-    svg: bytes
+    png: bytes
     alt: str
     figure: Figure = field(repr=False)
 
     @property
     def cid(self) -> str:
         return f"{self.name}@kansenmonitor"
-
-    @cached_property
-    def png(self) -> bytes:
-        """The email's rendering, drawn the first time an email needs it."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-
-
-def short_period_label(name: str) -> str:
-    """`2024-2025-H1` as a reader writes it on an axis: `2024-25 H1`."""
-    match = re.match(r"^(\d{4})-(\d{2})(\d{2})-(\w+)$", name)
-    return f"{match.group(1)}-{match.group(3)} {match.group(4)}" if match else name
 
 
 def trimmed(points: Points) -> Points:
@@ -81,18 +69,18 @@ def _style(axes) -> None:
 
 
 def _chart(kind: str, content: tuple, figure: Figure, title: str, alt: str) -> Chart:
-    """The figure as SVG, named by what it shows so equal content gets an equal name."""
-    svg = io.BytesIO()
-    figure.savefig(svg, format="svg", metadata={"Date": None})
+    """The figure as PNG, named by what it shows so equal content gets an equal name."""
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=DPI * SHARPNESS)
     digest = hashlib.sha1(repr(content).encode("utf-8")).hexdigest()[:10]
-    return Chart(f"{kind}-{digest}", title, svg.getvalue(), alt, figure)
+    return Chart(f"{kind}-{digest}", title, png.getvalue(), alt, figure)
 
 
-def _zoom(values: list[float], percentage: bool) -> tuple[float, float]:
+def _zoom(values: list[float], percentage: bool, whole: bool) -> tuple[float, float]:
     """An axis around the figures and the target with some room, so 85 against 90 does not look flat;
-    never below zero and, for percentages, never above 100."""
+    never below zero and, for percentages, never above 100; for counts (`whole`) room for whole-number ticks."""
     low, high = min(values), max(values)
-    span = max(high - low, 10.0 if percentage else max(1.0, abs(high) * 0.1))
+    span = max(high - low, 10.0 if percentage else 4.0 if whole else max(1.0, abs(high) * 0.1))
     bottom, top = low - span * 0.25, high + span * 0.25
     bottom = max(0.0, bottom)
     return bottom, min(103.0, top) if percentage and high <= 100 else top
@@ -104,6 +92,12 @@ def _percent_axis(axes) -> None:
 
 def _dutch_axis(axes) -> None:
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: plain_number(round(value, 1))))
+
+
+def _period_axis(axes, periods: list[Period]) -> None:
+    """The periods under the axis in the tables' Dutch wording (short month names, the year below)."""
+    axes.set_xticks(range(len(periods)), [axis_period(p) for p in periods])
+    axes.set_xlim(-0.5, len(periods) - 0.5)
 
 
 @lru_cache(maxsize=1024)
@@ -121,24 +115,26 @@ def trend_chart(indicator_id: str, points: Points, target: float | None, compari
     for x, v in shown:
         axes.annotate(format_value(indicator_id, v / scale), (x, v), textcoords="offset points", xytext=(0, 6),
                       ha="center", fontsize=8, color=COLOURS[0])
-    axes.set_xticks(range(len(points)), [short_period_label(p) for p, _ in points])
-    axes.set_xlim(-0.5, len(points) - 0.5)
+    _period_axis(axes, [p for p, _ in points])
     target_text = ""
     if target is not None:
         target_text = format_target(indicator_id, target, comparison)
         axes.axhline(target * scale, color=TARGET_COLOUR, linestyle="--", linewidth=1.2)
-        axes.annotate(f"doel {target_text}", (1, target * scale), xycoords=("axes fraction", "data"),
-                      xytext=(0, 3), textcoords="offset points", ha="right", va="bottom", fontsize=8,
+        # Beside the plot, right of the line's end, where no figure's label can cover it.
+        axes.annotate(f"doel\n{target_text}", (1, target * scale), xycoords=("axes fraction", "data"),
+                      xytext=(4, 0), textcoords="offset points", ha="left", va="center", fontsize=8,
                       color=TARGET_COLOUR)
-    axes.set_ylim(*_zoom([v for _, v in shown] + ([target * scale] if target is not None else []), percentage))
+    whole = indicator(indicator_id).kind == "count"
+    axes.set_ylim(*_zoom([v for _, v in shown] + ([target * scale] if target is not None else []), percentage,
+                         whole))
     if percentage:
         _percent_axis(axes)
     else:
         _dutch_axis(axes)
-    if indicator(indicator_id).kind == "count":
+    if whole:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
-    figures = ", ".join(f"{short_period_label(p)} {format_value(indicator_id, v)}" for p, v in points if v is not None)
+    figure.subplots_adjust(left=0.09, right=0.9, top=0.9, bottom=0.2)
+    figures = ", ".join(f"{months_of(p)} {format_value(indicator_id, v)}" for p, v in points if v is not None)
     alt = f"{indicator(indicator_id).label} per meetmoment: {figures}"
     alt += f"; doel {target_text}." if target_text else "."
     title = f"{indicator(indicator_id).label}, per meetmoment"
@@ -148,7 +144,7 @@ def trend_chart(indicator_id: str, points: Points, target: float | None, compari
 
 
 @lru_cache(maxsize=256)
-def participants_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[float | None, ...]], ...],
+def participants_chart(periods: tuple[Period, ...], series: tuple[tuple[str, tuple[float | None, ...]], ...],
                        area_label: str) -> Chart | None:
     """Children who took part per village (or wijk) over the run's periods, a line per place; None
     without figures."""
@@ -163,15 +159,14 @@ def participants_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[
         shown = [(x, v) for x, v in enumerate(values) if v is not None]
         axes.plot([x for x, _ in shown], [v for _, v in shown], marker="o", linewidth=2, label=area,
                   color=COLOURS[n % len(COLOURS)], linestyle="-" if n < len(COLOURS) else "--")
-    axes.set_xticks(range(len(periods)), [short_period_label(p) for p in periods])
-    axes.set_xlim(-0.5, len(periods) - 0.5)
+    _period_axis(axes, list(periods))
     axes.set_ylim(bottom=0)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     _dutch_axis(axes)
-    axes.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
-    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.14 + 0.1 * rows)
+    axes.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4)
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.2 + 0.1 * rows)
     described = "; ".join(
-        f"{area}: " + ", ".join(f"{short_period_label(p)} {number(v, 0)}" for p, v in zip(periods, values)
+        f"{area}: " + ", ".join(f"{months_of(p)} {number(v, 0)}" for p, v in zip(periods, values)
                                 if v is not None)
         for area, values in series if any(v is not None for v in values))
     title = f"Aantal deelnemende kinderen per {area_label} per meetmoment"
@@ -179,7 +174,7 @@ def participants_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[
 
 
 @lru_cache(maxsize=256)
-def spending_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[float | None, ...], float], ...],
+def spending_chart(periods: tuple[Period, ...], series: tuple[tuple[str, tuple[float | None, ...], float], ...],
                    expected: tuple[float, ...], area_label: str) -> Chart | None:
     """Per wijk the euros spent since the start, cumulative, against the line where spending would be if
     the budget went evenly over the run (budget × elapsed time); one small panel per wijk; None without
@@ -194,7 +189,7 @@ def spending_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[floa
     rows = (len(series) + columns - 1) // columns
     figure = Figure(figsize=(WIDTH, 1.9 * rows + 0.3), dpi=DPI)
     grid = figure.subplots(rows, columns, squeeze=False)
-    labels = [short_period_label(p) for p in periods]
+    labels = [months_of(p) for p in periods]
     described = []
     for n, (area, values, budget) in enumerate(series):
         axes = grid[n // columns][n % columns]
@@ -206,8 +201,7 @@ def spending_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[floa
         axes.plot([x for x, _ in shown], [v for _, v in shown], marker="o", color=COLOURS[0], linewidth=2,
                   label="besteed")
         axes.set_title(f"{area} (budget {euros(budget)})", fontsize=8, loc="left")
-        axes.set_xticks(range(len(periods)), labels)
-        axes.set_xlim(-0.5, len(periods) - 0.5)
+        _period_axis(axes, list(periods))
         axes.set_ylim(0, max([budget * 0.2] + line + [v for _, v in shown]) * 1.15)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: euros(value)))
         axes.yaxis.set_major_locator(MaxNLocator(4))
@@ -218,7 +212,7 @@ def spending_chart(periods: tuple[str, ...], series: tuple[tuple[str, tuple[floa
         grid[n // columns][n % columns].set_visible(False)
     grid[0][0].legend(frameon=False, fontsize=7, loc="upper left")
     figure.subplots_adjust(left=0.13, right=0.98, top=1 - 0.35 / (1.9 * rows + 0.3), bottom=0.35 / rows,
-                           hspace=0.6, wspace=0.35)
+                           hspace=0.8, wspace=0.35)
     title = (f"Besteed per {area_label} sinds de start, in euro's, tegen de rode stippellijn van de verstreken "
              f"tijd (wat bij gelijkmatig besteden op zou zijn)")
     return _chart("besteding", (periods, series, expected), figure, title, f"{title}. {'; '.join(described)}.")

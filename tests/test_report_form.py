@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from matplotlib.text import Text
 from pdfminer.pdftypes import resolve1
 from pdfplumber.structure import PDFStructTree
 from playwright.sync_api import sync_playwright
@@ -23,8 +24,9 @@ from weasyprint import HTML
 
 from kansenmonitor.catalogue import indicator
 from kansenmonitor.db import IndicatorValue
-from kansenmonitor.dutch import format_target, plain_number
-from reports.charts import participants_chart, short_period_label, spending_chart, trend_chart
+from kansenmonitor.dutch import axis_period, format_target, months_of, plain_number
+from kansenmonitor.periods import Period
+from reports.charts import participants_chart, spending_chart, trend_chart
 from reports.render import PDF_VARIANT
 from tasks.deliver.mail import compose
 from tests.reporting import render_reports
@@ -34,6 +36,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run"]
 WIDTHS = (600, 794)  # an email pane, and A4 at 96 dpi
 EMAIL_LIMIT = 100 * 1024
+# The Backpack plan's two halves of a school year: August to December, January to July.
+FIRST, SECOND = Period(dt.date(2024, 8, 1), dt.date(2024, 12, 31), H1), Period(dt.date(2025, 1, 1), dt.date(2025, 7, 31), H2)
+EARLIER = (Period(dt.date(2020, 8, 1), dt.date(2020, 12, 31), "2020-2021-H1"),
+           Period(dt.date(2021, 1, 1), dt.date(2021, 7, 31), "2020-2021-H2"))
 
 
 def big_coalition(backpack):
@@ -205,30 +211,55 @@ def test_one_dutch_formatter_for_figures_targets_and_axes():
     assert format_target("groepssfeer", 3.5, ">=") == "≥ 3,5"
     assert format_target("veiligheid_kinderen", 0.925, ">=") == "≥ 92,5%"
     assert format_target("klachten_interactie", 0, "<=") == "≤ 0"
-    assert short_period_label("2024-2025-H1") == "2024-25 H1"
+    # The tables' words for a period, and the same with short month names on an axis, the year below.
+    assert months_of(FIRST) == "augustus–december 2024" and months_of(SECOND, short=True) == "jan–jul 2025"
+    assert axis_period(FIRST) == "aug–dec\n2024"
+    whole_year = Period(dt.date(2024, 8, 1), dt.date(2025, 7, 31), "2024-2025-J")
+    assert months_of(whole_year) == "augustus 2024–juli 2025" and axis_period(whole_year) == "aug 2024–\njul 2025"
+
+
+def drawn_text(chart) -> list[str]:
+    """Every text the chart's figure draws: tick labels, annotations, titles, legends."""
+    return [t.get_text() for t in chart.figure.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def axis_ticks(chart) -> tuple[list[str], list[str]]:
+    """The tick labels drawn on the x and the y axis (of the first panel)."""
+    chart.figure.canvas.draw()
+    axes = chart.figure.axes[0]
+    return [t.get_text() for t in axes.get_xticklabels()], [t.get_text() for t in axes.get_yticklabels()]
 
 
 def test_a_trend_chart_zooms_in_labels_its_target_and_shows_only_measured_periods():
-    points = (("2020-2021-H1", None), ("2020-2021-H2", None), (H1, 0.85), (H2, 0.92))
+    points = ((EARLIER[0], None), (EARLIER[1], None), (FIRST, 0.85), (SECOND, 0.92))
     chart = trend_chart("veiligheid_kinderen", points, 0.9, ">=")
-    svg = chart.svg.decode("utf-8")
-    assert "doel ≥ 90%" in svg and "2024-25 H1" in svg and "2024-25 H2" in svg and "2020-21" not in svg
-    ticks = [int(t) for t in re.findall(r">(\d+)%<", svg)]
-    assert min(ticks) >= 70 and max(ticks) <= 100  # zoomed: 85 against 90 is not a flat line at 0-100
-    assert chart.alt == ("Kinderen die zich veilig voelen bij de activiteiten per meetmoment: 2024-25 H1 85%, "
-                         "2024-25 H2 92%; doel ≥ 90%.")
+    assert "doel\n≥ 90%" in drawn_text(chart)
+    x_ticks, y_ticks = axis_ticks(chart)
+    assert x_ticks == ["aug–dec\n2024", "jan–jul\n2025"]  # only the periods with a figure, in the tables' words
+    values = [float(t.rstrip("%").replace(",", ".")) for t in y_ticks]
+    assert min(values) >= 70 and max(values) <= 100  # zoomed: 85 against 90 is not a flat line at 0-100
+    assert chart.alt == ("Kinderen die zich veilig voelen bij de activiteiten per meetmoment: augustus–december "
+                         "2024 85%, januari–juli 2025 92%; doel ≥ 90%.")
     assert chart.png.startswith(b"\x89PNG")
     # Drawn once: the same content gives the very same chart, whichever report asks.
     assert trend_chart("veiligheid_kinderen", points, 0.9, ">=") is chart
-    assert trend_chart("groepssfeer", ((H1, 3.2), (H2, 3.6)), 3.5, ">=").alt.endswith("doel ≥ 3,5.")
+    assert trend_chart("groepssfeer", ((FIRST, 3.2), (SECOND, 3.6)), 3.5, ">=").alt.endswith("doel ≥ 3,5.")
+
+
+def test_a_count_of_none_against_a_target_of_none_gets_whole_ticks():
+    _, ticks = axis_ticks(trend_chart("klachten_interactie", ((FIRST, 0.0), (SECOND, 0.0)), 0.0, "<="))
+    shown = [t for t in ticks if t]
+    assert shown and all(t.isdigit() for t in shown) and len(set(shown)) == len(shown), ticks
 
 
 def test_participants_per_place_and_spending_against_elapsed_time():
-    chart = participants_chart((H1, H2), (("Valthermond", (60.0, 71.0)), ("Nieuw-Buinen", (None, 85.0))), "dorp")
-    assert chart.alt == ("Aantal deelnemende kinderen per dorp per meetmoment. Valthermond: 2024-25 H1 60, "
-                         "2024-25 H2 71; Nieuw-Buinen: 2024-25 H2 85.")
-    spending = spending_chart((H1, H2), (("Noord", (1000.0, 4500.0), 10000.0),), (0.25, 0.5), "wijk")
+    chart = participants_chart((FIRST, SECOND), (("Valthermond", (60.0, 71.0)), ("Nieuw-Buinen", (None, 85.0))),
+                               "dorp")
+    assert chart.alt == ("Aantal deelnemende kinderen per dorp per meetmoment. Valthermond: augustus–december "
+                         "2024 60, januari–juli 2025 71; Nieuw-Buinen: januari–juli 2025 85.")
+    spending = spending_chart((FIRST, SECOND), (("Noord", (1000.0, 4500.0), 10000.0),), (0.25, 0.5), "wijk")
     # Budget 10.000 euro, a quarter and a half of the run behind us: 2.500 and 5.000 euro expected.
-    assert "Noord: 2024-25 H1 € 1.000 besteed, verwacht € 2.500, 2024-25 H2 € 4.500 besteed, verwacht € 5.000" \
-        in spending.alt
-    assert "Noord (budget € 10.000)" in spending.svg.decode("utf-8")
+    assert ("Noord: augustus–december 2024 € 1.000 besteed, verwacht € 2.500, januari–juli 2025 € 4.500 besteed, "
+            "verwacht € 5.000") in spending.alt
+    assert "Noord (budget € 10.000)" in drawn_text(spending)
+    assert axis_ticks(spending)[0] == ["aug–dec\n2024", "jan–jul\n2025"]

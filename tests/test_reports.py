@@ -215,7 +215,7 @@ def test_email_body_refers_to_charts_by_content_id_and_the_file_embeds_them(buil
     for chart in report.charts:
         assert chart.png.startswith(b"\x89PNG") and f'src="cid:{chart.cid}"' in report.html
     assert "data:image/" not in report.html
-    assert report.html_path.read_text("utf-8").count("data:image/svg+xml;base64,") == len(report.charts)
+    assert report.html_path.read_text("utf-8").count("data:image/png;base64,") == len(report.charts)
     assert "<script" not in report.html and "<link" not in report.html and "http" not in report.html
 
 
