@@ -252,8 +252,10 @@ def test_ingest_and_close_deployments_complete_with_their_artifacts(served, mail
     assert closed.parameters.get("period") is None
     assert artifact_keys(client, closed) == {"indicatoren-backpack-borger-odoorn", "kwaliteit-backpack-borger-odoorn"}
     assert f",{PERIOD}," in (out / "indicators.csv").read_text(encoding="utf-8")
-    [report] = mail.to("stuurgroep@backpack.example")
-    assert "tweede meetmoment (januari–juli 2025)" in report["Subject"]  # PERIOD as the plan names it
+    # the half-yearly report and, at the second measurement moment, the one for the continuation decision
+    reports = mail.to("stuurgroep@backpack.example")
+    assert len(reports) == 2
+    assert all("tweede meetmoment (januari–juli 2025)" in r["Subject"] for r in reports)  # PERIOD as the plan names it
 
 
 def test_report_mail_the_server_refuses_is_retried_and_sent_once(served, mail, tmp_path):
@@ -267,7 +269,7 @@ def test_report_mail_the_server_refuses_is_retried_and_sent_once(served, mail, t
     recipients = sorted(r for rcpt, _ in mail.received for r in rcpt)
     assert recipients == ["coalitie@backpack.example", "kernteam-exloermond@backpack.example",
                           "kernteam-nieuwbuinen@backpack.example", "kernteam-valthermond@backpack.example",
-                          "stuurgroep@backpack.example"]
+                          "stuurgroep@backpack.example", "stuurgroep@backpack.example"]  # and its vervolgbesluit
 
 
 def test_a_run_failing_after_its_retries_notifies_the_steward(served, mail, tmp_path):
