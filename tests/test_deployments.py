@@ -326,8 +326,9 @@ def test_one_parent_run_per_step_serves_two_coalitions(served, mail, tmp_path):
         assert (out_root / name / "validatie.html").exists()
         assert (out_root / name / PERIOD / "indicators.csv").exists()
         assert (out_root / name / PERIOD / "reports" / PERIOD / "stuurgroep.html").exists()
-    assert len(mail.to("stuurgroep@backpack.example")) == 1
+    assert len(mail.to("stuurgroep@backpack.example")) == 2  # the half-yearly report and the vervolgbesluit
     assert len(mail.to("projectteam-npo@coevorden.example")) == 1
+    assert len(mail.to("college@coevorden.example")) == 1  # the jaarverslag, at the school year's last half
 
 
 def test_a_server_with_a_docker_pool_accepts_the_docker_deployments(served):
