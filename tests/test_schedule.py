@@ -112,9 +112,12 @@ def test_a_period_whose_reports_were_all_sent_is_done(engine, db_url, backpack):
 def test_the_programmes_last_period_once_done_stays_done(engine, db_url, backpack):
     closed(engine, backpack, H2)
     ledger(engine, backpack, H2, "sent")
+    unsent = scheduled_close(backpack, dt.date(2026, 3, 1), db_url)
+    ledger(engine, backpack, H2, "sent", reports=[("vervolgbesluit", "")])  # due at the second measurement moment
 
     plan = scheduled_close(backpack, dt.date(2026, 3, 1), db_url)
 
+    assert unsent.reason == "2024-2025-H2 wordt opnieuw afgesloten: nog niet verzonden: vervolgbesluit"
     assert plan.period is None
     assert plan.reason == "2024-2025-H2 is al afgesloten en alle rapporten zijn verzonden; het programma is afgelopen"
 
