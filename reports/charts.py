@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import matplotlib
+from PIL import Image
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -69,9 +70,13 @@ def _style(axes) -> None:
 
 
 def _chart(kind: str, content: tuple, figure: Figure, title: str, alt: str) -> Chart:
-    """The figure as PNG, named by what it shows so equal content gets an equal name."""
+    """The figure as an RGB PNG, named by what it shows so equal content gets an equal name. The figure is
+    opaque white, so dropping matplotlib's alpha channel changes no pixel, while WeasyPrint would otherwise
+    split every chart into a colour image and an alpha mask and encode both again in every PDF."""
+    drawn = io.BytesIO()
+    figure.savefig(drawn, format="png", dpi=DPI * SHARPNESS, facecolor="white")
     png = io.BytesIO()
-    figure.savefig(png, format="png", dpi=DPI * SHARPNESS)
+    Image.open(drawn).convert("RGB").save(png, format="png")
     digest = hashlib.sha1(repr(content).encode("utf-8")).hexdigest()[:10]
     return Chart(f"{kind}-{digest}", title, png.getvalue(), alt, figure)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,11 +19,13 @@ import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kansenmonitor import dutch
 from reports.charts import Chart
 
 PDF_VARIANT = "pdf/ua-1"
+CHART_SCHEME = "kansenmonitor-chart"
 environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]),
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 environment.filters["dutch_date"] = dutch.date
@@ -40,6 +42,20 @@ def cid_src(chart: Chart) -> str:
 def data_uri(chart: Chart) -> str:
     """How a standalone file refers to a chart: the image itself, so the file needs nothing beside it."""
     return "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
+
+
+def chart_url(chart: Chart) -> str:
+    """How the HTML that WeasyPrint reads refers to a chart: by name, fetched from the build's charts, so
+    its HTML parser does not read the image as text and each chart is decoded once for all of a build's PDFs."""
+    return f"{CHART_SCHEME}:{chart.name}"
+
+
+def with_data_uris(html: str, charts: Iterable[Chart]) -> str:
+    """The HTML rendered with `chart_url` as the standalone file: each chart inside it (autoescaped text
+    cannot contain `src="`, so only the template's images are replaced)."""
+    for chart in charts:
+        html = html.replace(f'src="{chart_url(chart)}"', f'src="{data_uri(chart)}"')
+    return html
 
 
 def render_html(template: str, context: dict, src: Callable[[Chart], str], email: bool = False) -> str:
@@ -70,7 +86,21 @@ def _font_configuration() -> FontConfiguration:
     return _fonts.configuration
 
 
-def write_pdf(html: str, target: Path) -> Path:
-    """The PDF of the same HTML, tagged for screen readers (PDF/UA-1)."""
-    HTML(string=html).write_pdf(target, pdf_variant=PDF_VARIANT, font_config=_font_configuration())
+class _ChartFetcher(URLFetcher):
+    """Gives WeasyPrint the report's charts by name and nothing else: a report refers to no other resource,
+    and one that did would fail the PDF rather than be fetched."""
+
+    def __init__(self, charts: Iterable[Chart]) -> None:
+        super().__init__(fail_on_errors=True)
+        self._png = {chart_url(chart): chart.png for chart in charts}
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        return URLFetcherResponse(url, self._png[url], {"Content-Type": "image/png"})
+
+
+def write_pdf(html: str, target: Path, charts: Iterable[Chart] = (), images: dict | None = None) -> Path:
+    """The PDF of the HTML rendered with `chart_url`, tagged for screen readers (PDF/UA-1). `images`: WeasyPrint's
+    image cache, shared by the PDFs of one build so that a chart shown in several is decoded once."""
+    HTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
+        target, pdf_variant=PDF_VARIANT, font_config=_font_configuration(), cache=images)
     return target
