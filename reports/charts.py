@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import matplotlib
-from PIL import Image
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
 from kansenmonitor.catalogue import indicator
 from kansenmonitor.dutch import axis_period, euros, format_target, format_value, months_of, number, plain_number

@@ -23,6 +23,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kansenmonitor import dutch
 from reports.charts import Chart
+from schemas import SOURCES
+
+
+def source_label(name: str) -> str:
+    """A source as the sources catalogue names it in Dutch, for a table cell: `bestedingen` is `Bestedingen NPO`."""
+    described = SOURCES[name].description if name in SOURCES else name
+    return described[:1].upper() + described[1:]
+
 
 PDF_VARIANT = "pdf/ua-1"
 CHART_SCHEME = "kansenmonitor-chart"
@@ -30,6 +38,7 @@ environment = Environment(loader=PackageLoader("reports"), autoescape=select_aut
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 environment.filters["dutch_date"] = dutch.date
 environment.filters["number"] = dutch.plain_number
+environment.filters["source_label"] = source_label
 _inliner = css_inline.CSSInliner()
 _fonts = threading.local()
 

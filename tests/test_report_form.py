@@ -11,12 +11,14 @@ import email
 import email.policy
 import itertools
 import re
+import struct
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from matplotlib.text import Text
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdftypes import PDFStream, resolve1
+from pdfminer.psparser import LIT
 from pdfplumber.structure import PDFStructTree
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
@@ -150,6 +152,25 @@ def check_pdf(pdf_path: Path, html: str) -> None:
 def test_every_pdf_is_a4_numbered_inside_the_page_tagged_and_never_splits_a_row(reports):
     for report in reports:
         check_pdf(report.pdf_path, report.html_path.read_text("utf-8"))
+
+
+def pdf_images(pdf_path: Path) -> list[dict]:
+    """The attributes of every image object the PDF holds, alpha masks included."""
+    with pdfplumber.open(pdf_path) as pdf:
+        objects = (pdf.doc.getobj(objid) for xref in pdf.doc.xrefs for objid in xref.get_objids())
+        return [o.attrs for o in objects if isinstance(o, PDFStream) and o.attrs.get("Subtype") == LIT("Image")]
+
+
+def test_every_chart_is_one_opaque_colour_image_in_the_pdf(reports):
+    """Charts are drawn as RGB PNGs (colour type 2 in the header, 6 would be RGBA), so WeasyPrint embeds each
+    chart a report shows once, without splitting off and encoding again an alpha mask for it."""
+    charts = {c.name: c for r in reports for c in r.charts}
+    assert charts and all(c.png[25] == 2 for c in charts.values())
+    for report in reports:
+        images = pdf_images(report.pdf_path)
+        assert len(images) == len(report.charts) and not any("SMask" in i for i in images), report.name
+        assert sorted((i["Width"], i["Height"]) for i in images) == sorted(
+            struct.unpack(">II", c.png[16:24]) for c in report.charts)
 
 
 def test_the_split_row_check_sees_a_row_cut_in_two(tmp_path):
