@@ -73,10 +73,14 @@ def _chart(kind: str, content: tuple, figure: Figure, title: str, alt: str) -> C
     """The figure as an RGB PNG, named by what it shows so equal content gets an equal name. The figure is
     opaque white, so dropping matplotlib's alpha channel changes no pixel, while WeasyPrint would otherwise
     split every chart into a colour image and an alpha mask and encode both again in every PDF."""
-    drawn = io.BytesIO()
-    figure.savefig(drawn, format="png", dpi=DPI * SHARPNESS, facecolor="white")
+    rgba = io.BytesIO()
+    figure.savefig(rgba, format="rgba", dpi=DPI * SHARPNESS, facecolor="white")
+    width = int(figure.get_figwidth() * DPI * SHARPNESS)  # as matplotlib sizes its canvas: whole pixels, cut off
+    height, rest = divmod(len(rgba.getbuffer()), 4 * width)
+    if rest:
+        raise RuntimeError(f"the drawing of {kind} is not {width} pixels wide")
     png = io.BytesIO()
-    Image.open(drawn).convert("RGB").save(png, format="png")
+    Image.frombuffer("RGBA", (width, height), rgba.getbuffer()).convert("RGB").save(png, format="png")
     digest = hashlib.sha1(repr(content).encode("utf-8")).hexdigest()[:10]
     return Chart(f"{kind}-{digest}", title, png.getvalue(), alt, figure)
 
