@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint import html as weasyprint_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -95,6 +97,22 @@ def _font_configuration() -> FontConfiguration:
     return _fonts.configuration
 
 
+# WeasyPrint's user-agent stylesheet gives every element a marker and five footnote and note pseudo-elements,
+# so it computed six styles per element that a report never shows (footnotes and notes are not used; only list
+# items have markers): about a twentieth of a report's time. The same sheet without them draws the same pages.
+_UNUSED_PSEUDO = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
+                            re.MULTILINE)
+USER_AGENT_CSS = _UNUSED_PSEUDO.sub("", weasyprint_html.UA).replace("\n::marker {", "\nli::marker {")
+_USER_AGENT = CSS(string=USER_AGENT_CSS, counter_style=weasyprint_html.UA_COUNTER_STYLE)
+
+
+class _ReportHTML(HTML):
+    """A report for WeasyPrint, with the lean user-agent stylesheet (WeasyPrint's hook for its own sheets)."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [_USER_AGENT]
+
+
 class _ChartFetcher(URLFetcher):
     """Gives WeasyPrint the report's charts by name and nothing else: a report refers to no other resource,
     and one that did would fail the PDF rather than be fetched."""
@@ -110,6 +128,6 @@ class _ChartFetcher(URLFetcher):
 def write_pdf(html: str, target: Path, charts: Iterable[Chart] = (), images: dict | None = None) -> Path:
     """The PDF of the HTML rendered with `chart_url`, tagged for screen readers (PDF/UA-1). `images`: WeasyPrint's
     image cache, shared by the PDFs of one build so that a chart shown in several is decoded once."""
-    HTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
+    _ReportHTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
         target, pdf_variant=PDF_VARIANT, font_config=_font_configuration(), cache=images)
     return target
