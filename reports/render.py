@@ -1,6 +1,7 @@
 """One template set and one stylesheet, three outputs: the HTML file (stylesheet in its head, charts as
-PNG inside), the PDF (WeasyPrint on that same HTML: A4, running header, page numbers, PDF/UA) and the
-email body (the stylesheet inlined into style attributes by css-inline, charts by content id).
+PNG inside), the PDF (WeasyPrint on that same HTML, the charts named instead of inside: A4, running
+header, page numbers, PDF/UA) and the email body (the stylesheet inlined into style attributes by
+css-inline, charts by content id).
 
 Autoescape is on for every `.html`/`.j2` template, so delivered free text (ideas, remarks, names) is
 inert wherever it appears.
