@@ -30,3 +30,23 @@ SELECT
 FROM population_in_scope
 GROUP BY scope_id
 {% endmacro %}
+
+
+{#- The scope key (as `seed_scopes.scope_key`) of a row grouped for one kind of scope. -#}
+{% macro scope_key(scope) %}'{{ scope }}/' || coalition || '/'{% if scope != 'coalition' %} || {{ scope }}{% endif %}{% endmacro %}
+
+{#- The columns a row is grouped by for one kind of scope: its coalition, the area or school, and `columns`. -#}
+{% macro scope_group(scope, columns) %}coalition{% if scope != 'coalition' %}, {{ scope }}{% endif %}{% for column in columns %}, {{ column }}{% endfor %}{% endmacro %}
+
+{#- The scope key of a row grouped by GROUPING SETS over `scopes`: the kind of scope whose column it is grouped by. -#}
+{% macro scope_key_of_set(scopes) %}CASE{% for scope in scopes if scope != 'coalition' %} WHEN GROUPING({{ scope }}) = 0 THEN {{ scope_key(scope) }}{% endfor %} ELSE {{ scope_key('coalition') }} END{% endmacro %}
+
+{#- One grouping set per kind of scope. -#}
+{% macro scope_sets(scopes, columns) %}GROUPING SETS ({% for scope in scopes %}({{ scope_group(scope, columns) }}){% if not loop.last %}, {% endif %}{% endfor %}){% endmacro %}
+
+{#- `population` aggregated for every kind of scope the mart reports (`scopes`, coalition among them) in one pass:
+    the call block is the SELECT, given `key` (the scope key, a column expression) and `groups` (what follows
+    GROUP BY), grouping by `columns` too within each scope. PostgreSQL reads the rows once and groups them with
+    GROUPING SETS; SQLite, which has none, gets one grouping per kind of scope, joined by UNION ALL. Rows keep
+    their scope key, which `seed_scopes` joins on. The composer gives every model `scopes` and `dialect`. -#}
+{% macro grouped_by_scope(scopes, dialect, columns=[]) %}{% if dialect == 'postgres' and scopes | length > 1 %}{{ caller(scope_key_of_set(scopes), scope_sets(scopes, columns)) }}{% else %}{% for scope in scopes %}{{ caller(scope_key(scope), scope_group(scope, columns)) }}{% if not loop.last %} UNION ALL {% endif %}{% endfor %}{% endif %}{% endmacro %}
