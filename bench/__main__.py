@@ -15,7 +15,7 @@ os.environ.setdefault("KANSENMONITOR_PSEUDONYM_KEY", "bench-key-not-secret-but-3
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")  # the generated files are complete: read them at once
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The flows log at INFO, as in production: their lines go to stderr, the figures to stdout.
 
 from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)
 from bench.db import fresh_database  # noqa: E402
