@@ -78,6 +78,10 @@ class Validated:
     correction_refs: dict[int, int] = field(default_factory=dict)
     outside_contract: list[str] = field(default_factory=list)  # headers neither stored nor written out
     within_limits: bool = False  # validation found no value the database cannot store in any row
+    # The rows of every file validated with this one: `valid` is a part of them, row `i` at `batch[offset + i]`,
+    # so the load converts a batch's valid rows at once.
+    batch: pd.DataFrame | None = None
+    offset: int = 0
 
     def fail(self, index: int, column: str | None, value: object, reason: str) -> None:
         shown = None if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) else str(value)
@@ -291,7 +295,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
 
     periods, outside = _periods(source, typed, config, received)
     outside_reason = _outside_reason(source, config)
-    stored = typed.drop(columns="_file")
+    stored = typed.drop(columns="_file").assign(_row=row_numbers, _period=periods)
     if pseudonyms is not None:
         stored["pupil"] = pseudonyms.astype(object)
     for file in files:
@@ -310,7 +314,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
                          pseudonyms.iloc[start:stop].tolist())
         ok = np.ones(stop - start, dtype=bool)
         ok[list(result.failed)] = False
-        result.valid = rows[ok].assign(_row=row_numbers[start:stop][ok], _period=periods[start:stop][ok])
+        result.valid, result.batch, result.offset = rows[ok], stored, start
 
 
 # The column checks the contract uses, per row: whether a value (never a missing one) passes.
