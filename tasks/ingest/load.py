@@ -47,6 +47,7 @@ from tasks.ingest.limits import check_database_limits
 from tasks.ingest.validate import Validated
 
 CHUNK = 500
+ANALYZE_MIN_PAGES = 1024  # 8 MB of 8 kB pages
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -358,14 +359,17 @@ def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> li
     gathered their statistics, or never had any; returns their names. Autovacuum would get there too, but later:
     the next batch's lookups and the period's indicators would be planned for the table as it was. Growth is
     measured in pages against those of the last ANALYZE or VACUUM, as the planner itself scales its estimates.
-    SQLite plans by its own rules without statistics and is left alone."""
+    A table smaller than `ANALYZE_MIN_PAGES` is left to autovacuum: it is read whole in a moment whatever the plan,
+    and analysing it after every batch would cost more than the batch's rows. SQLite plans by its own rules
+    without statistics and is left alone."""
     if conn.dialect.name != "postgresql":
         return []
     names = sorted({FACT_TABLES[s].__tablename__ for s in sources})
     grown = conn.execute(text(
-        "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[])) AND (reltuples < 0 OR "
-        "pg_relation_size(oid) / current_setting('block_size')::int > relpages * (1 + :growth)) ORDER BY relname"),
-        {"names": names, "growth": growth}).scalars().all()
+        "SELECT relname FROM (SELECT relname, reltuples, relpages, pg_relation_size(oid) / "
+        "current_setting('block_size')::int AS pages FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[]))) t "
+        "WHERE pages >= :least AND (reltuples < 0 OR pages > relpages * (1 + :growth)) ORDER BY relname"),
+        {"names": names, "growth": growth, "least": ANALYZE_MIN_PAGES}).scalars().all()
     for name in grown:
         conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(name)}"))
     return grown
