@@ -359,16 +359,17 @@ def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> li
     gathered their statistics, or never had any; returns their names. Autovacuum would get there too, but later:
     the next batch's lookups and the period's indicators would be planned for the table as it was. Growth is
     measured in pages against those of the last ANALYZE or VACUUM, as the planner itself scales its estimates.
-    A table smaller than `ANALYZE_MIN_PAGES` is left to autovacuum: it is read whole in a moment whatever the plan,
-    and analysing it after every batch would cost more than the batch's rows. SQLite plans by its own rules
-    without statistics and is left alone."""
+    A table with statistics but smaller than `ANALYZE_MIN_PAGES` is left to autovacuum as it grows: the planner
+    scales the statistics it has to the table's pages, and analysing a small table after every batch cost more
+    than the batch's rows (without any statistics, the supersede's join was planned as a scan per key: seconds
+    for a few thousand rows). SQLite plans by its own rules without statistics and is left alone."""
     if conn.dialect.name != "postgresql":
         return []
     names = sorted({FACT_TABLES[s].__tablename__ for s in sources})
     grown = conn.execute(text(
         "SELECT relname FROM (SELECT relname, reltuples, relpages, pg_relation_size(oid) / "
         "current_setting('block_size')::int AS pages FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[]))) t "
-        "WHERE pages >= :least AND (reltuples < 0 OR pages > relpages * (1 + :growth)) ORDER BY relname"),
+        "WHERE reltuples < 0 OR (pages >= :least AND pages > relpages * (1 + :growth)) ORDER BY relname"),
         {"names": names, "growth": growth, "least": ANALYZE_MIN_PAGES}).scalars().all()
     for name in grown:
         conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(name)}"))
