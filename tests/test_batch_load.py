@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from kansenmonitor.db import Attendance, Delivery, QuarantinedRow
 from tasks.ingest.files import ingest_files
@@ -95,34 +93,3 @@ def test_a_later_file_replaces_what_an_earlier_one_delivered_within_a_batch_and_
     assert [tuple(r) for r in rows] == [
         ("x.csv", 2, True, "y.csv"), ("x.csv", 3, True, "z.csv"), ("y.csv", 2, False, None),
         ("z.csv", 2, False, "w.csv"), ("w.csv", 2, True, None), ("w.csv", 3, True, None)]
-
-
-def test_a_table_is_analysed_first_then_as_it_grows_by_a_fifth_once_past_a_few_megabytes(pg_url):
-    """Below `ANALYZE_MIN_PAGES` autovacuum sees to a growing table: analysing it after every batch cost more than
-    the batch's rows."""
-    from kansenmonitor.db import make_engine
-    from kansenmonitor.migrate import migrate
-    from tasks.ingest.load import analyze_grown
-
-    migrate(pg_url)
-    engine = make_engine(pg_url)
-
-    def add(rows: int) -> list[str]:
-        with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO attendance (session_date, title, area, school, school_group, pupil, present, coalition, "
-                "period, record_key, key_hash, source_row, delivery_id) SELECT '2024-09-12', repeat('t', 200), "
-                "'Valthermond', 'OBS de Aanloop', 5, 'p', true, 'backpack', '2024-2025-H1', g::text, g, g, 1 "
-                "FROM generate_series(:first, :last) g"), {"first": rows * 1000, "last": rows * 1000 + rows - 1})
-        with engine.begin() as conn:
-            return analyze_grown(conn, ["aanwezigheid"], 0.2)
-
-    with engine.begin() as conn:
-        conn.execute(insert(Delivery).values(id=1, coalition="backpack", file_name="a.csv", sha256="0" * 64,
-                                             size_bytes=1, received_at=dt.datetime(2024, 9, 13), status="loaded"))
-    assert add(1_000) == ["attendance"]  # no statistics yet
-    assert add(1_000) == []  # doubled, but about 0.6 MB: left to autovacuum
-    assert add(30_000) == ["attendance"]  # about 10 MB
-    assert add(1_000) == []  # grown by a thirtieth
-    assert add(10_000) == ["attendance"]  # by more than a fifth
-    engine.dispose()

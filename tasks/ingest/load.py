@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Table,
-    all_,
     any_,
     bindparam,
     func,
@@ -39,7 +38,6 @@ from kansenmonitor.db import (
     Delivery,
     QuarantinedRow,
     QuarantineReason,
-    key_hash,
     key_hashes,
 )
 from tasks.ingest.copy_load import copy_rows
@@ -47,7 +45,6 @@ from tasks.ingest.limits import check_database_limits
 from tasks.ingest.validate import Validated
 
 CHUNK = 500
-ANALYZE_MIN_PAGES = 1024  # 8 MB of 8 kB pages
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -166,7 +163,7 @@ def _among(conn: Connection, column, values: list) -> ColumnElement[bool]:
 
 def _keyed(conn: Connection, model, keys: list[str]) -> ColumnElement[bool]:
     """Rows of a fact table with one of `keys`: found by the digest in the index, then compared whole."""
-    return _among(conn, model.key_hash, [key_hash(k) for k in keys]) & _among(conn, model.record_key, keys)
+    return _among(conn, model.key_hash, key_hashes(keys)) & _among(conn, model.record_key, keys)
 
 
 def _earlier_versions(config: Config, delivery: Delivery):
@@ -302,14 +299,7 @@ def _write(conn: Connection, config: Config, batch: Batch) -> None:
                               **{c: p.ledger[c] for c in ("rows_read", "rows_loaded", "rows_quarantined")})
     for source in dict.fromkeys(p.validated.source.name for p in pending):
         files = [p for p in pending if p.validated.source.name == source]
-        by_key_only = not any(p.validated.source.register or p.delivery.file_name in batch.loaded_names
-                              for p in files)
-        if conn.dialect.name == "postgresql" and by_key_only:
-            _insert_facts(conn, FACT_TABLES[source].__table__, _facts_superseded_within(config, files))
-            _supersede_by_batch(conn, config, FACT_TABLES[source], [p.delivery.id for p in files])
-            continue
-        for p in files:
-            _supersede(conn, config, p.validated, p.delivery, p.keys, p.delivery.file_name in batch.loaded_names)
+        _supersede_stored(conn, config, files, batch.loaded_names)
         _insert_facts(conn, FACT_TABLES[source].__table__, _facts_superseded_within(config, files))
     for p in pending:
         batch.loaded_names.add(p.delivery.file_name)
@@ -321,16 +311,27 @@ def _write(conn: Connection, config: Config, batch: Batch) -> None:
             batch.open_failures.add(p.validated.source.name)
 
 
-def _supersede_by_batch(conn: Connection, config: Config, model, deliveries: list[int]) -> None:
-    """Rows stored before the batch superseded by the first of its files (`deliveries`, in order) that carries
-    their key again, found by joining the rows the batch has just copied in: the keys travel once, by COPY,
-    instead of again as parameters."""
-    ids = bindparam(None, deliveries, type_=ARRAY(model.delivery_id.type))
-    carried = select(model.key_hash, model.record_key, func.min(model.delivery_id).label("delivery")).where(
-        model.delivery_id == any_(ids)).group_by(model.key_hash, model.record_key).subquery()
-    conn.execute(update(model).values(superseded_by=carried.c.delivery).where(
-        model.coalition == config.slug, model.superseded_by.is_(None), model.key_hash == carried.c.key_hash,
-        model.record_key == carried.c.record_key, model.delivery_id != all_(ids)))
+def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], loaded_names: set[str]) -> None:
+    """Rows stored before these files (of one source) superseded by the first of them that replaces them: on
+    PostgreSQL in one statement when only keys replace, else file by file in order."""
+    by_key_only = not any(p.validated.source.register or p.delivery.file_name in loaded_names for p in files)
+    if conn.dialect.name == "postgresql" and by_key_only and len(files) > 1:
+        first: dict[str, int] = {}
+        for p in files:
+            first.update((key, p.delivery.id) for key in p.keys if key not in first)
+        if first:
+            model = FACT_TABLES[files[0].validated.source.name]
+            by = select(func.unnest(bindparam(None, list(first), type_=ARRAY(model.record_key.type))).label("key"),
+                        func.unnest(bindparam(None, key_hashes(list(first)), type_=ARRAY(model.key_hash.type)))
+                        .label("hash"),
+                        func.unnest(bindparam(None, list(first.values()), type_=ARRAY(model.superseded_by.type)))
+                        .label("delivery")).subquery()
+            conn.execute(update(model).values(superseded_by=by.c.delivery).where(
+                model.coalition == config.slug, model.superseded_by.is_(None), model.key_hash == by.c.hash,
+                model.record_key == by.c.key))
+        return
+    for p in files:
+        _supersede(conn, config, p.validated, p.delivery, p.keys, p.delivery.file_name in loaded_names)
 
 
 def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str, list]:
@@ -359,18 +360,14 @@ def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> li
     gathered their statistics, or never had any; returns their names. Autovacuum would get there too, but later:
     the next batch's lookups and the period's indicators would be planned for the table as it was. Growth is
     measured in pages against those of the last ANALYZE or VACUUM, as the planner itself scales its estimates.
-    A table with statistics but smaller than `ANALYZE_MIN_PAGES` is left to autovacuum as it grows: the planner
-    scales the statistics it has to the table's pages, and analysing a small table after every batch cost more
-    than the batch's rows (without any statistics, the supersede's join was planned as a scan per key: seconds
-    for a few thousand rows). SQLite plans by its own rules without statistics and is left alone."""
+    SQLite plans by its own rules without statistics and is left alone."""
     if conn.dialect.name != "postgresql":
         return []
     names = sorted({FACT_TABLES[s].__tablename__ for s in sources})
     grown = conn.execute(text(
-        "SELECT relname FROM (SELECT relname, reltuples, relpages, pg_relation_size(oid) / "
-        "current_setting('block_size')::int AS pages FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[]))) t "
-        "WHERE reltuples < 0 OR (pages >= :least AND pages > relpages * (1 + :growth)) ORDER BY relname"),
-        {"names": names, "growth": growth, "least": ANALYZE_MIN_PAGES}).scalars().all()
+        "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[])) AND (reltuples < 0 OR "
+        "pg_relation_size(oid) / current_setting('block_size')::int > relpages * (1 + :growth)) ORDER BY relname"),
+        {"names": names, "growth": growth}).scalars().all()
     for name in grown:
         conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(name)}"))
     return grown
