@@ -72,3 +72,21 @@ def test_the_rows_holding_a_value_the_database_cannot_store():
 def test_key_digests_of_a_batch_are_those_of_each_key():
     keys = ["2024-09-12|voetbal|valthermond|obs de aanloop|ab12", "é|ü", ""]
     assert key_hashes(keys) == [key_hash(k) for k in keys]
+
+
+def test_a_list_parameter_travels_as_a_binary_array_with_every_value_intact(pg_url):
+    from psycopg.adapt import PyFormat
+    from psycopg.types.array import ListBinaryDumper
+    from sqlalchemy import text
+
+    from kansenmonitor.db import make_engine
+
+    engine = make_engine(pg_url)
+    keys = ['a"b', "c\\d", "{e,f}", "é|ü", "", None]
+    with engine.connect() as conn:
+        dumper = conn.connection.driver_connection.adapters.get_dumper(list, PyFormat.AUTO)
+        back = conn.execute(text("SELECT CAST(:keys AS VARCHAR(500)[])"), {"keys": keys}).scalar()
+        found = conn.execute(text("SELECT 'c\\d' = ANY(CAST(:keys AS VARCHAR(500)[]))"), {"keys": keys}).scalar()
+    engine.dispose()
+    assert dumper is ListBinaryDumper
+    assert back == keys and found is True
