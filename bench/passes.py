@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,10 +108,6 @@ def by_stage(url: str, jobs) -> Stages:
     return stages
 
 
-def _import_ingest() -> None:
-    import flows.ingest_inbox  # noqa: F401 - a worker process's imports are not the ingest's time
-
-
 def _ingest_coalition(url: str, config_path: Path) -> tuple[float, int]:
     """One coalition's inbox as the ingest flow's task function takes it."""
     from flows.ingest_inbox import ingest_files_task
@@ -120,33 +119,61 @@ def _ingest_coalition(url: str, config_path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
-def plainly(url: str, jobs, workers: int = 1) -> tuple[float, int, dict[Path, float]]:
-    """What the ingest flow does, minus Prefect: wall seconds, rows, and seconds per coalition. With `workers`,
-    coalitions run in that many processes at once, as the ingest-all parent runs them on a work pool."""
+def _warm_worker(warm_up: Path, ready) -> None:
+    """Each worker process, before the clock: one coalition ingested into a scratch database of its own, so that
+    every process has paid its first SQLAlchemy statement compilations and pandera schema building (as a
+    worker that ingested before has), then waits until all the others have too."""
+    from bench.db import fresh_database
+
+    with fresh_database() as scratch:
+        migrate(scratch)
+        _ingest_coalition(scratch, warm_up)
+    ready.wait(timeout=600)
+
+
+@contextmanager
+def warm_workers(count: int, warm_up: Path) -> Iterator[ProcessPoolExecutor]:
+    """`count` worker processes, started and warmed up on the `warm_up` coalition, as a work pool's are running.
+    Each is a new interpreter (spawned, not forked), so none inherits the bench's large heap."""
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Barrier(count)
+    with ProcessPoolExecutor(count, mp_context=spawn, initializer=_warm_worker, initargs=(warm_up, ready)) as pool:
+        list(pool.map(time.sleep, [0.1] * count))
+        yield pool
+
+
+def plainly(url: str, jobs, pool: ProcessPoolExecutor, one_at_a_time: bool = False) -> tuple[float, int]:
+    """What the ingest flow does, minus Prefect: wall seconds and rows. The coalitions run on the pool's warm
+    processes, as many at once as it has (as the ingest-all parent runs them on a work pool), or one after
+    another."""
     migrate(url)
     paths = [config_path for config_path, _, _ in jobs]
-    if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_import_ingest) as pool:
-            list(pool.map(time.sleep, [0.5] * workers))  # every worker started and imported, as on a work pool
-            start = time.perf_counter()
-            done = list(pool.map(_ingest_coalition, [url] * len(paths), paths))
-            seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if one_at_a_time:
+        done = [pool.submit(_ingest_coalition, url, path).result() for path in paths]
     else:
-        _import_ingest()
-        start = time.perf_counter()
-        done = [_ingest_coalition(url, path) for path in paths]
-        seconds = time.perf_counter() - start
-    return seconds, sum(rows for _, rows in done), {path: s for path, (s, _) in zip(paths, done)}
+        done = list(pool.map(_ingest_coalition, [url] * len(paths), paths))
+    return time.perf_counter() - start, sum(rows for _, rows in done)
 
 
-def through_prefect(url: str, jobs) -> float:
-    """The ingest flow, once per coalition, on the same files; the Prefect API is started beforehand."""
-    from prefect import flow
-
+def through_prefect(flow_url: str, plain_url: str, paths: list[Path], warm_up: Path) -> tuple[float, float]:
+    """Seconds of the ingest flow and of the same task function run plainly, for the coalitions of `paths` (their
+    configurations) one after another in one process: a worker's, as the bench's own has grown large. Each way
+    has its own database, migrated beforehand as a deployment's is; both are warmed up on `warm_up` first (which
+    also starts the Prefect API), then take turns per coalition, which goes first alternating, so that the
+    neighbours' load on a shared machine falls on both alike."""
     from flows.ingest_inbox import ingest_inbox
 
-    flow(name="bench-warm-up")(lambda: None)()
-    start = time.perf_counter()
-    for config_path, _, _ in jobs:
-        ingest_inbox(str(config_path), str(config_path.parent / "inbox"), url)
-    return time.perf_counter() - start
+    migrate(flow_url)
+    migrate(plain_url)
+    ways = {"flow": lambda path: ingest_inbox(str(path), str(path.parent / "inbox"), flow_url),
+            "plain": lambda path: _ingest_coalition(plain_url, path)}
+    for way in ways.values():
+        way(warm_up)
+    seconds = dict.fromkeys(ways, 0.0)
+    for turn, path in enumerate(paths):
+        for name in ("flow", "plain") if turn % 2 == 0 else ("plain", "flow"):
+            start = time.perf_counter()
+            ways[name](path)
+            seconds[name] += time.perf_counter() - start
+    return seconds["flow"], seconds["plain"]

@@ -4,6 +4,7 @@ decides when it is loaded (see `tasks.ingest.files.ingest_files`)."""
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,20 @@ def write_steward_report(db_url: str | None, config: Config, results: list[Inges
     return write_validation_report(config, results, failed, out_dir)
 
 
+def log_results(logger, results: list[IngestResult]) -> None:
+    """One line for the inbox, and one per file that needs a look (not loaded whole, or with a message). Every
+    file is in the run's artifacts and the validation report anyway; a line per clean file cost about 1 ms
+    each (console and API), 85 ms for the 85 files of a coalition's half-year."""
+    counted = Counter(r.status for r in results)
+    logger.info("%s bestanden: %s", len(results),
+                ", ".join(f"{counted[status]} {word}" for status, word in DELIVERY_STATUS.items() if counted[status])
+                or "geen")
+    for r in results:
+        if r.status != "loaded" or r.rows_quarantined or r.message:
+            logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, DELIVERY_STATUS[r.status],
+                        r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
+
+
 @flow(name="ingest-inbox", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: bool = False,
                  out_dir: str | None = None, settle_seconds: float | None = None) -> list[IngestResult]:
@@ -68,9 +83,7 @@ def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, demo: 
             results += ingest_files_task(config, files, db_url, demo, len(files) - 1,
                                          lambda done: progress.advance(bar, done))
     results += [IngestResult(path.name, "skipped", message=reason) for path, reason in found.skipped]
-    for r in results:
-        logger.info("%s: %s (%s gelezen, %s geladen, %s in quarantaine) %s", r.file, DELIVERY_STATUS[r.status],
-                    r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
+    log_results(logger, results)
     table = delivery_table(results)
     create_markdown_artifact(markdown=f"# Validatie van de aanleveringen\n\n{markdown_table(table)}",
                              key=f"validatie-{config.slug}", description="Validatie per bestand")

@@ -52,16 +52,23 @@ class Indicator(_Strict):
 
 def models_dir() -> Path:
     """The folder of SQL models and the catalogue: `KANSENMONITOR_MODELS`, else the repository's `sql/`."""
-    return Path(os.environ.get("KANSENMONITOR_MODELS") or DEFAULT_MODELS)
+    return _folder(os.environ.get("KANSENMONITOR_MODELS") or "")
+
+
+@cache
+def _folder(setting: str) -> Path:
+    """One Path per setting: the catalogue is looked up per indicator and cell when a period is closed."""
+    return Path(setting) if setting else DEFAULT_MODELS
 
 
 def catalogue() -> dict[str, Indicator]:
     """Every indicator of the catalogue in use, by id, in the catalogue's order."""
-    return _load(models_dir() / "marts" / "indicators.yml")
+    return _load(models_dir())
 
 
 @cache
-def _load(path: Path) -> dict[str, Indicator]:
+def _load(folder: Path) -> dict[str, Indicator]:
+    path = folder / "marts" / "indicators.yml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]
         result = {key: Indicator(id=key, **{"mart": key, **entry}) for key, entry in raw.items()}

@@ -119,6 +119,12 @@ def key_hash(record_key: str) -> int:
     return int.from_bytes(hashlib.sha256(record_key.encode()).digest()[:8], "big", signed=True)
 
 
+def key_hashes(record_keys: list[str]) -> list[int]:
+    """`key_hash` of every key, in one loop (a batch holds thousands)."""
+    sha256, from_bytes = hashlib.sha256, int.from_bytes
+    return [from_bytes(sha256(k.encode()).digest()[:8], "big", signed=True) for k in record_keys]
+
+
 def _key_hash_default(context) -> int:
     return key_hash(context.get_current_parameters()["record_key"])
 
@@ -362,11 +368,21 @@ def make_engine(url: str | None = None) -> Engine:
     # psycopg prepares a statement on the server after its fifth run, and PostgreSQL then may plan it once for
     # any values (a generic plan): a lookup of 3 keys and one of 3,000 would share a plan. Prepared nothing, every
     # statement is planned for its own values.
-    connect_args = {"prepare_threshold": None} if make_url(url).get_driver_name() == "psycopg" else {}
-    engine = create_engine(url, future=True, connect_args=connect_args)
+    psycopg = make_url(url).get_driver_name() == "psycopg"
+    engine = create_engine(url, future=True, connect_args={"prepare_threshold": None} if psycopg else {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if psycopg:
+        event.listen(engine, "connect", _binary_lists)
     return engine
+
+
+def _binary_lists(dbapi_connection, _record) -> None:
+    """psycopg writes a list parameter (the keys a batch looks up) as an array in binary: as text it escapes each
+    value in Python, 130 ms for 5,000 keys against 7."""
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 @contextmanager

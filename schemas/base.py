@@ -8,6 +8,7 @@ value (`parse`); the pandera checks then judge the typed value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 import pandera.pandas as pa
@@ -59,6 +60,12 @@ class Source:
         object.__setattr__(
             self, "fields", {name: col.metadata for name, col in schema.columns.items() if col.metadata}
         )
+
+    @cached_property
+    def checked_schema(self) -> pa.DataFrameSchema:
+        """The model's schema without the personal columns (read, never stored, so never judged); built once per
+        source, as pandera copies the whole schema to leave columns out."""
+        return self.model.to_schema().remove_columns([n for n, m in self.fields.items() if m["personal"]])
 
     def header_of(self, field_name: str, mapping: dict[str, str]) -> str:
         return mapping.get(field_name, self.fields[field_name]["header"])

@@ -216,23 +216,45 @@ def test_prefect_yaml_schedules_the_cycle_in_amsterdam_time(served):
     assert dt.datetime.now(AMSTERDAM) < close_times[0] <= dt.datetime.now(AMSTERDAM) + dt.timedelta(days=1)
 
 
-def test_the_docker_deployments_run_what_the_process_ones_run():
-    """Only the name, the pool and where the code is may differ, so the two sets cannot drift apart."""
+@pytest.mark.parametrize("pool", ["docker", "kubernetes"])
+def test_the_container_deployments_run_what_the_process_ones_run(pool):
+    """Only the name, the pool and where the code is may differ, so the sets cannot drift apart."""
     project = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     deployments = {d["name"]: d for d in project["deployments"]}
     process = {name: d for name, d in deployments.items() if d["work_pool"]["name"] == "kansenmonitor-process"}
-    docker = {name: d for name, d in deployments.items() if d["work_pool"]["name"] == "kansenmonitor-docker"}
+    twins = {name: d for name, d in deployments.items() if d["work_pool"]["name"] == f"kansenmonitor-{pool}"}
 
-    assert sorted(docker) == sorted(f"{name}-docker" for name in process)
+    assert sorted(twins) == sorted(f"{name}-{pool}" for name in process)
     assert len(process) == 4
     for name, deployment in process.items():
-        twin = docker[f"{name}-docker"]
+        twin = twins[f"{name}-{pool}"]
         assert {k: v for k, v in twin.items() if k not in ("name", "work_pool", "pull")} == \
             {k: v for k, v in deployment.items() if k not in ("name", "work_pool")}
         assert "pull" not in deployment  # the process runs work in the folder `prefect deploy` ran in
         assert twin["pull"] == [{"prefect.deployments.steps.set_working_directory": {"directory": IMAGE_WORKDIR}}]
         assert twin["work_pool"]["job_variables"]["image"] == "kansenmonitor:latest"
     assert f"WORKDIR {IMAGE_WORKDIR}\n" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_the_kubernetes_job_template_is_prefects_own_plus_the_volumes():
+    """The pool's template (kubernetes/job-template.json) is Prefect's default Kubernetes template with only
+    the configurations, var/ and the image's user's group added: an update of Prefect shows up here."""
+    import prefect
+
+    catalogue = Path(prefect.__file__).parent / "server/api/collections_data/views/aggregate-worker-metadata.json"
+    default = json.loads(catalogue.read_text(encoding="utf-8"))["prefect-kubernetes"]["kubernetes"][
+        "default_base_job_configuration"]
+    ours = json.loads((ROOT / "kubernetes" / "job-template.json").read_text(encoding="utf-8"))
+    pod = ours["job_configuration"]["job_manifest"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert pod.pop("volumes") == [{"name": "config", "configMap": {"name": "kansenmonitor-config"}},
+                                  {"name": "var", "persistentVolumeClaim": {"claimName": "kansenmonitor-var"}}]
+    assert pod.pop("securityContext") == {"fsGroup": 10001}  # the Dockerfile's user writes var/
+    assert container.pop("volumeMounts") == [
+        {"name": "config", "mountPath": f"{IMAGE_WORKDIR}/config", "readOnly": True},
+        {"name": "var", "mountPath": f"{IMAGE_WORKDIR}/var"}]
+    assert ours == default
+    assert "--uid 10001" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 
 def test_ingest_and_close_deployments_complete_with_their_artifacts(served, mail, tmp_path):
@@ -331,25 +353,48 @@ def test_one_parent_run_per_step_serves_two_coalitions(served, mail, tmp_path):
     assert len(mail.to("college@coevorden.example")) == 1  # the jaarverslag, at the school year's last half
 
 
-def test_a_server_with_a_docker_pool_accepts_the_docker_deployments(served):
-    """What can be checked without a Docker daemon: Prefect reads the `-docker` set of prefect.yaml, the pool's
-    template takes its job variables, and the deployments equal their process twins but for pool and code place."""
+@pytest.mark.parametrize(("pool", "create"), [
+    ("docker", ["--type", "docker"]),
+    ("kubernetes", ["--type", "kubernetes", "--base-job-template", "kubernetes/job-template.json"]),
+])
+def test_a_server_with_a_container_pool_accepts_its_deployments(served, pool, create):
+    """What can be checked without a Docker daemon or a cluster: Prefect reads the pool's set of prefect.yaml,
+    the pool's template takes its job variables and renders the job with them, and the deployments equal their
+    process twins but for pool and code place."""
+    from prefect.utilities.templating import apply_values
+
     client = served["client"]
     prefect = str(ROOT / ".venv" / "bin" / "prefect")
     env = dict(served["env"], KANSENMONITOR_DATABASE_URL="postgresql+psycopg://kansenmonitor@db-host/kansenmonitor")
-    for command in ([prefect, "work-pool", "create", "kansenmonitor-docker", "--type", "docker"],
-                    [prefect, "deploy", "--no-prompt", "-n", "*-docker"]):
+    for command in ([prefect, "work-pool", "create", f"kansenmonitor-{pool}", *create],
+                    [prefect, "deploy", "--no-prompt", "-n", f"*-{pool}"]):
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
 
+    template = client.read_work_pool(f"kansenmonitor-{pool}").base_job_template
+    defaults = {name: variable["default"] for name, variable in template["variables"]["properties"].items()
+                if "default" in variable}
     deployments = {d.name: d for d in client.read_deployments()}
     for name in ("ingest-all", "close-all", "ingest-inbox", "close-period"):
-        process, docker = deployments[name], deployments[f"{name}-docker"]
-        client.pause_deployment(docker.id)
-        assert (docker.work_pool_name, process.work_pool_name) == ("kansenmonitor-docker", "kansenmonitor-process")
-        assert (docker.entrypoint, docker.parameters) == (process.entrypoint, process.parameters)
-        assert [s.schedule for s in docker.schedules] == [s.schedule for s in process.schedules]
-        assert docker.pull_steps == [{"prefect.deployments.steps.set_working_directory":
-                                      {"directory": IMAGE_WORKDIR}}]
-        assert docker.job_variables["image"] == "kansenmonitor:latest"
-        assert docker.job_variables["env"]["KANSENMONITOR_DATABASE_URL"] == env["KANSENMONITOR_DATABASE_URL"]
+        process, twin = deployments[name], deployments[f"{name}-{pool}"]
+        client.pause_deployment(twin.id)
+        assert (twin.work_pool_name, process.work_pool_name) == (f"kansenmonitor-{pool}", "kansenmonitor-process")
+        assert (twin.entrypoint, twin.parameters) == (process.entrypoint, process.parameters)
+        assert [s.schedule for s in twin.schedules] == [s.schedule for s in process.schedules]
+        assert twin.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": IMAGE_WORKDIR}}]
+        assert twin.job_variables["image"] == "kansenmonitor:latest"
+        assert twin.job_variables["env"] == {
+            "KANSENMONITOR_DATABASE_URL": env["KANSENMONITOR_DATABASE_URL"],
+            "KANSENMONITOR_PSEUDONYM_SECRET_BLOCK": "kansenmonitor-pseudonym-key",
+            "KANSENMONITOR_SMTP_SECRET_BLOCK": "kansenmonitor-smtp"}
+        job = apply_values(template["job_configuration"], defaults | twin.job_variables)
+        if pool == "kubernetes":  # the Job as the worker submits it, before it adds the run's command
+            manifest = job["job_manifest"]
+            assert manifest["metadata"]["namespace"] == "kansenmonitor"
+            [container] = manifest["spec"]["template"]["spec"]["containers"]
+            assert (container["image"], container["env"]) == ("kansenmonitor:latest", twin.job_variables["env"])
+            assert [m["mountPath"] for m in container["volumeMounts"]] == [f"{IMAGE_WORKDIR}/config",
+                                                                            f"{IMAGE_WORKDIR}/var"]
+        else:
+            assert job["volumes"] == ["/srv/kansenmonitor/config:/opt/kansenmonitor/config:ro",
+                                      "/srv/kansenmonitor/var:/opt/kansenmonitor/var"]

@@ -193,6 +193,10 @@ def test_an_inbox_is_ingested_in_one_task_in_batches_each_file_in_its_own_transa
             any_=[state.state_details.flow_run_id])))
     # One task run: which file is what is known only once read, so the batches are formed inside it.
     assert [r.name for r in runs] == ["ingest a-planning.csv (+2 more)"]
+    # One log line for the inbox and one for the file that needs a look; the loaded ones are in the artifacts.
+    lines = [m for m in logged(state) if "bestanden:" in m or ".csv:" in m]
+    assert lines == ["3 bestanden: 2 geladen, 1 geweigerd", f"c-kapot.csv: geweigerd (0 gelezen, 0 geladen, 0 in "
+                     f"quarantaine) {results[2].message}"]
 
 
 def test_an_ingest_in_a_terminal_shows_a_progress_bar_over_the_files(prefect_harness, tmp_path, sqlite_url):

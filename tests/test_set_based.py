@@ -15,6 +15,7 @@ from kansenmonitor.config import Config
 from kansenmonitor.periods import parse_period
 from sampledata.deliveries import write_examples
 from tasks.indicators.compute import Closing, compute_indicators, compute_many, read_indicators
+from tasks.indicators.models import statement
 from tasks.ingest.files import ingest_files
 from tests.conftest import ROOT
 
@@ -77,3 +78,18 @@ def test_the_close_all_parent_computes_and_each_child_reads_its_own(db_url, engi
         assert (read / "indicators.csv").read_bytes() == (computed / "indicators.csv").read_bytes()
     # The twin was not in this close: nothing of it was stored, so its child would compute its own.
     assert read_indicators(engine, twin, parse_period(H2, twin)) == []
+
+
+def test_marts_grouped_per_scope_read_each_row_once_for_all_its_scopes():
+    """The marts grouped per scope take each fact row once for all its scopes (GROUPING SETS on PostgreSQL, one
+    grouping per kind of scope on SQLite) instead of joining every row to the scopes it counts for, three times
+    over; a mart with a pairing of its own (bereik, besteding, ...) keeps the join."""
+    one_pass = {"deelnemers", "opkomst", "aanbod_onderbouw", "veiligheid_kinderen", "klachtweg_kinderen",
+                "veiligheid_ouders", "klachtweg_ouders", "groepssfeer", "themamix", "extra_aanbod", "ideeen",
+                "klachten_interactie", "voortgang_partners"}
+    for mart in one_pass:
+        postgres, _ = statement(mart, "postgresql")
+        sqlite, _ = statement(mart, "sqlite")
+        assert "population_in_scope" not in postgres.text and "population_in_scope" not in sqlite.text, mart
+        assert "GROUPING SETS" in postgres.text and "GROUPING SETS" not in sqlite.text, mart
+    assert "population_in_scope" in statement("bereik", "postgresql")[0].text

@@ -1,6 +1,7 @@
 -- Children present at least once in the period, among the children registered; per village where
--- the sessions took place and per child's school. Counted per child first, so the distinct children
--- are a grouping every database can hash rather than a COUNT(DISTINCT) per scope.
+-- the sessions took place and per child's school. Each row is read once for all its scopes (grouped per
+-- scope and child in one pass), and the distinct children are a grouping every database can hash rather
+-- than a COUNT(DISTINCT) per scope.
 WITH population AS (
     SELECT
         coalition,
@@ -15,19 +16,31 @@ WITH population AS (
 ),
 
 children_in_scope AS (
+    {% call(key, groups) grouped_by_scope(scopes, dialect, ['pupil']) %}
     SELECT
-        scope_id,
+        {{ key }} AS scope_key,
         pupil,
-        MAX(is_present) AS was_present,
-        COUNT(source_row) AS registrations
-    FROM population_in_scope
-    GROUP BY scope_id, pupil
+        MAX(is_present) AS was_present
+    FROM population
+    GROUP BY {{ groups }}
+    {% endcall %}
+),
+
+per_scope AS (
+    SELECT
+        scope_key,
+        COUNT(CASE WHEN was_present = 1 THEN pupil END) AS present,
+        COUNT(pupil) AS registered
+    FROM children_in_scope
+    GROUP BY scope_key
 )
 
 SELECT
-    scope_id,
-    COUNT(CASE WHEN was_present = 1 THEN pupil END) AS numerator,
-    COUNT(pupil) AS denominator,
-    CASE WHEN SUM(registrations) > 0 THEN COUNT(CASE WHEN was_present = 1 THEN pupil END) END AS value
-FROM children_in_scope
-GROUP BY scope_id
+    scopes.scope_id,
+    COALESCE(per_scope.present, 0) AS numerator,
+    COALESCE(per_scope.registered, 0) AS denominator,
+    per_scope.present AS value
+FROM {{ ref('seed_scopes') }} AS scopes
+LEFT JOIN per_scope
+    ON scopes.scope_key = per_scope.scope_key
+WHERE scopes.scope IN ('{{ scopes | join("', '") }}')

@@ -12,4 +12,4 @@ WITH population AS (
     WHERE period = :period
 )
 
-{{ count_per_scope('is_extra') }}
+{{ count_per_scope('is_extra', scopes, dialect) }}

@@ -13,6 +13,6 @@ WITH population AS (
     WHERE period = :period
 )
 
-{{ ratio_per_scope('group_atmosphere', variant=none) }}
+{{ ratio_per_scope('group_atmosphere', scopes, dialect, variant=none) }}
 UNION ALL
-{{ ratio_per_scope('is_good', variant='aandeel') }}
+{{ ratio_per_scope('is_good', scopes, dialect, variant='aandeel') }}

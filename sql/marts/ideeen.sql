@@ -12,4 +12,4 @@ WITH population AS (
     WHERE period = :period
 )
 
-{{ count_per_scope('has_idea') }}
+{{ count_per_scope('has_idea', scopes, dialect) }}

@@ -12,4 +12,4 @@ WITH population AS (
     WHERE period = :period
 )
 
-{{ count_per_scope('is_about_interaction', zero_when_empty=true) }}
+{{ count_per_scope('is_about_interaction', scopes, dialect, zero_when_empty=true) }}

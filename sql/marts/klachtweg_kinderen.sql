@@ -12,4 +12,4 @@ WITH population AS (
         AND knows_where_to_go IS NOT NULL
 )
 
-{{ ratio_per_scope('knows_where_to_go') }}
+{{ ratio_per_scope('knows_where_to_go', scopes, dialect) }}

@@ -12,4 +12,4 @@ WITH population AS (
         AND knows_where_to_complain IS NOT NULL
 )
 
-{{ ratio_per_scope('knows_where_to_complain') }}
+{{ ratio_per_scope('knows_where_to_complain', scopes, dialect) }}

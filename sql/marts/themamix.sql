@@ -11,4 +11,4 @@ WITH population AS (
     WHERE period = :period
 )
 
-{{ ratio_per_scope('mixes_two_themes') }}
+{{ ratio_per_scope('mixes_two_themes', scopes, dialect) }}

@@ -12,4 +12,4 @@ WITH population AS (
         AND feels_safe IS NOT NULL
 )
 
-{{ ratio_per_scope('feels_safe') }}
+{{ ratio_per_scope('feels_safe', scopes, dialect) }}

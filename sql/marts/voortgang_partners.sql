@@ -15,6 +15,6 @@ WITH population AS (
     WHERE period = :period
 )
 
-{{ ratio_per_scope('progress', variant=none, units='organisation') }}
+{{ ratio_per_scope('progress', scopes, dialect, variant=none, units='organisation') }}
 UNION ALL
-{{ ratio_per_scope('is_on_track', variant='aandeel', units='organisation') }}
+{{ ratio_per_scope('is_on_track', scopes, dialect, variant='aandeel', units='organisation') }}

@@ -1,4 +1,5 @@
--- One registration of a child for a session; `is_present` is 1 or 0 on every database.
+-- One registration of a child for a session; `is_present` is 1 or 0 on every database, `present` the
+-- boolean itself, to filter on (PostgreSQL estimates how many rows a boolean keeps; for a CASE it guesses).
 SELECT
     coalition,
     delivery_id,
@@ -10,6 +11,7 @@ SELECT
     school,
     school_group,
     pupil,
+    present,
     CASE WHEN present THEN 1 ELSE 0 END AS is_present
 FROM attendance
 WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})

@@ -42,21 +42,28 @@ class Model:
 
 
 @cache
-def load_model(folder: Path, layer: str, name: str) -> Model:
-    """Read, render and parse the model (cached per models folder); `ref('x')` records the dependency and
-    names the model."""
+def load_model(folder: Path, layer: str, name: str, dialect: str = "postgres") -> Model:
+    """Read, render and parse the model (cached per models folder and database); `ref('x')` records the
+    dependency and names the model. The Jinja sees `dialect` (sqlglot's name for the database the statement is
+    for) and a mart's `scopes`, for the macros that group per scope (`grouped_by_scope`)."""
     refs: list[str] = []
 
     def ref(model: str) -> str:
         refs.append(model)
         return model
 
-    tree = sqlglot.parse_one(load_sql(layer, name, ref=ref), read="postgres")
+    scopes = mart_scopes(name) if layer == "marts" else []
+    tree = sqlglot.parse_one(load_sql(layer, name, ref=ref, dialect=dialect, scopes=scopes), read="postgres")
     return Model(name, tree, tuple(dict.fromkeys(refs)))
 
 
 def mart_indicators(mart: str) -> list[Indicator]:
     return [i for i in catalogue().values() if i.mart == mart]
+
+
+def mart_scopes(mart: str) -> list[str]:
+    """The kinds of scope the mart reports, as the catalogue gives them for its indicators."""
+    return list(dict.fromkeys(s for i in mart_indicators(mart) for s in i.scopes)) or ["coalition"]
 
 
 def configured_marts(config: Config) -> list[str]:
@@ -124,9 +131,14 @@ class Seeds:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.rows: dict[str, list[tuple]] = {name: [] for name in SEED_COLUMNS}
+        self.configs: list[Config] = []
+        self.scopes: dict[int, Scope] = {}
 
     def load(self, configs: list[Config]) -> dict[int, Scope]:
-        """Fill the tables with `configs`' seeds; the scopes by `scope_id`."""
+        """Fill the tables with `configs`' seeds; the scopes by `scope_id`. The same configurations as the last
+        statement's (every mart of a close of all coalitions) leave the tables as they are."""
+        if len(configs) == len(self.configs) and all(a is b for a, b in zip(configs, self.configs)):
+            return self.scopes
         rows, scopes = seeds(configs)
         for name, columns in SEED_COLUMNS.items():
             if rows[name] == self.rows[name]:
@@ -138,7 +150,7 @@ class Seeds:
                                   [dict(zip(columns, row)) for row in rows[name]])
             if self.conn.dialect.name == "postgresql":
                 self.conn.execute(text(f"ANALYZE {name}"))  # temporary tables get no statistics of their own
-        self.rows = rows
+        self.rows, self.configs, self.scopes = rows, list(configs), scopes
         return scopes
 
 
@@ -210,7 +222,7 @@ def _population_in_scope(scopes: list[str]) -> exp.Query:
         WHERE seed_scopes.scope IN ({", ".join(f"'{s}'" for s in scopes)})""", read="postgres")
 
 
-def _dependencies(folder: Path, model: Model, seen: dict[str, Model | None]) -> None:
+def _dependencies(folder: Path, model: Model, seen: dict[str, Model | None], dialect: str) -> None:
     """Depth-first over `ref()`s: staging models before the models that use them; seeds are None."""
     for name in model.refs:
         if name in seen:
@@ -218,8 +230,8 @@ def _dependencies(folder: Path, model: Model, seen: dict[str, Model | None]) -> 
         if name.startswith("seed_"):
             seen[name] = None
             continue
-        staging = load_model(folder, "staging", name)
-        _dependencies(folder, staging, seen)
+        staging = load_model(folder, "staging", name, dialect)
+        _dependencies(folder, staging, seen, dialect)
         seen[name] = staging
 
 
@@ -230,20 +242,24 @@ def statement(mart: str, dialect: str, final: str | None = None) -> tuple[TextCl
 
 @cache
 def _statement(folder: Path, mart: str, dialect: str, final: str | None) -> tuple[TextClause, frozenset[str]]:
-    """Its staging models as CTEs, its own CTEs with `population_in_scope` right after `population`. With `final`,
-    that SELECT replaces the mart's own, reading the CTEs up to `population_in_scope`. Seeds are the temporary
-    tables, so the text is the same for every coalition and composed once per mart."""
-    model = load_model(folder, "marts", mart)
+    """Its staging models as CTEs, its own CTEs with `population_in_scope` right after `population` (when the mart
+    or `final` reads it). With `final`, that SELECT replaces the mart's own, reading the CTEs up to
+    `population_in_scope`. Seeds are the temporary tables, so the text is the same for every coalition and composed
+    once per mart."""
+    model = load_model(folder, "marts", mart, dialect)
     depends: dict[str, Model | None] = {}
-    _dependencies(folder, model, depends)
+    _dependencies(folder, model, depends, dialect)
     own = model.ctes()
     at = [c.alias for c in own].index("population") + 1
-    scopes = list(dict.fromkeys(s for i in mart_indicators(mart) for s in i.scopes)) or ["coalition"]
-    in_scope = exp.CTE(this=_population_in_scope(scopes), alias=exp.TableAlias(this=exp.to_identifier(
+    in_scope = exp.CTE(this=_population_in_scope(mart_scopes(mart)), alias=exp.TableAlias(this=exp.to_identifier(
         "population_in_scope")))
     ctes = [exp.CTE(this=staging.tree.copy(), alias=exp.TableAlias(this=exp.to_identifier(name)))
             for name, staging in depends.items() if staging is not None]
-    ctes += [c.copy() for c in own[:at]] + [in_scope] + ([] if final else [c.copy() for c in own[at:]])
+    # A mart that groups per scope itself (`grouped_by_scope`) leaves it out: PostgreSQL would otherwise see
+    # `population` referred to twice and store it whole instead of reading it into the grouping.
+    reads = final or any(t.name == "population_in_scope" for t in model.tree.find_all(exp.Table))
+    ctes += [c.copy() for c in own[:at]] + ([in_scope] if reads else [])
+    ctes += [] if final else [c.copy() for c in own[at:]]
     select = sqlglot.parse_one(final, read="postgres") if final else model.tree.copy()
     select.set("with_", exp.With(expressions=ctes))
     names = frozenset(p.name for p in select.find_all(exp.Placeholder))

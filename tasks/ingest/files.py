@@ -70,7 +70,8 @@ class _Earlier:
 
 
 def _earlier(engine: Engine, config: Config, sha: str) -> _Earlier | None:
-    with engine.connect() as conn:
+    # one statement, so no transaction around it: a file's look-up is one round trip instead of three
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(
             select(Delivery.id, Delivery.status, Delivery.refusal_cause, Delivery.refusal_context,
                    Delivery.rejection_reason)
@@ -122,8 +123,9 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes, 
     _advance(progress, len(paths) - len(waiting))
     pending = deque(sorted((i for i, o in enumerate(outcomes) if isinstance(o, _Readable)),
                            key=lambda i: ORDER[outcomes[i].recognised.source.name]))
+    size = batch_size()
     while pending:
-        batch = [pending.popleft() for _ in range(min(batch_size(), len(pending)))]
+        batch = [pending.popleft() for _ in range(min(size, len(pending)))]
         files = [outcomes[i] for i in batch]
         loaded = _database(engine, ", ".join(dict.fromkeys(file.path.name for file in files)), _load_batch, engine,
                            config, list(zip(files, _validate(files, config, key, received.date()))), received)

@@ -7,6 +7,8 @@ PostgreSQL refuses such values, SQLite would store them silently; both get the s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Integer, Numeric, String
@@ -14,7 +16,9 @@ from sqlalchemy import Integer, Numeric, String
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, Delivery
 from tasks.ingest.read import DeliveryRejected
-from tasks.ingest.validate import Validated
+
+if TYPE_CHECKING:  # validation imports these limits
+    from tasks.ingest.validate import Validated
 
 INTEGER_RANGE = (-2**31, 2**31 - 1)  # SQL INTEGER, as PostgreSQL stores it
 
@@ -23,20 +27,15 @@ def _dutch_number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def is_missing(value: object) -> bool:
-    """Missing as pandas means it (None, NaN, NA, NaT), for one value: a file's few rows are checked faster in
-    plain Python than by a pandas call per column."""
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
-
-
 def _beyond(values: pd.Series, column) -> tuple[np.ndarray, str] | None:
     """Which values the column cannot hold (a boolean array), and why; None for a column without such a limit."""
     kind = column.type
     if isinstance(kind, String) and kind.length:
         limit = kind.length
-        too_long = [not is_missing(value) and len(value if isinstance(value, str) else str(value)) > limit
-                    for value in values.tolist()]
-        return np.array(too_long, dtype=bool), f"tekst is te lang: hoogstens {kind.length} tekens passen in de database"
+        codes, distinct = pd.factorize(values)  # each distinct text measured once; missing (code -1) never too long
+        too_long = [len(value if isinstance(value, str) else str(value)) > limit for value in distinct] + [False]
+        return np.array(too_long, dtype=bool)[codes], \
+            f"tekst is te lang: hoogstens {kind.length} tekens passen in de database"
     if isinstance(kind, Numeric) and kind.precision:
         largest = 10.0 ** (kind.precision - (kind.scale or 0)) - 10.0 ** -(kind.scale or 0)
         return np.abs(_numbers(values)) > largest, \
@@ -54,9 +53,21 @@ def _numbers(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def rows_beyond(frame: pd.DataFrame, source: str) -> np.ndarray:
+    """Which rows of `frame` (a source's typed fields) hold a value its fact table cannot store: worked out for a
+    batch of files at once, so a file with none is not checked again row by row."""
+    table = FACT_TABLES[source].__table__
+    beyond = np.zeros(len(frame), dtype=bool)
+    for name in frame.columns.intersection(list(table.columns.keys())):
+        found = _beyond(frame[name], table.columns[name])
+        if found is not None:
+            beyond |= found[0]
+    return beyond
+
+
 def check_database_limits(config: Config, validated: Validated) -> None:
     """Move every valid row holding a value its fact table cannot store to the failures, naming the column."""
-    if validated.valid.empty:
+    if validated.valid.empty or validated.within_limits:
         return
     table = FACT_TABLES[validated.source.name].__table__
     mapping = config.sources.get(validated.source.name)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
@@ -31,9 +32,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from kansenmonitor.config import Config
-from kansenmonitor.db import FACT_TABLES, ActivitySession, Delivery, QuarantinedRow, QuarantineReason, key_hash
+from kansenmonitor.db import (
+    FACT_TABLES,
+    ActivitySession,
+    Delivery,
+    QuarantinedRow,
+    QuarantineReason,
+    key_hashes,
+)
 from tasks.ingest.copy_load import copy_rows
-from tasks.ingest.limits import check_database_limits, is_missing
+from tasks.ingest.limits import check_database_limits
 from tasks.ingest.validate import Validated
 
 CHUNK = 500
@@ -48,8 +56,11 @@ def _python(values: pd.Series, as_date: bool = False) -> list:
     """A column as database-ready Python values, column at a time: None for every kind of missing,
     Timestamps as datetime (or date), numpy and pandas scalars as plain Python."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        values = values.dt.date if as_date else values.dt.to_pydatetime()
-    return [None if is_missing(value) else value for value in values.tolist()]
+        values = pd.Series(values.dt.date if as_date else values.dt.to_pydatetime(), index=values.index)
+    out = values.tolist()
+    for position in np.flatnonzero(values.isna().to_numpy()):
+        out[position] = None
+    return out
 
 
 @dataclass
@@ -112,17 +123,23 @@ def check_session_references(conn: Connection, config: Config, validated: Valida
     validated.valid = valid[~missing]
 
 
-def _fact_columns(config: Config, source: str, frame: pd.DataFrame, deliveries: list[int]) -> dict[str, list]:
-    """The fact table's columns for the valid rows `frame` (of the deliveries `deliveries`, row by row), as
-    equally long lists of Python values; `superseded_by` empty."""
+def _fact_columns(config: Config, source: str, files: list[Validated], deliveries: list[int]) -> dict[str, list]:
+    """The fact table's columns for the valid rows of `files` end to end (of the deliveries `deliveries`, row by
+    row), as equally long lists of Python values; `superseded_by` empty. Files validated together have their
+    valid rows taken from their batch's frame at once: per file, pandas costs more than converting the rows."""
     table = FACT_TABLES[source].__table__
+    batch = files[0].batch
+    if batch is not None and all(v.batch is batch for v in files):
+        frame = batch.take(np.concatenate([v.offset + v.valid.index.to_numpy() for v in files]))
+    else:
+        frame = pd.concat([v.valid for v in files], ignore_index=True)
     names = [c.name for c in table.columns]
     if "area" in names and "area" not in frame and "school" in frame:
         frame = frame.assign(area=frame["school"].map(config.area_of_school))
     columns = {n: _python(frame[n], isinstance(table.columns[n].type, Date)) for n in names if n in frame.columns}
     keys = _python(frame["_key"])
     return columns | {"coalition": [config.slug] * len(frame), "record_key": keys,
-                      "key_hash": [key_hash(k) for k in keys],
+                      "key_hash": key_hashes(keys),
                       "source_row": _python(frame["_row"]), "period": _python(frame["_period"]),
                       "delivery_id": deliveries, "superseded_by": [None] * len(frame)}
 
@@ -146,7 +163,7 @@ def _among(conn: Connection, column, values: list) -> ColumnElement[bool]:
 
 def _keyed(conn: Connection, model, keys: list[str]) -> ColumnElement[bool]:
     """Rows of a fact table with one of `keys`: found by the digest in the index, then compared whole."""
-    return _among(conn, model.key_hash, [key_hash(k) for k in keys]) & _among(conn, model.record_key, keys)
+    return _among(conn, model.key_hash, key_hashes(keys)) & _among(conn, model.record_key, keys)
 
 
 def _earlier_versions(config: Config, delivery: Delivery):
@@ -305,7 +322,7 @@ def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], l
         if first:
             model = FACT_TABLES[files[0].validated.source.name]
             by = select(func.unnest(bindparam(None, list(first), type_=ARRAY(model.record_key.type))).label("key"),
-                        func.unnest(bindparam(None, [key_hash(k) for k in first], type_=ARRAY(model.key_hash.type)))
+                        func.unnest(bindparam(None, key_hashes(list(first)), type_=ARRAY(model.key_hash.type)))
                         .label("hash"),
                         func.unnest(bindparam(None, list(first.values()), type_=ARRAY(model.superseded_by.type)))
                         .label("delivery")).subquery()
@@ -318,23 +335,23 @@ def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], l
 
 
 def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str, list]:
-    """The files' fact columns end to end (converted together: per call, pandas costs more than a small file's
-    rows), `superseded_by` set where a later file of the batch replaces a row (as `_supersede` would have, had
-    the row been stored first)."""
+    """The files' fact columns end to end, `superseded_by` set where a later file of the batch replaces a row (as
+    `_supersede` would have, had the row been stored first): the first later file that carries its key again, or
+    that replaces it whole (a register, or a new version under the same name)."""
     frames = [p.validated.valid for p in files]
-    columns = _fact_columns(config, files[0].validated.source.name,
-                            pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+    columns = _fact_columns(config, files[0].validated.source.name, [p.validated for p in files],
                             [p.delivery.id for p in files for _ in range(len(p.validated.valid))])
     keys, superseded = columns["record_key"], columns["superseded_by"]
     ends = list(accumulate(len(frame) for frame in frames))
-    for later, replacing in enumerate(files):
-        carried = set(replacing.keys)
-        whole, name = replacing.validated.source.register, replacing.delivery.file_name
-        for earlier, end in zip(files[:later], ends):
-            version = whole or (not replacing.validated.correction_refs and earlier.delivery.file_name == name)
-            for row in range(end - len(earlier.validated.valid), end):
-                if superseded[row] is None and (version or keys[row] in carried):
-                    superseded[row] = replacing.delivery.id
+    carried_after: dict[str, int] = {}  # key -> the first later file carrying it, filled from the last file back
+    for position in reversed(range(len(files))):
+        earlier = files[position]
+        whole = next((later.delivery.id for later in files[position + 1:] if later.validated.source.register or (
+            not later.validated.correction_refs and later.delivery.file_name == earlier.delivery.file_name)), None)
+        for row in range(ends[position] - len(earlier.validated.valid), ends[position]):
+            by = carried_after.get(keys[row])
+            superseded[row] = whole if by is None or (whole is not None and whole < by) else by
+        carried_after.update((key, earlier.delivery.id) for key in earlier.keys)
     return columns
 
 

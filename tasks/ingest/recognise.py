@@ -47,8 +47,13 @@ def recognise(sheet: Sheet, config: Config, file_name: str = "") -> Recognised:
     candidates = []
     closest: tuple[int, Source, list[str]] | None = None
     expected = _expected(config)
+    # A row holding none of the headers (a row of data) matches no source and comes near none, unless a source
+    # required no header at all.
+    headers = {key for _, wanted, _ in expected for key in wanted} if all(r for _, _, r in expected) else None
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         keys = [normalise_name(cell) for cell in row]
+        if headers is not None and headers.isdisjoint(keys):
+            continue
         for source, wanted, required in expected:
             found, missing = _match(wanted, required, keys)
             if not missing:

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.engines.pandas_engine import Engine
 
 from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.periods import period_of, periods_of_school_year
 from schemas.base import Source
+from tasks.ingest.limits import rows_beyond
 from tasks.ingest.parse import PARSERS
 from tasks.ingest.pseudonymise import pseudonymise, quarantine_token
 from tasks.ingest.read import Sheet
@@ -75,6 +77,11 @@ class Validated:
     periods: dict[int, str | None] = field(default_factory=dict)
     correction_refs: dict[int, int] = field(default_factory=dict)
     outside_contract: list[str] = field(default_factory=list)  # headers neither stored nor written out
+    within_limits: bool = False  # validation found no value the database cannot store in any row
+    # The rows of every file validated with this one: `valid` is a part of them, row `i` at `batch[offset + i]`,
+    # so the load converts a batch's valid rows at once.
+    batch: pd.DataFrame | None = None
+    offset: int = 0
 
     def fail(self, index: int, column: str | None, value: object, reason: str) -> None:
         shown = None if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) else str(value)
@@ -228,7 +235,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         file = files[file_of[position]]
         file.result.fail(position - file.start, column, value, reason)
 
-    schema = source.model.to_schema()
+    checked = source.checked_schema
     workbook = pd.Series(np.repeat([file.workbook for file in files], sizes), index=delivered.index, dtype=bool)
     typed = pd.DataFrame(index=delivered.index)
     parse_failed = {(file.start + index, name) for file in files for index, name in file.uncached}
@@ -236,7 +243,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         if meta["personal"]:
             continue
         raw = delivered[name]
-        allowed = next((c.statistics["allowed_values"] for c in schema.columns[name].checks if c.name == "isin"), None)
+        allowed = next((c.statistics["allowed_values"] for c in checked.columns[name].checks if c.name == "isin"), None)
         parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed, workbook=workbook)
         typed[name] = parsed.values
         for position, reason in parsed.reasons.dropna().items():
@@ -245,6 +252,9 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
 
     pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
     keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
+    beyond = rows_beyond(keyed, source.name)
+    for file in files:
+        file.result.within_limits = not beyond[file.start:file.stop].any()
     parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
     keys = [_bounded_key("|".join(p)) for p in zip(*parts)]
     typed["_key"] = pd.Series(keys, index=typed.index, dtype=object) if keys else pd.Series(dtype="str")
@@ -255,10 +265,12 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
     row_numbers = np.array([n for file in files for n in file.numbers], dtype="int64")
     first = ~typed.duplicated(["_file", "_key"])
     first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first.to_numpy()]))
-    model_frame = typed.drop(columns=[n for n, m in source.fields.items() if m["personal"]], errors="ignore")
-    checked = schema.remove_columns([n for n, m in source.fields.items() if m["personal"]])
+    suspects = _suspects(checked, typed)
     try:
-        checked.validate(model_frame, lazy=True)
+        if suspects is None:
+            checked.validate(typed, lazy=True)
+        elif suspects.any():
+            checked.validate(typed[suspects], lazy=True)
     except pa.errors.SchemaErrors as errors:
         frame_checks_reported: set[tuple[int, str]] = set()
         for case in errors.failure_cases.itertuples(index=False):
@@ -283,10 +295,13 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
 
     periods, outside = _periods(source, typed, config, received)
     outside_reason = _outside_reason(source, config)
+    stored = typed.drop(columns="_file").assign(_row=row_numbers, _period=periods)
+    if pseudonyms is not None:
+        stored["pupil"] = pseudonyms.astype(object)
     for file in files:
         result, start, stop = file.result, file.start, file.stop
         result.periods = dict(enumerate(periods[start:stop]))
-        rows = typed.iloc[start:stop].set_axis(pd.RangeIndex(stop - start))
+        rows = stored.iloc[start:stop].set_axis(pd.RangeIndex(stop - start))
         for position in np.flatnonzero(outside[start:stop]):
             index = int(position)
             if source.name == "leerlingaantallen":  # the school year as read, e.g. 0000-0001
@@ -295,13 +310,60 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
                 result.fail(index, headers[source.period_field],
                             file.body[index][file.by_field[source.period_field]], outside_reason)
         if pseudonyms is not None:
-            file_pseudonyms = pseudonyms.iloc[start:stop].tolist()
-            rows["pupil"] = file_pseudonyms
-            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"], file_pseudonyms)
+            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"],
+                         pseudonyms.iloc[start:stop].tolist())
         ok = np.ones(stop - start, dtype=bool)
         ok[list(result.failed)] = False
-        result.valid = rows[ok].drop(columns="_file").assign(_row=row_numbers[start:stop][ok],
-                                                             _period=periods[start:stop][ok])
+        result.valid, result.batch, result.offset = rows[ok], stored, start
+
+
+# The column checks the contract uses, per row: whether a value (never a missing one) passes.
+_ROW_CHECKS: dict[str, Callable[[pd.Series, dict], pd.Series]] = {
+    "isin": lambda values, stats: values.isin(stats["allowed_values"]),
+    "str_length": lambda values, stats: values.str.len().between(
+        stats["min_value"] if stats["min_value"] is not None else 0,
+        stats["max_value"] if stats["max_value"] is not None else np.inf),
+    "in_range": lambda values, stats: values.between(
+        stats["min_value"], stats["max_value"],
+        {(True, True): "both", (True, False): "left", (False, True): "right", (False, False): "neither"}[
+            (stats["include_min"], stats["include_max"])]),
+    "greater_than_or_equal_to": lambda values, stats: values >= stats["min_value"],
+}
+
+
+def _dtype_holds(column: pa.Column, values: pd.Series) -> bool:
+    """pandera's dtype check of a column; for text in an object column (a str or missing in every cell, judged
+    by pandera cell by cell) pandas' type inference in one pass."""
+    if values.dtype == object and len(values) and str(column.dtype) == "string[python]":
+        return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    return bool(np.all(column.dtype.check(Engine.dtype(values.dtype), values)))
+
+
+def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> np.ndarray | None:
+    """The rows some check of `schema` fails, worked out column at a time, and every row of a duplicated record
+    (whether a row is the first of its record depends on the others), so pandera, which names each failure,
+    needs to judge only these; None when the schema asks for something not worked out here (pandera then
+    judges every row)."""
+    if schema.strict or schema.unique or schema.coerce or any(c.name != "duplicate_record" for c in schema.checks):
+        return None
+    suspect = np.zeros(len(frame), dtype=bool)
+    for name, column in schema.columns.items():
+        if name not in frame or column.unique or column.coerce or column.regex:
+            return None
+        values = frame[name]
+        if not _dtype_holds(column, values):
+            return None
+        missing = values.isna().to_numpy()
+        if not column.nullable:
+            suspect |= missing
+        for check in column.checks:
+            if check.name not in _ROW_CHECKS or not check.ignore_na or check.element_wise:
+                return None
+            passed = _ROW_CHECKS[check.name](values, check.statistics)
+            suspect |= ~missing & ~passed.to_numpy(dtype=bool, na_value=False)
+    if schema.checks:
+        suspect |= frame.duplicated(["_file", "_key"], keep=False).to_numpy()
+    return suspect
 
 
 def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.date) -> tuple[np.ndarray, np.ndarray]:

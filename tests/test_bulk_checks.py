@@ -1,0 +1,92 @@
+"""Checks worked out for a whole batch at once (issue 19): which rows pandera needs to see, which rows hold a value
+the database cannot store, and the key digests of a batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+
+from kansenmonitor.db import key_hash, key_hashes
+from schemas import SOURCES
+from tasks.ingest import validate
+from tasks.ingest.limits import rows_beyond
+from tasks.ingest.read import parse_sheet, read_file
+from tasks.ingest.recognise import recognise
+from tests.deliveries import attendance, present, write_csv
+
+KEY = b"a-deployment-key-of-at-least-32-bytes!"
+
+
+def test_pandera_is_shown_the_rows_a_check_fails_and_every_row_of_a_duplicated_record():
+    frame = pd.DataFrame({
+        "session_date": pd.to_datetime(["2024-09-12"] * 7),
+        "title": pd.Series(["Voetbal", "Voetbal", "", "Voetbal", "Voetbal", "Voetbal", "Dans"], dtype=object),
+        "area": pd.Series(["Valthermond"] * 7, dtype=object),
+        "school": pd.Series(["OBS de Aanloop"] * 7, dtype=object),
+        "school_group": pd.Series([5, 9, 5, 5, 5, 5, 5], dtype="Int64"),
+        "pupil": pd.Series(["1001", "1002", "1003", None, "1001", "1001", "1005"], dtype=object),
+        "present": pd.Series([True] * 7, dtype="boolean"),
+        "_key": pd.Series(["a", "b", "c", "d", "a", "a", "e"], dtype=object),
+        "_file": [0, 0, 0, 0, 0, 1, 1],
+    })
+    # 0 and 4: one record twice in one file; 1: group 9; 2: an empty title; 3: no pupil; 5 and 6: fine (5 is the
+    # same record in the next file: a new version, not a duplicate)
+    assert validate._suspects(SOURCES["aanwezigheid"].checked_schema, frame).tolist() == [
+        True, True, True, True, True, False, False]
+
+
+def test_a_check_not_worked_out_column_at_a_time_leaves_every_row_to_pandera():
+    schema = pa.DataFrameSchema({"title": pa.Column(str, pa.Check.str_matches("^V"))})
+    assert validate._suspects(schema, pd.DataFrame({"title": pd.Series(["Voetbal"], dtype=object)})) is None
+
+
+def test_the_failures_are_those_pandera_finds_judging_every_row(backpack, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "aanwezigheid.csv", attendance(
+        present("1001"), present("1002", group="9"), present("1003", title=""), present(""), present("1001"),
+        present("1004", marker="misschien"), present("1005", date="31-02-2024"), present("1006")))
+    sheet = parse_sheet(read_file(path).data, ".csv")
+    sheets = [(sheet, recognise(sheet, backpack, path.name))]
+
+    def failures() -> tuple[list, list]:
+        [result] = validate.validate_many(sheets, backpack, KEY, dt.date(2024, 10, 1))
+        return (sorted((i, [(f.column, f.value, f.reason) for f in found]) for i, found in result.failed.items()),
+                result.valid["_row"].tolist())
+
+    bulk = failures()
+    monkeypatch.setattr(validate, "_suspects", lambda schema, frame: None)
+    assert bulk == failures()
+    assert [i for i, _ in bulk[0]] == [1, 2, 3, 4, 5, 6] and bulk[1] == [2, 9]
+
+
+def test_the_rows_holding_a_value_the_database_cannot_store():
+    frame = pd.DataFrame({
+        "area": pd.Series(["Coevorden", "C" * 201, "Coevorden", None], dtype=object),
+        "spending_point": pd.Series([1, 2, 2**31, None], dtype="Int64"),
+        "amount": [12.5, 5.0, 5.0, 1e12],
+    })
+    assert rows_beyond(frame, "bestedingen").tolist() == [False, True, True, True]
+
+
+def test_key_digests_of_a_batch_are_those_of_each_key():
+    keys = ["2024-09-12|voetbal|valthermond|obs de aanloop|ab12", "é|ü", ""]
+    assert key_hashes(keys) == [key_hash(k) for k in keys]
+
+
+def test_a_list_parameter_travels_as_a_binary_array_with_every_value_intact(pg_url):
+    from psycopg.adapt import PyFormat
+    from psycopg.types.array import ListBinaryDumper
+    from sqlalchemy import text
+
+    from kansenmonitor.db import make_engine
+
+    engine = make_engine(pg_url)
+    keys = ['a"b', "c\\d", "{e,f}", "é|ü", "", None]
+    with engine.connect() as conn:
+        dumper = conn.connection.driver_connection.adapters.get_dumper(list, PyFormat.AUTO)
+        back = conn.execute(text("SELECT CAST(:keys AS VARCHAR(500)[])"), {"keys": keys}).scalar()
+        found = conn.execute(text("SELECT 'c\\d' = ANY(CAST(:keys AS VARCHAR(500)[]))"), {"keys": keys}).scalar()
+    engine.dispose()
+    assert dumper is ListBinaryDumper
+    assert back == keys and found is True
