@@ -21,6 +21,7 @@ import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 from weasyprint import html as weasyprint_html
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -104,7 +105,9 @@ def _font_configuration() -> FontConfiguration:
 _UNUSED_PSEUDO = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
                             re.MULTILINE)
 USER_AGENT_CSS = _UNUSED_PSEUDO.sub("", weasyprint_html.UA).replace("\n::marker {", "\nli::marker {")
-_USER_AGENT = CSS(string=USER_AGENT_CSS, counter_style=weasyprint_html.UA_COUNTER_STYLE)
+# Its @counter-style rules are read into a dict of their own: they are in WeasyPrint's counter styles already,
+# which every rendering starts from, and `decimal` and `disc` may be defined only once in each.
+_USER_AGENT = CSS(string=USER_AGENT_CSS, counter_style=CounterStyle())
 
 
 class _ReportHTML(HTML):
