@@ -183,6 +183,23 @@ class Attendance(Record, Base):
     present: Mapped[bool] = mapped_column(Boolean)
 
 
+class AttendancePerChild(Base):
+    """Derived from `attendance` by the database itself (the triggers of migration 0009), whoever writes it: per
+    period, child, school, village and group, how many current rows registered the child and how many had it
+    present. The marts that count children or registrations read it instead of every row of the period."""
+
+    __tablename__ = "attendance_per_child"
+
+    coalition: Mapped[str] = mapped_column(String(100), primary_key=True)
+    period: Mapped[str] = mapped_column(String(30), primary_key=True)
+    area: Mapped[str] = mapped_column(String(200), primary_key=True)
+    school: Mapped[str] = mapped_column(String(200), primary_key=True)
+    school_group: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pupil: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registrations: Mapped[int] = mapped_column(Integer)
+    presences: Mapped[int] = mapped_column(Integer)
+
+
 class ChildResponse(Record, Base):
     __tablename__ = "child_response"
 

@@ -1,7 +1,9 @@
 -- Children present at least once in the period, among the children registered; per village where
--- the sessions took place and per child's school. Each row is read once for all its scopes (grouped per
--- scope and child in one pass), and the distinct children are a grouping every database can hash rather
--- than a COUNT(DISTINCT) per scope.
+-- the sessions took place and per child's school. `population` is the attendance rows themselves (what
+-- `kansenmonitor explain` lists); the count reads them as the database keeps them counted per child, school
+-- and village (`stg_attendance_per_child`), each such row once for all its scopes (grouped per scope and
+-- child in one pass), and the distinct children are a grouping every database can hash rather than a
+-- COUNT(DISTINCT) per scope.
 WITH population AS (
     SELECT
         coalition,
@@ -15,13 +17,24 @@ WITH population AS (
     WHERE period = :period
 ),
 
+children AS (
+    SELECT
+        coalition,
+        area,
+        school,
+        pupil,
+        presences
+    FROM {{ ref('stg_attendance_per_child') }}
+    WHERE period = :period
+),
+
 children_in_scope AS (
     {% call(key, groups) grouped_by_scope(scopes, dialect, ['pupil']) %}
     SELECT
         {{ key }} AS scope_key,
         pupil,
-        MAX(is_present) AS was_present
-    FROM population
+        MAX(presences) AS presences
+    FROM children
     GROUP BY {{ groups }}
     {% endcall %}
 ),
@@ -29,7 +42,7 @@ children_in_scope AS (
 per_scope AS (
     SELECT
         scope_key,
-        COUNT(CASE WHEN was_present = 1 THEN pupil END) AS present,
+        COUNT(CASE WHEN presences > 0 THEN pupil END) AS present,
         COUNT(pupil) AS registered
     FROM children_in_scope
     GROUP BY scope_key

@@ -1,5 +1,7 @@
--- Turnout: registrations with the child present, among all registrations of the period. Each row is
--- read once for all its scopes.
+-- Turnout: registrations with the child present, among all registrations of the period. `population` is the
+-- attendance rows themselves (what `kansenmonitor explain` lists); the sums read them as the database keeps
+-- them counted per child, school and village (`stg_attendance_per_child`), each such row once for all its
+-- scopes.
 WITH population AS (
     SELECT
         coalition,
@@ -12,13 +14,24 @@ WITH population AS (
     WHERE period = :period
 ),
 
+children AS (
+    SELECT
+        coalition,
+        area,
+        school,
+        registrations,
+        presences
+    FROM {{ ref('stg_attendance_per_child') }}
+    WHERE period = :period
+),
+
 per_scope AS (
     {% call(key, groups) grouped_by_scope(scopes, dialect) %}
     SELECT
         {{ key }} AS scope_key,
-        SUM(is_present) AS present,
-        COUNT(source_row) AS registrations
-    FROM population
+        SUM(presences) AS present,
+        SUM(registrations) AS registrations
+    FROM children
     GROUP BY {{ groups }}
     {% endcall %}
 )

@@ -1,0 +1,15 @@
+-- The current attendance rows counted per period, child, school, village (where the sessions took place) and
+-- group: `registrations` rows, `presences` of them with the child present. Kept by the database as attendance
+-- is loaded and superseded (migration 0009); a child whose rows were all superseded has 0 and is left out.
+SELECT
+    coalition,
+    period,
+    area,
+    school,
+    school_group,
+    pupil,
+    registrations,
+    presences
+FROM attendance_per_child
+WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
+    AND registrations > 0
