@@ -373,6 +373,10 @@ FACT_TABLES = {
 }
 
 
+# Tables the database itself derives from a source's fact table (triggers), which grow as it does.
+DERIVED_TABLES = {"aanwezigheid": AttendancePerChild}
+
+
 def database_url(url: str | None = None) -> str:
     return url or settings().database_url or DEFAULT_DATABASE_URL
 

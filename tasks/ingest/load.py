@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import (
+    DERIVED_TABLES,
     FACT_TABLES,
     ActivitySession,
     Delivery,
@@ -356,14 +357,17 @@ def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str,
 
 
 def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> list[str]:
-    """ANALYZE the fact tables of `sources` that grew by more than `growth` (0.2: a fifth) since PostgreSQL last
-    gathered their statistics, or never had any; returns their names. Autovacuum would get there too, but later:
-    the next batch's lookups and the period's indicators would be planned for the table as it was. Growth is
-    measured in pages against those of the last ANALYZE or VACUUM, as the planner itself scales its estimates.
-    SQLite plans by its own rules without statistics and is left alone."""
+    """ANALYZE the fact tables of `sources`, and the tables the database derives from them (`DERIVED_TABLES`), that
+    grew by more than `growth` (0.2: a fifth) since PostgreSQL last gathered their statistics, or never had any;
+    returns their names. Autovacuum would get there too, but later: the next batch's lookups and the period's
+    indicators would be planned for the table as it was. Growth is measured in pages against those of the last
+    ANALYZE or VACUUM, as the planner itself scales its estimates. SQLite plans by its own rules without statistics
+    and is left alone."""
     if conn.dialect.name != "postgresql":
         return []
-    names = sorted({FACT_TABLES[s].__tablename__ for s in sources})
+    sources = set(sources)
+    names = sorted({FACT_TABLES[s].__tablename__ for s in sources}
+                   | {DERIVED_TABLES[s].__tablename__ for s in sources & DERIVED_TABLES.keys()})
     grown = conn.execute(text(
         "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:names AS regclass[])) AND (reltuples < 0 OR "
         "pg_relation_size(oid) / current_setting('block_size')::int > relpages * (1 + :growth)) ORDER BY relname"),
