@@ -21,7 +21,7 @@ from reports.analysis import GoalView, Readings, goal_view, indicator_view
 from reports.charts import Chart, participants_chart, spending_chart, trend_chart
 from reports.npo import half_year_spending, missing_pillars, spending_table
 from reports.plaintext import plain_text
-from reports.render import data_uri, email_html, render_html, write_pdf, young_heap_only
+from reports.render import chart_url, email_html, render_html, with_data_uris, write_pdf, young_heap_only
 from reports.scorecard import scorecard
 from reports.summary import build_summary
 from reports.voices import interpretations, voices
@@ -141,6 +141,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     folder = Path(out_dir) / "reports" / period.name
     folder.mkdir(parents=True, exist_ok=True)
     reports = []
+    images: dict = {}  # WeasyPrint's decoded charts, for every PDF of this build
     school_year = [p.name for p in periods_of_school_year(int(period.name[:4]), config) if p.name in periods]
     for coverage in coverages(config, wanted, period.name):
         goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
@@ -165,13 +166,14 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
                        missing=missing, gate=own_gate, has_schools=bool(coverage.schools),
                        **_plan_context(config, readings, period.name, publication, coverage, school_year, labels))
         template = f"advies/{coverage.audience}.html.j2"
-        standalone = render_html(template, context, data_uri)
+        shown = list({c.name: c for cs in charts.values() for c in cs}.values())
+        printed = render_html(template, context, chart_url)
         html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"
-        html_path.write_text(standalone, encoding="utf-8")
-        write_pdf(standalone, pdf_path)
+        html_path.write_text(with_data_uris(printed, shown), encoding="utf-8")
+        write_pdf(printed, pdf_path, shown, images)
         body = _email_body(template, context)
         reports.append(Report(coverage.audience, coverage.area, subject, body, plain_text(body), html_path,
-                              pdf_path, list({c.name: c for cs in charts.values() for c in cs}.values()),
+                              pdf_path, shown,
                               config.recipients_for(coverage.audience, coverage.area),
                               f"Kansenmonitor {config.programme.name}", tuple(config.steward),
                               f"{slug(config.programme.name)}-{period.name}-{coverage.name}.pdf"))

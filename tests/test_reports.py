@@ -181,12 +181,13 @@ def test_lokale_coalitie_report_breaks_down_per_village_and_school_and_shows_ide
 def test_quality_appendix_reconciles_sources_and_names_schools_that_sent_nothing(build):
     reports = build("lokale_coalitie", "kernteam")
     text = page_text(reports["lokale_coalitie"].html_path.read_text("utf-8"))
-    assert "kindvragenlijst 1 105 100 5 5" in text and "aanwezigheid 1 412 409 3 0" in text
-    assert "CKC de Wegwijzer 2e Exloërmond aanwezigheid" in text
-    assert "OBS de Aanloop Valthermond aanwezigheid" not in text
-    assert "CKC Rehoboth Valthermond kindvragenlijst" in text
+    # Each source by its Dutch name from the sources catalogue, not by its id (`kindvragenlijst`).
+    assert "Vragenlijst kinderen 1 105 100 5 5" in text and "Aanwezigheidsregistratie 1 412 409 3 0" in text
+    assert "CKC de Wegwijzer 2e Exloërmond Aanwezigheidsregistratie" in text
+    assert "OBS de Aanloop Valthermond Aanwezigheidsregistratie" not in text
+    assert "CKC Rehoboth Valthermond Vragenlijst kinderen" in text
     kernteam = page_text(reports["kernteam-valthermond"].html_path.read_text("utf-8"))
-    assert "CKC Rehoboth Valthermond kindvragenlijst" in kernteam and "CKC de Wegwijzer" not in kernteam
+    assert "CKC Rehoboth Valthermond Vragenlijst kinderen" in kernteam and "CKC de Wegwijzer" not in kernteam
 
 
 def test_quality_appendix_shows_what_the_period_gate_found(engine, backpack, build, tmp_path):
