@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import gc
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +43,6 @@ environment.filters["dutch_date"] = dutch.date
 environment.filters["number"] = dutch.plain_number
 environment.filters["source_label"] = source_label
 _inliner = css_inline.CSSInliner()
-_fonts = threading.local()
 
 
 def cid_src(chart: Chart) -> str:
@@ -92,13 +90,6 @@ def young_heap_only() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _font_configuration() -> FontConfiguration:
-    """One Pango font map per thread, reused by every PDF it renders rather than set up for each."""
-    if not hasattr(_fonts, "configuration"):
-        _fonts.configuration = FontConfiguration()
-    return _fonts.configuration
-
-
 # WeasyPrint's user-agent stylesheet gives every element a marker and five footnote and note pseudo-elements,
 # so it computed six styles per element that a report never shows (footnotes and notes are not used; only list
 # items have markers): about a twentieth of a report's time. The same sheet without them draws the same pages.
@@ -129,9 +120,30 @@ class _ChartFetcher(URLFetcher):
         return URLFetcherResponse(url, self._png[url], {"Content-Type": "image/png"})
 
 
-def write_pdf(html: str, target: Path, charts: Iterable[Chart] = (), images: dict | None = None) -> Path:
-    """The PDF of the HTML rendered with `chart_url`, tagged for screen readers (PDF/UA-1). `images`: WeasyPrint's
-    image cache, shared by the PDFs of one build so that a chart shown in several is decoded once."""
-    _ReportHTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
-        target, pdf_variant=PDF_VARIANT, font_config=_font_configuration(), cache=images)
-    return target
+class Printer:
+    """WeasyPrint's state for the PDFs of one build: one Pango font map and one image cache, so that fonts are
+    set up once and a chart shown in several PDFs is decoded once."""
+
+    def __init__(self) -> None:
+        self._fonts = FontConfiguration()
+        self._images: dict = {}
+
+    def write_pdf(self, html: str, target: Path, charts: Iterable[Chart] = ()) -> Path:
+        """The PDF of the HTML rendered with `chart_url`, tagged for screen readers (PDF/UA-1)."""
+        _ReportHTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
+            target, pdf_variant=PDF_VARIANT, font_config=self._fonts, cache=self._images)
+        return target
+
+
+@contextmanager
+def printer() -> Iterator[Printer]:
+    """A `Printer` for one build, released before the build returns. Its font map is a Pango object that cffi
+    frees by calling into Pango, and it lives in reference cycles with WeasyPrint's layouts, so the collection
+    at the end frees it and every layout while Pango is loaded. Kept to the interpreter's exit (a font map held
+    in a module global), it was freed after cffi had closed libpangoft2 and the process crashed (SIGSEGV)."""
+    made = Printer()
+    try:
+        yield made
+    finally:
+        del made
+        gc.collect()

@@ -4,6 +4,7 @@ databases, from indicator figures stored for two periods."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 import struct
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
+from weasyprint.text.fonts import FontConfiguration
 
 from flows.close_period import make_reports
 from kansenmonitor.db import Attendance, ChildResponse, Delivery, IndicatorValue, QuarantinedRow
@@ -119,6 +121,15 @@ def test_every_audience_gets_its_files_in_the_period_folder(build, tmp_path):
     assert reports["kernteam-valthermond"].recipients == ["kernteam-valthermond@backpack.example"]
     assert reports["stuurgroep"].subject == \
         "Kansenmonitor Backpack Borger-Odoorn — tweede meetmoment (januari–juli 2025) — advies voor de stuurgroep"
+
+
+def test_a_build_leaves_no_font_map_for_the_interpreter_to_free_at_exit(build):
+    """WeasyPrint's font map is a Pango object that cffi frees by calling into Pango. One that outlived the build
+    (kept in a module global) was freed at the interpreter's exit after cffi had closed Pango's libraries: the
+    demo crashed with a segmentation fault once its work was done. Not even as garbage waiting for a collection."""
+    gc.collect()
+    build("kernteam")
+    assert [o for o in gc.get_objects() if isinstance(o, FontConfiguration)] == []
 
 
 def test_stuurgroep_report_walks_the_4d_cycle_per_goal_in_dutch(build, backpack):
