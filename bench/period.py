@@ -51,10 +51,11 @@ def indicators(url: str, jobs) -> dict[str, float]:
 
 def reports(url: str, jobs) -> dict[str, float]:
     """The first coalition's reports (HTML and PDF of every audience) made twice in one process. Judged is the
-    second, warm call, as a worker that closed a period before closes the next: Pango's font map set up, the
-    templates compiled, but every chart drawn again (a chart is drawn once per content, and a new period has
-    new figures): per report its seconds on the clock and in CPU time (`report_cpu_s_per_report`; the clock
-    counts other processes on a shared machine too). The first, cold call's CPU time is shown as well."""
+    second, warm call, as a worker that closed a period before closes the next: modules and font files read,
+    the templates compiled, but a font map of its own (each build has one) and every chart drawn again (a chart
+    is drawn once per content, and a new period has new figures): per report its seconds on the clock and in
+    CPU time (`report_cpu_s_per_report`; the clock counts other processes on a shared machine too). The first,
+    cold call's CPU time is shown as well."""
     _, config, _ = jobs[0]
     period = parse_period(PERIOD, config)
     timed = []
