@@ -21,7 +21,7 @@ from reports.analysis import GoalView, Readings, goal_view, indicator_view
 from reports.charts import Chart, participants_chart, spending_chart, trend_chart
 from reports.npo import half_year_spending, missing_pillars, spending_table
 from reports.plaintext import plain_text
-from reports.render import chart_url, email_html, printer, render_html, with_data_uris, young_heap_only
+from reports.render import Printer, chart_url, email_html, render_html, with_data_uris, young_heap_only
 from reports.scorecard import scorecard
 from reports.summary import build_summary
 from reports.voices import interpretations, voices
@@ -142,7 +142,7 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     folder.mkdir(parents=True, exist_ok=True)
     reports = []
     school_year = [p.name for p in periods_of_school_year(int(period.name[:4]), config) if p.name in periods]
-    with printer() as pdf:
+    with Printer() as pdf:
         for coverage in coverages(config, wanted, period.name):
             goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
                                coverage.learn, previous_label) for g in config.goals]

@@ -121,29 +121,27 @@ class _ChartFetcher(URLFetcher):
 
 
 class Printer:
-    """WeasyPrint's state for the PDFs of one build: one Pango font map and one image cache, so that fonts are
-    set up once and a chart shown in several PDFs is decoded once."""
+    """WeasyPrint's state for the PDFs of one build, `with Printer() as pdf:`: one Pango font map and one image
+    cache, so that fonts are set up once and a chart shown in several PDFs is decoded once.
+
+    Leaving the `with` frees both while Pango is loaded. The font map is a Pango object that cffi frees by
+    calling into Pango, in reference cycles with WeasyPrint's layouts, so it is dropped and the build's garbage
+    collected. Held in a module global instead, it lived to the interpreter's exit and was freed after cffi had
+    closed libpangoft2: the process crashed (SIGSEGV)."""
 
     def __init__(self) -> None:
         self._fonts = FontConfiguration()
         self._images: dict = {}
+
+    def __enter__(self) -> Printer:
+        return self
+
+    def __exit__(self, *_) -> None:
+        del self._fonts, self._images
+        gc.collect()
 
     def write_pdf(self, html: str, target: Path, charts: Iterable[Chart] = ()) -> Path:
         """The PDF of the HTML rendered with `chart_url`, tagged for screen readers (PDF/UA-1)."""
         _ReportHTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
             target, pdf_variant=PDF_VARIANT, font_config=self._fonts, cache=self._images)
         return target
-
-
-@contextmanager
-def printer() -> Iterator[Printer]:
-    """A `Printer` for one build, released before the build returns. Its font map is a Pango object that cffi
-    frees by calling into Pango, and it lives in reference cycles with WeasyPrint's layouts, so the collection
-    at the end frees it and every layout while Pango is loaded. Kept to the interpreter's exit (a font map held
-    in a module global), it was freed after cffi had closed libpangoft2 and the process crashed (SIGSEGV)."""
-    made = Printer()
-    try:
-        yield made
-    finally:
-        del made
-        gc.collect()
