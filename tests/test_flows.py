@@ -137,8 +137,8 @@ def test_close_all_before_the_grace_starts_no_child_run(prefect_harness, tmp_pat
 
 def failing_ingest(tmp_path: Path, sqlite_url: str):
     """An ingest run whose inbox is missing: it fails before touching any file."""
-    state = ingest_inbox(str(BACKPACK), str(tmp_path / "ontbreekt"), sqlite_url, out_dir=str(tmp_path / "out"),
-                         return_state=True)
+    state = asyncio.run(ingest_inbox(str(BACKPACK), str(tmp_path / "ontbreekt"), sqlite_url,
+                                     out_dir=str(tmp_path / "out"), return_state=True))
     assert state.is_failed()
     with get_client(sync_client=True) as client:
         return client.read_flow_run(state.state_details.flow_run_id)
@@ -184,7 +184,7 @@ def test_an_inbox_is_ingested_in_one_task_in_batches_each_file_in_its_own_transa
     write_csv(inbox / "a-planning.csv", planning(session()))
     write_csv(inbox / "b-aanwezigheid.csv", attendance(present("1"), present("2")))
     write_csv(inbox / "c-kapot.csv", [["geen", "bekende", "kolommen"], ["1", "2", "3"]])
-    state = ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True)
+    state = asyncio.run(ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True))
     results = state.result()
     assert [(r.file, r.status, r.rows_loaded) for r in results] == [
         ("a-planning.csv", "loaded", 1), ("b-aanwezigheid.csv", "loaded", 2), ("c-kapot.csv", "rejected", 0)]
