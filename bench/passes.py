@@ -180,7 +180,8 @@ def _in_own_process(url: str, config_path: Path) -> None:
 
     with get_client(sync_client=True) as client:
         run = client.create_flow_run(ingest_inbox, parameters={
-            "config_path": str(config_path), "inbox": str(config_path.parent / "inbox"), "db_url": url})
+            "config_path": str(config_path), "inbox": str(config_path.parent / "inbox"), "db_url": url,
+            "migrated": True})
         env = {**os.environ, "PREFECT_API_URL": str(client.api_url),
                "PREFECT__FLOW_ENTRYPOINT": "flows/ingest_inbox.py:ingest_inbox"}
     subprocess.run([sys.executable, "-m", "prefect.engine", str(run.id)], env=env, cwd=ROOT, check=True,
@@ -192,14 +193,15 @@ def through_prefect(flow_url: str, plain_url: str, process_url: str, paths: list
     """Seconds of the ingest flow and of the same task function run plainly, for the coalitions of `paths` (their
     configurations) one after another in one process: a worker's, as the bench's own has grown large; and of the
     flow run in a process of its own, as a process work pool runs it. Each way has its own database, migrated
-    beforehand as a deployment's is; the in-process ways are warmed up on `warm_up` first (which also starts the
-    Prefect API), then all take turns per coalition, which goes first rotating, so that the neighbours' load on a
-    shared machine falls on all alike."""
+    beforehand as the `ingest-all` parent does for its children; the in-process ways are warmed up on `warm_up`
+    first (which also starts the Prefect API), then all take turns per coalition, which goes first rotating, so
+    that the neighbours' load on a shared machine falls on all alike."""
     from flows.ingest_inbox import ingest_inbox
 
     for url in (flow_url, plain_url, process_url):
         migrate(url)
-    ways = {"flow": lambda path: asyncio.run(ingest_inbox(str(path), str(path.parent / "inbox"), flow_url)),
+    ways = {"flow": lambda path: asyncio.run(ingest_inbox(str(path), str(path.parent / "inbox"), flow_url,
+                                                          migrated=True)),
             "plain": lambda path: _ingest_coalition(plain_url, path),
             "process": lambda path: _in_own_process(process_url, path)}
     ways["flow"](warm_up)
