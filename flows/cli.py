@@ -37,7 +37,7 @@ ConfigOption = Annotated[Path, typer.Option("--config", "-c", metavar="BESTAND",
 DbOption = Annotated[Optional[str], typer.Option("--db", metavar="URL", help="Database-URL; standaard "
                                                  "KANSENMONITOR_DATABASE_URL of sqlite:///var/kansenmonitor.db.")]
 OutOption = Annotated[Path, typer.Option("--out", metavar="MAP", show_default=False,
-                                         help="Uitvoermap voor indicators.csv, rapporten en outbox (standaard out).")]
+                                         help="Uitvoermap voor indicatoren, rapporten en outbox (standaard out).")]
 PeriodOption = Annotated[str, typer.Option("--period", metavar="PERIODE",
                                            help="Meetperiode, bijvoorbeeld 2024-2025-H1.")]
 StrictOption = Annotated[bool, typer.Option("--streng", help="Eindig met code 1 als er nog open fouten zijn "
@@ -204,7 +204,7 @@ def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: 
                   f"kwaliteitspagina: {gate.page}")
     for dispatch in result["dispatches"]:
         console.print(str(dispatch))
-    console.print(f"indicatoren: {out / 'indicators.csv'}; rapporten: {out / 'reports' / period}")
+    console.print(f"indicatoren: {out / f'indicatoren-{period}.csv'}; rapporten: {out / 'reports' / period}")
 
 
 @app.command()

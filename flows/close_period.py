@@ -57,7 +57,7 @@ def indicators_task(config: Config, period: Period, db_url: str | None, out_dir:
         if not rows:
             rows = compute_indicators(engine, config, period)
             store_indicators(engine, config, rows)
-    write_indicators_csv(rows, out_dir / "indicators.csv")
+    write_indicators_csv(rows, out_dir / f"indicatoren-{period.name}.csv")
     return rows
 
 
@@ -114,7 +114,8 @@ def send_task(config: Config, period: Period, db_url: str | None, out_dir: Path,
 @flow(name="close-period", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
 def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
                  out_dir: str = "out", day: dt.date | None = None, computed: bool = False) -> dict:
-    """Judge the period's data, compute its indicators, write `indicators.csv`, render the reports and send them.
+    """Judge the period's data, compute its indicators, write `indicatoren-<period>.csv`, render the reports and
+    send them; every period of a coalition can share `out_dir`.
 
     Reports the quality gate holds are built but stay unsent until `kansenmonitor release`.
 

@@ -80,9 +80,9 @@ async def ingest_all(configs: list[str] | None = None, inbox_root: str = "var/in
 @flow(name="close-all", log_prints=True)
 async def close_all(configs: list[str] | None = None, period: str | None = None, out_root: str = "var/out",
                     db_url: str | None = None, day: dt.date | None = None) -> dict[str, str]:
-    """Close each coalition's `period`; output in `out_root/<name>/<period>`. The indicators of all of them are
-    computed here first, in one go (one statement per indicator for every coalition), and stored; each child run
-    reads its own and renders and sends its reports.
+    """Close each coalition's `period`; output in `out_root/<name>` (`indicatoren-<period>.csv`,
+    `reports/<period>/`, ...). The indicators of all of them are computed here first, in one go (one statement
+    per indicator for every coalition), and stored; each child run reads its own and renders and sends its reports.
 
     Without `period` (the daily schedule) only the coalitions whose latest ended period is due get a run: its
     grace for late deliveries has passed and not all its reports are sent (`flows/schedule.py`). `day` stands in
@@ -100,7 +100,7 @@ async def close_all(configs: list[str] | None = None, period: str | None = None,
                 continue
             name = plan.period.name
         runs[path.stem] = {"config_path": str(path), "period": name, "db_url": db_url,
-                           "out_dir": str(Path(out_root) / path.stem / name)}
+                           "out_dir": str(Path(out_root) / path.stem)}
     if not runs:
         logger.info("geen coalitie hoeft nu te worden afgesloten")
         return {}

@@ -44,15 +44,16 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         console.print(f"{len(results)} bestanden, {read} rijen gelezen, {quarantined} in quarantaine")
         periods = [p.name for p in programme_periods(config) if p.name in DEMO_SCHOOL_YEAR]
         for period in periods:
-            close_period(str(config_path), period, db_url, str(out / name / period))
+            close_period(str(config_path), period, db_url, str(out / name))
         console.print(f"validatierapport: {write_steward_report(db_url, config, results, out / name)}")
         folders[name] = out / name
     console.rule("Klaar")
+    last = DEMO_SCHOOL_YEAR[-1]
     for folder in folders.values():
-        for report in sorted(folder.glob(f"{DEMO_SCHOOL_YEAR[-1]}/reports/**/*.html")):
+        for report in sorted(folder.glob(f"reports/{last}/*.html")):
             console.print(f"rapport: {report}")
-        console.print(f"indicatoren: {folder / DEMO_SCHOOL_YEAR[-1] / 'indicators.csv'}")
-        console.print(f"kwaliteitspagina: {folder / DEMO_SCHOOL_YEAR[-1] / f'kwaliteit-{DEMO_SCHOOL_YEAR[-1]}.html'}")
+        console.print(f"indicatoren: {folder / f'indicatoren-{last}.csv'}")
+        console.print(f"kwaliteitspagina: {folder / f'kwaliteit-{last}.html'}")
         console.print(f"validatierapport: {folder / 'validatie.html'}")
     console.print(f"fouten in de aanleveringen: kansenmonitor failures --db {db_url}")
     return folders

@@ -273,7 +273,7 @@ def test_ingest_and_close_deployments_complete_with_their_artifacts(served, mail
     assert closed.state.is_completed(), closed.state.message
     assert closed.parameters.get("period") is None
     assert artifact_keys(client, closed) == {"indicatoren-backpack-borger-odoorn", "kwaliteit-backpack-borger-odoorn"}
-    assert f",{PERIOD}," in (out / "indicators.csv").read_text(encoding="utf-8")
+    assert f",{PERIOD}," in (out / f"indicatoren-{PERIOD}.csv").read_text(encoding="utf-8")
     # the half-yearly report and, at the second measurement moment, the one for the continuation decision
     reports = mail.to("stuurgroep@backpack.example")
     assert len(reports) == 2
@@ -346,8 +346,8 @@ def test_one_parent_run_per_step_serves_two_coalitions(served, mail, tmp_path):
             {"coalitie": "coevorden", "run": "coevorden", "status": "voltooid"}]
     for name in ("borger-odoorn", "coevorden"):
         assert (out_root / name / "validatie.html").exists()
-        assert (out_root / name / PERIOD / "indicators.csv").exists()
-        assert (out_root / name / PERIOD / "reports" / PERIOD / "stuurgroep.html").exists()
+        assert (out_root / name / f"indicatoren-{PERIOD}.csv").exists()
+        assert (out_root / name / "reports" / PERIOD / "stuurgroep.html").exists()
     assert len(mail.to("stuurgroep@backpack.example")) == 2  # the half-yearly report and the vervolgbesluit
     assert len(mail.to("projectteam-npo@coevorden.example")) == 1
     assert len(mail.to("college@coevorden.example")) == 1  # the jaarverslag, at the school year's last half

@@ -1,7 +1,7 @@
 """The whole path, as a user runs it: example deliveries → `kansenmonitor run` → indicators, reports, email.
 
 Runs on PostgreSQL and on SQLite through the real CLI and real Prefect flow runs, and the two
-databases must give byte-identical `indicators.csv` files. The figures are checked against values the test
+databases must give byte-identical `indicatoren-<period>.csv` files. The figures are checked against values the test
 works out itself from the delivered files (read with `csv` and openpyxl, the planted faults left out), for
 both programmes, and everything published for a period passes the disclosure checker.
 """
@@ -108,7 +108,7 @@ def run_both_periods(db_url: str, inbox: Path, out: Path, config: Path = BACKPAC
     results = []
     for period in (H1, H2):
         result = runner.invoke(app, ["run", "--config", str(config), "--inbox", str(inbox), "--period", period,
-                                     "--db", db_url, "--out", str(out / period)], catch_exceptions=False)
+                                     "--db", db_url, "--out", str(out)], catch_exceptions=False)
         results.append(result)
     return results
 
@@ -121,7 +121,7 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
     for name, url in (("postgresql", pg_url), ("sqlite", sqlite_url)):
         results = run_both_periods(url, inbox, tmp_path / name)
         assert [r.exit_code for r in results] == [0, 0], [r.output for r in results]
-        outputs[name] = (tmp_path / name / "2024-2025-H2" / "indicators.csv").read_bytes()
+        outputs[name] = (tmp_path / name / "indicatoren-2024-2025-H2.csv").read_bytes()
 
     assert outputs["postgresql"] == outputs["sqlite"]
     text = outputs["sqlite"].decode("utf-8")
@@ -141,7 +141,7 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
     coalition = config.programme.name
     safe = "Mijn kind voelt zich veilig bij de activiteiten"
     for period in (H1, H2):
-        published = period_rows(tmp_path / "sqlite" / period / "indicators.csv")
+        published = period_rows(tmp_path / "sqlite" / f"indicatoren-{period}.csv")
         assert_nothing_hidden_can_be_derived(published, config)
         # Complaints about interaction or group dynamics in the delivered file; a planted fault (H2: a category
         # "pesten" that is not in the contract) waits in quarantine and is the caveat beside the figure.
@@ -167,13 +167,13 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
         assert (number(row["numerator"]), number(row["denominator"])) == (sum(a >= 4 for a in answers), len(answers))
     assert int(published[("klachten_interactie", "coalition", coalition)]["quarantined_rows"]) == 1
 
-    validation = (tmp_path / "sqlite" / "2024-2025-H2" / "validatie.html").read_text(encoding="utf-8")
+    validation = (tmp_path / "sqlite" / "validatie.html").read_text(encoding="utf-8")
     assert '<a href="kwaliteit-2024-2025-H2.html">Datakwaliteit 2024-2025-H2</a>' in validation
-    assert "volledigheid" in (tmp_path / "sqlite" / "2024-2025-H2" / "kwaliteit-2024-2025-H2.html").read_text()
+    assert "volledigheid" in (tmp_path / "sqlite" / "kwaliteit-2024-2025-H2.html").read_text()
 
-    report = tmp_path / "sqlite" / "2024-2025-H2" / "reports" / "2024-2025-H2" / "stuurgroep.html"
+    report = tmp_path / "sqlite" / "reports" / "2024-2025-H2" / "stuurgroep.html"
     assert "Een veilige omgeving voor kinderen tijdens de activiteiten" in report.read_text(encoding="utf-8")
-    # The report shows the figures of indicators.csv: every coalition figure of a goal, as the reader writes it.
+    # The report shows the figures of indicatoren-<period>.csv: every coalition figure of a goal, as the reader writes it.
     shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", report.read_text(
         encoding="utf-8")))).split())
     in_goals = {i for goal in load_config(BACKPACK).goals for i in goal.indicators}
@@ -182,7 +182,7 @@ def test_whole_path_gives_identical_indicators_on_postgresql_and_sqlite(prefect_
                and r["value"]]
     assert len(figures) >= 10
     assert [f for f in figures if f"{indicator_label(f[0])} {f[1]}" not in shown] == []
-    messages = sorted((tmp_path / "sqlite" / "2024-2025-H2" / "outbox").glob("*.eml"))
+    messages = sorted((tmp_path / "sqlite" / "outbox").glob("*-2024-2025-H2-*.eml"))
     assert messages, "no email in the outbox"
     stuurgroep = [email.message_from_bytes(m.read_bytes()) for m in messages]
     assert any(m["To"] == "stuurgroep@backpack.example" for m in stuurgroep)
@@ -205,7 +205,7 @@ def test_npo_figures_come_from_the_delivered_ledger_and_partner_questionnaire(pr
     for name, url in (("postgresql", pg_url), ("sqlite", sqlite_url)):
         results = run_both_periods(url, inbox, tmp_path / name, COEVORDEN)
         assert [r.exit_code for r in results] == [0, 0], [r.output for r in results]
-        outputs[name] = [(tmp_path / name / p / "indicators.csv").read_bytes() for p in (H1, H2)]
+        outputs[name] = [(tmp_path / name / f"indicatoren-{p}.csv").read_bytes() for p in (H1, H2)]
     assert outputs["postgresql"] == outputs["sqlite"]
 
     # Coevorden's planted faults: a booking before the programme's start (in the history ledger), an amount
@@ -222,7 +222,7 @@ def test_npo_figures_come_from_the_delivered_ledger_and_partner_questionnaire(pr
     start, end = config.programme.start, config.programme.end
     budget = sum(a.budget for a in config.areas)
     for period in (H1, H2):
-        rows = period_rows(tmp_path / "sqlite" / period / "indicators.csv")
+        rows = period_rows(tmp_path / "sqlite" / f"indicatoren-{period}.csv")
         assert_nothing_hidden_can_be_derived(rows, config)
         name = f"partnervragenlijst_{period}.csv"
         answers = [(config.area_of(r["Wijk"]), int(r["Voortgang"]), r["Pijler"])
@@ -262,7 +262,7 @@ def test_npo_figures_come_from_the_delivered_ledger_and_partner_questionnaire(pr
         # half-year overlaps the run's first month), the partner answer of H2 only.
         assert (coalition["quarantined_rows"], progress["quarantined_rows"]) == ("2", "1" if period == H2 else "0")
     # The stuurgroep reads which wijken are off pace; every kernteam sees its partners' progress.
-    report = tmp_path / "sqlite" / H2 / "reports" / H2
+    report = tmp_path / "sqlite" / "reports" / H2
     shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (report / "stuurgroep.html").read_text(
         encoding="utf-8"))).split())
     places = off_pace[0] if len(off_pace) == 1 else ", ".join(off_pace[:-1]) + " en " + off_pace[-1]

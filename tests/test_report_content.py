@@ -1,6 +1,6 @@
 """What the reports say, read as a policy reader reads them: intervals and changes worked out by hand,
 advice that names the place behind a miss, ideas grouped, remarks naming a person withheld, and in a real
-browser every figure of `indicators.csv` meant for an audience in its scorecard and no suppressed one."""
+browser every figure of `indicatoren-<period>.csv` meant for an audience in its scorecard and no suppressed one."""
 
 from __future__ import annotations
 
@@ -229,17 +229,17 @@ def test_every_figure_meant_for_an_audience_is_on_its_page_and_no_suppressed_one
         out = tmp_path / name
         for period in (H1, H2):
             result = runner.invoke(app, ["run", "--config", str(path), "--inbox", str(inbox), "--period", period,
-                                         "--db", sqlite_url, "--out", str(out / period)], catch_exceptions=False)
+                                         "--db", sqlite_url, "--out", str(out)], catch_exceptions=False)
             assert result.exit_code == 0, result.output
         files = {a.name: slug(a.name) for a in config.areas}
-        coalitions.append((config, out / H2, _audiences(config, files, yearly)))
+        coalitions.append((config, out, _audiences(config, files, yearly)))
     checked = suppressed_checked = protecting_checked = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
         page = browser.new_page()
         for config, out, audiences in coalitions:
             in_goals = {i for goal in config.goals for i in goal.indicators}
-            with open(out / "indicators.csv", encoding="utf-8") as handle:
+            with open(out / f"indicatoren-{H2}.csv", encoding="utf-8") as handle:
                 rows = [r for r in csv.DictReader(handle) if r["period"] == H2 and r["indicator"] in in_goals]
             for name, columns in audiences.items():
                 page.goto((out / "reports" / H2 / f"{name}.html").as_uri())

@@ -255,7 +255,7 @@ def test_the_loader_closes_a_period_gate_indicators_reports_and_mail(prefect_har
                 KEY)
     result = close_period(str(ROOT / "config" / "borger-odoorn.yaml"), "2024-2025-H1", url, str(tmp_path / "out"))
     assert result["quality"].page.exists()
-    assert (tmp_path / "out" / "indicators.csv").read_text(encoding="utf-8").count("\n") > 10
+    assert (tmp_path / "out" / "indicatoren-2024-2025-H1.csv").read_text(encoding="utf-8").count("\n") > 10
     assert {d.status for d in result["dispatches"]} == {"sent"}
     assert len(list((tmp_path / "out" / "outbox").glob("*.eml"))) == len(result["dispatches"])
 

@@ -48,7 +48,7 @@ def test_make_demo_leaves_reports_that_open(tmp_path):
         pdfs = sorted((out / coalition).rglob("*.pdf"))
         mails = sorted((out / coalition).rglob("outbox/*.eml"))
         assert out / coalition / "validatie.html" in pages
-        assert (out / coalition / "2024-2025-H2" / "reports" / "2024-2025-H2" / "stuurgroep.pdf") in pdfs
+        assert (out / coalition / "reports" / "2024-2025-H2" / "stuurgroep.pdf") in pdfs
         assert pdfs and mails
         for page in pages:
             body = tinyhtml5.parse(page.read_bytes()).find("{http://www.w3.org/1999/xhtml}body")
