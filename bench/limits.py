@@ -1,6 +1,6 @@
 """The load stage's yardsticks on the same attendance rows: psql's `\\copy` from CSV (the raw limit; the median
-of three runs, each into a new empty copy of the table with the same indexes), our COPY stream on its own, and
-pandas `to_sql` at its defaults."""
+of three runs, each into a new empty copy of the table with the same indexes; and the same with the table's
+foreign keys too), our COPY stream on its own, and pandas `to_sql` at its defaults."""
 
 from __future__ import annotations
 
@@ -22,9 +22,13 @@ SAMPLE = 500_000  # rows; enough to measure, small enough to hold in memory for 
 COLUMNS = [c.name for c in Attendance.__table__.columns if c.name not in ("id", "superseded_by")]
 
 
-def _empty_copy(conn, name: str) -> None:
+def _empty_copy(conn, name: str, foreign_keys: bool = False) -> None:
+    """An empty table like attendance with its indexes; with `foreign_keys` also its references to the ledger,
+    which COPY checks row by row as the load's does (`LIKE` copies no foreign keys)."""
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
     conn.execute(text(f"CREATE TABLE {name} (LIKE attendance INCLUDING ALL)"))
+    for column in ("delivery_id", "superseded_by") if foreign_keys else ():
+        conn.execute(text(f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES delivery (id)"))
 
 
 def _psql(url: str, command: str) -> None:
@@ -46,14 +50,14 @@ def yardsticks(url: str) -> dict[str, float]:
                 _empty_copy(conn, name)
             frame = pd.read_sql(text(sample), conn)
         rows = len(frame)
-        runs = []
-        for _ in range(3):
-            with engine.begin() as conn:
-                _empty_copy(conn, "bench_raw")
-            start = time.perf_counter()
-            _psql(url, f"\\copy bench_raw ({columns}) FROM '{csv_path}' CSV")
-            runs.append(time.perf_counter() - start)
-        raw = statistics.median(runs)
+        raw, raw_keyed = [], []
+        for _ in range(3):  # taking turns, so the neighbours' load falls on both alike
+            for runs, foreign_keys in ((raw, False), (raw_keyed, True)):
+                with engine.begin() as conn:
+                    _empty_copy(conn, "bench_raw", foreign_keys)
+                start = time.perf_counter()
+                _psql(url, f"\\copy bench_raw ({columns}) FROM '{csv_path}' CSV")
+                runs.append(time.perf_counter() - start)
     values = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     start = time.perf_counter()
     with engine.begin() as conn:
@@ -64,4 +68,6 @@ def yardsticks(url: str) -> dict[str, float]:
     frame.to_sql("bench_to_sql", engine, if_exists="append", index=False)
     to_sql = time.perf_counter() - start
     engine.dispose()
-    return {"rows": rows, "raw_copy": rows / raw, "copy_stream": rows / stream, "to_sql": rows / to_sql}
+    return {"rows": rows, "raw_copy": rows / statistics.median(raw),
+            "raw_copy_foreign_keys": rows / statistics.median(raw_keyed), "copy_stream": rows / stream,
+            "to_sql": rows / to_sql}

@@ -21,7 +21,7 @@ from reports.analysis import GoalView, Readings, goal_view, indicator_view
 from reports.charts import Chart, participants_chart, spending_chart, trend_chart
 from reports.npo import half_year_spending, missing_pillars, spending_table
 from reports.plaintext import plain_text
-from reports.render import data_uri, email_html, render_html, write_pdf, young_heap_only
+from reports.render import Printer, chart_url, email_html, render_html, with_data_uris, young_heap_only
 from reports.scorecard import scorecard
 from reports.summary import build_summary
 from reports.voices import interpretations, voices
@@ -142,39 +142,41 @@ def build_reports(config: Config, period: Period, publication: PeriodPublication
     folder.mkdir(parents=True, exist_ok=True)
     reports = []
     school_year = [p.name for p in periods_of_school_year(int(period.name[:4]), config) if p.name in periods]
-    for coverage in coverages(config, wanted, period.name):
-        goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
-                           coverage.learn, previous_label) for g in config.goals]
-        charts = _charts(config, readings, period.name, goals, coverage)
-        subject = subject_for(config, period.name, coverage.audience, coverage.area)
-        audience_label = AUDIENCE_LABELS[coverage.audience].format(area=coverage.area)
-        missing = [m for m in publication.missing if m.school in coverage.schools]
-        own = {*coverage.schools, coverage.area}
-        own_gate = gate and dict(checks=gate.checks, findings=[
-            f for f in gate.findings if f.scope_name not in places or f.scope_name in own])
-        context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
-                       audience=coverage.audience, audience_label=audience_label, details=True, long_tables=True,
-                       toc=sum(len(goal.details) for goal in goals) >= TOC_FROM_ROWS,
-                       summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
-                                             coverage.below, previous_label, publication.responses,
-                                             publication.sources, missing, own_gate),
-                       scorecards=[scorecard(config, readings, period.name, title, scopes)
-                                   for title, scopes in coverage.scorecards],
-                       voices=voices(config, publication.said, publication.register_names, coverage.audience,
-                                     coverage.area),
-                       missing=missing, gate=own_gate, has_schools=bool(coverage.schools),
-                       **_plan_context(config, readings, period.name, publication, coverage, school_year, labels))
-        template = f"advies/{coverage.audience}.html.j2"
-        standalone = render_html(template, context, data_uri)
-        html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"
-        html_path.write_text(standalone, encoding="utf-8")
-        write_pdf(standalone, pdf_path)
-        body = _email_body(template, context)
-        reports.append(Report(coverage.audience, coverage.area, subject, body, plain_text(body), html_path,
-                              pdf_path, list({c.name: c for cs in charts.values() for c in cs}.values()),
-                              config.recipients_for(coverage.audience, coverage.area),
-                              f"Kansenmonitor {config.programme.name}", tuple(config.steward),
-                              f"{slug(config.programme.name)}-{period.name}-{coverage.name}.pdf"))
+    with Printer() as pdf:
+        for coverage in coverages(config, wanted, period.name):
+            goals = [goal_view(config, readings, period.name, g, coverage.main, coverage.details, coverage.below,
+                               coverage.learn, previous_label) for g in config.goals]
+            charts = _charts(config, readings, period.name, goals, coverage)
+            subject = subject_for(config, period.name, coverage.audience, coverage.area)
+            audience_label = AUDIENCE_LABELS[coverage.audience].format(area=coverage.area)
+            missing = [m for m in publication.missing if m.school in coverage.schools]
+            own = {*coverage.schools, coverage.area}
+            own_gate = gate and dict(checks=gate.checks, findings=[
+                f for f in gate.findings if f.scope_name not in places or f.scope_name in own])
+            context = dict(shared, subject=subject, area=coverage.area, goals=goals, charts=charts,
+                           audience=coverage.audience, audience_label=audience_label, details=True, long_tables=True,
+                           toc=sum(len(goal.details) for goal in goals) >= TOC_FROM_ROWS,
+                           summary=build_summary(config, readings, period.name, coverage.audience, goals, coverage.main,
+                                                 coverage.below, previous_label, publication.responses,
+                                                 publication.sources, missing, own_gate),
+                           scorecards=[scorecard(config, readings, period.name, title, scopes)
+                                       for title, scopes in coverage.scorecards],
+                           voices=voices(config, publication.said, publication.register_names, coverage.audience,
+                                         coverage.area),
+                           missing=missing, gate=own_gate, has_schools=bool(coverage.schools),
+                           **_plan_context(config, readings, period.name, publication, coverage, school_year, labels))
+            template = f"advies/{coverage.audience}.html.j2"
+            shown = list({c.name: c for cs in charts.values() for c in cs}.values())
+            printed = render_html(template, context, chart_url)
+            html_path, pdf_path = folder / f"{coverage.name}.html", folder / f"{coverage.name}.pdf"
+            html_path.write_text(with_data_uris(printed, shown), encoding="utf-8")
+            pdf.write_pdf(printed, pdf_path, shown)
+            body = _email_body(template, context)
+            reports.append(Report(coverage.audience, coverage.area, subject, body, plain_text(body), html_path,
+                                  pdf_path, shown,
+                                  config.recipients_for(coverage.audience, coverage.area),
+                                  f"Kansenmonitor {config.programme.name}", tuple(config.steward),
+                                  f"{slug(config.programme.name)}-{period.name}-{coverage.name}.pdf"))
     return reports
 
 

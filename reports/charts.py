@@ -18,6 +18,7 @@ from functools import lru_cache
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
 from kansenmonitor.catalogue import indicator
 from kansenmonitor.dutch import axis_period, euros, format_target, format_value, months_of, number, plain_number
@@ -69,9 +70,17 @@ def _style(axes) -> None:
 
 
 def _chart(kind: str, content: tuple, figure: Figure, title: str, alt: str) -> Chart:
-    """The figure as PNG, named by what it shows so equal content gets an equal name."""
+    """The figure as an RGB PNG, named by what it shows so equal content gets an equal name. The figure is
+    opaque white, so dropping matplotlib's alpha channel changes no pixel, while WeasyPrint would otherwise
+    split every chart into a colour image and an alpha mask and encode both again in every PDF."""
+    rgba = io.BytesIO()
+    figure.savefig(rgba, format="rgba", dpi=DPI * SHARPNESS, facecolor="white")
+    width = int(figure.get_figwidth() * DPI * SHARPNESS)  # as matplotlib sizes its canvas: whole pixels, cut off
+    height, rest = divmod(len(rgba.getbuffer()), 4 * width)
+    if rest:
+        raise RuntimeError(f"the drawing of {kind} is not {width} pixels wide")
     png = io.BytesIO()
-    figure.savefig(png, format="png", dpi=DPI * SHARPNESS)
+    Image.frombuffer("RGBA", (width, height), rgba.getbuffer()).convert("RGB").save(png, format="png")
     digest = hashlib.sha1(repr(content).encode("utf-8")).hexdigest()[:10]
     return Chart(f"{kind}-{digest}", title, png.getvalue(), alt, figure)
 

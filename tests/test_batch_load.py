@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+
+import pytest
 from sqlalchemy import func, select, text
 
 from kansenmonitor.db import Attendance, Delivery, QuarantinedRow
@@ -93,3 +96,47 @@ def test_a_later_file_replaces_what_an_earlier_one_delivered_within_a_batch_and_
     assert [tuple(r) for r in rows] == [
         ("x.csv", 2, True, "y.csv"), ("x.csv", 3, True, "z.csv"), ("y.csv", 2, False, None),
         ("z.csv", 2, False, "w.csv"), ("w.csv", 2, True, None), ("w.csv", 3, True, None)]
+
+
+def test_after_a_batch_the_fact_table_has_statistics_for_all_but_the_text_key(pg_url, backpack, tmp_path):
+    """On PostgreSQL the load analyses a fact table it grew, every column but `record_key` (looked up only through
+    its digest): the planner knows coalitions, digests and dates, and no time goes to measuring the long keys."""
+    from kansenmonitor.db import make_engine
+    from kansenmonitor.migrate import migrate
+
+    migrate(pg_url)
+    engine = make_engine(pg_url)
+    files = [write_csv(tmp_path / "planning.csv", planning(session())),
+             write_csv(tmp_path / "a.csv", attendance(*[present(str(1000 + p)) for p in range(40)])),
+             write_csv(tmp_path / "b.csv", attendance(*[present(str(2000 + p)) for p in range(40)]))]
+    assert [r.status for r in ingest_files(engine, backpack, files, KEY)] == ["loaded"] * 3
+    with engine.connect() as conn:
+        analysed = set(conn.execute(text("SELECT attname FROM pg_stats WHERE tablename = 'attendance'")).scalars())
+        rows = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'attendance'")).scalar()
+    engine.dispose()
+    assert {"coalition", "key_hash", "superseded_by", "delivery_id", "session_date", "pupil"} <= analysed
+    assert "record_key" not in analysed
+    assert rows == 80
+
+
+def test_the_cycle_collector_runs_again_after_an_ingest_also_one_that_failed(engine, backpack, tmp_path):
+    """Ingest pauses Python's cycle collector while it reads and loads an inbox; it runs again afterwards, whether
+    the ingest ended normally or halfway with an error, and stays off when it was off before."""
+    def interrupted(files: int) -> None:
+        raise KeyboardInterrupt
+
+    files = [write_csv(tmp_path / "planning.csv", planning(session())),
+             write_csv(tmp_path / "a.csv", attendance(present("1001")))]
+    assert [r.status for r in ingest_files(engine, backpack, files, KEY)] == ["loaded", "loaded"]
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt):
+        ingest_files(engine, backpack, [write_csv(tmp_path / "b.csv", attendance(present("1002")))], KEY,
+                     progress=interrupted)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert ingest_files(engine, backpack, [write_csv(tmp_path / "c.csv", attendance(present("1003")))],
+                            KEY)[0].status == "loaded"
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -107,7 +107,8 @@ def test_interpretations_from_the_inbox_and_the_command_line_reach_the_stuurgroe
     assert "Vries" not in fourth and "plant te weinig" not in fourth
     assert "Werven via de leerkrachten." in page_text(built["lokale_coalitie"])
     for name in ("kernteam-valthermond", "kernteam-nieuw-buinen"):
-        assert "Duiding van de lokale coalitie" not in built[name]
+        # (the quality appendix names the source "Duiding van de lokale coalitie per doel": not the section)
+        assert "<h3>Duiding van de lokale coalitie</h3>" not in built[name] and "Geduid door" not in built[name]
     # the report on continuation shows only what the lokale coalitie approved
     continuation = page_text(built["vervolgbesluit"])
     assert "We volgen Valthermond." in continuation and "Werven via de leerkrachten." not in continuation

@@ -321,6 +321,20 @@ def test_a_file_refused_for_its_own_content_stays_refused(engine, backpack, tmp_
     assert len(ledger(engine)) == 1
 
 
+
+def test_the_same_refused_bytes_twice_in_one_inbox_are_refused_once(engine, backpack, tmp_path):
+    """Ingest reads the coalition's ledger once before the inbox; a file refused while the inbox is read is still
+    what an identical file later in the same inbox is a duplicate of."""
+    empty, copy = tmp_path / "leeg.csv", tmp_path / "leeg-kopie.csv"
+    for path in (empty, copy):
+        path.write_text("", encoding="utf-8")
+    results = ingest_files(engine, backpack, [empty, copy], KEY)
+    assert [(r.file, r.status, r.message) for r in results] == [
+        ("leeg.csv", "rejected", "bestand is leeg: er staat geen enkele gevulde regel in"),
+        ("leeg-kopie.csv", "duplicate", "dit bestand is al eerder geweigerd (bestand is leeg: er staat geen enkele "
+                                        "gevulde regel in); er verandert niets")]
+    assert len(ledger(engine)) == 1
+
 # --- 11: pseudonym keys ------------------------------------------------------------------------------------
 
 def test_a_key_shorter_than_32_bytes_is_refused_outside_demo_mode(monkeypatch):
