@@ -115,21 +115,28 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
 
     sampled = measured[:sample_coalitions] if sample_coalitions else measured
     show("workload_coalitions", len(sampled))
-    taken = {}
+    taken, idle = {}, {}
     with passes.warm_workers(workers, warm_up) as pool:
         for count in sorted({1, workers}):  # the same warm processes: one coalition at a time, then `workers`
             with fresh_database() as url:
+                busy_before, idle_before = passes.cpu_jiffies()
                 taken[count], _ = passes.plainly(url, sampled, pool, one_at_a_time=count == 1)
-        with fresh_database() as flow_url, fresh_database() as plain_url:
-            flowed, plain = pool.submit(passes.through_prefect, flow_url, plain_url,
-                                        [config_path for config_path, _, _ in sampled], warm_up).result()
+                busy_after, idle_after = passes.cpu_jiffies()
+                idle[count] = (idle_after - idle_before) / max(busy_after - busy_before + idle_after - idle_before, 1)
+        with fresh_database() as flow_url, fresh_database() as plain_url, fresh_database() as process_url:
+            prefect = pool.submit(passes.through_prefect, flow_url, plain_url, process_url,
+                                  [config_path for config_path, _, _ in sampled], warm_up).result()
     for count, seconds in taken.items():
         show(f"coalitions_per_minute_{count}_worker{'s' if count > 1 else ''}", 60 * len(sampled) / seconds)
+        # the share of the machine's CPU left idle meanwhile: near 0 with two workers, the neighbours took the cores
+        show(f"idle_cpu_share_{count}_worker{'s' if count > 1 else ''}", idle[count])
     if workers == 2:
         show("two_workers_speedup", taken[1] / taken[2])
-    show("prefect_flow_s", flowed)
-    show("prefect_plain_s", plain)
-    show("prefect_overhead", flowed / plain - 1)
+    show("prefect_flow_s", prefect["flow"])
+    show("prefect_plain_s", prefect["plain"])
+    show("prefect_overhead", prefect["flow"] / prefect["plain"] - 1)
+    show("prefect_process_s", prefect["process"])  # a new process per flow run, as on a process work pool
+    show("prefect_process_overhead", prefect["process"] / prefect["plain"] - 1)
 
 
 def main(argv: list[str] | None = None) -> None:

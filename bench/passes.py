@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import multiprocessing
+import os
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -26,6 +30,8 @@ from tasks.ingest.pseudonymise import pseudonymise
 from tasks.ingest.read import parse_sheet, read_file, read_limits
 from tasks.ingest.recognise import recognise
 from tasks.ingest.validate import validate_many
+
+ROOT = Path(__file__).resolve().parents[1]  # the project folder, a deployment's working directory
 
 KEY = b"bench-key-not-secret-but-32-bytes-long"
 RECEIVED = dt.datetime(2025, 1, 6, 9, 0)
@@ -142,6 +148,14 @@ def warm_workers(count: int, warm_up: Path) -> Iterator[ProcessPoolExecutor]:
         yield pool
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """The machine's busy and idle CPU time so far, in clock ticks, from /proc/stat (Linux): whether a pass had
+    free cores, or measured its neighbours."""
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return user + nice + system + irq + softirq + steal, idle + iowait
+
+
 def plainly(url: str, jobs, pool: ProcessPoolExecutor, one_at_a_time: bool = False) -> tuple[float, int]:
     """What the ingest flow does, minus Prefect: wall seconds and rows. The coalitions run on the pool's warm
     processes, as many at once as it has (as the ingest-all parent runs them on a work pool), or one after
@@ -156,24 +170,47 @@ def plainly(url: str, jobs, pool: ProcessPoolExecutor, one_at_a_time: bool = Fal
     return time.perf_counter() - start, sum(rows for _, rows in done)
 
 
-def through_prefect(flow_url: str, plain_url: str, paths: list[Path], warm_up: Path) -> tuple[float, float]:
-    """Seconds of the ingest flow and of the same task function run plainly, for the coalitions of `paths` (their
-    configurations) one after another in one process: a worker's, as the bench's own has grown large. Each way
-    has its own database, migrated beforehand as a deployment's is; both are warmed up on `warm_up` first (which
-    also starts the Prefect API), then take turns per coalition, which goes first alternating, so that the
-    neighbours' load on a shared machine falls on both alike."""
+def _in_own_process(url: str, config_path: Path) -> None:
+    """One coalition as a process work pool runs a child of `ingest-all`: its flow run created first (by the
+    parent, through the deployment), then a new interpreter that runs it with Prefect's engine
+    (`python -m prefect.engine <id>`, the flow loaded from the deployment's entrypoint) and exits."""
+    from prefect import get_client
+
     from flows.ingest_inbox import ingest_inbox
 
-    migrate(flow_url)
-    migrate(plain_url)
-    ways = {"flow": lambda path: ingest_inbox(str(path), str(path.parent / "inbox"), flow_url),
-            "plain": lambda path: _ingest_coalition(plain_url, path)}
-    for way in ways.values():
-        way(warm_up)
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run(ingest_inbox, parameters={
+            "config_path": str(config_path), "inbox": str(config_path.parent / "inbox"), "db_url": url,
+            "migrated": True})
+        env = {**os.environ, "PREFECT_API_URL": str(client.api_url),
+               "PREFECT__FLOW_ENTRYPOINT": "flows/ingest_inbox.py:ingest_inbox"}
+    subprocess.run([sys.executable, "-m", "prefect.engine", str(run.id)], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def through_prefect(flow_url: str, plain_url: str, process_url: str, paths: list[Path],
+                    warm_up: Path) -> dict[str, float]:
+    """Seconds of the ingest flow and of the same task function run plainly, for the coalitions of `paths` (their
+    configurations) one after another in one process: a worker's, as the bench's own has grown large; and of the
+    flow run in a process of its own, as a process work pool runs it. Each way has its own database, migrated
+    beforehand as the `ingest-all` parent does for its children; the in-process ways are warmed up on `warm_up`
+    first (which also starts the Prefect API), then all take turns per coalition, which goes first rotating, so
+    that the neighbours' load on a shared machine falls on all alike."""
+    from flows.ingest_inbox import ingest_inbox
+
+    for url in (flow_url, plain_url, process_url):
+        migrate(url)
+    ways = {"flow": lambda path: asyncio.run(ingest_inbox(str(path), str(path.parent / "inbox"), flow_url,
+                                                          migrated=True)),
+            "plain": lambda path: _ingest_coalition(plain_url, path),
+            "process": lambda path: _in_own_process(process_url, path)}
+    ways["flow"](warm_up)
+    ways["plain"](warm_up)
     seconds = dict.fromkeys(ways, 0.0)
+    order = list(ways)
     for turn, path in enumerate(paths):
-        for name in ("flow", "plain") if turn % 2 == 0 else ("plain", "flow"):
+        for name in order[turn % 3:] + order[:turn % 3]:
             start = time.perf_counter()
             ways[name](path)
             seconds[name] += time.perf_counter() - start
-    return seconds["flow"], seconds["plain"]
+    return seconds

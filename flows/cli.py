@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 open failures remain and `--streng` was given, 2 an error 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -180,7 +181,7 @@ def ingest(config: ConfigOption, inbox: InboxOption, db: DbOption = None, demo: 
         _fail(f"inbox '{inbox}' bestaat niet of is geen map")
     _reachable(db)
     pseudonym_key(demo)  # refuses a missing or short key before any flow starts
-    results = ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None)
+    results = asyncio.run(ingest_inbox(str(config), str(inbox), db, demo, str(out) if out else None))
     _print_ingest(results)
     if out:
         console.print(f"validatierapport: {out / 'validatie.html'}")

@@ -67,10 +67,13 @@ async def _fan_out(child_flow: str, runs: dict[str, dict]) -> dict[str, str]:
 @flow(name="ingest-all", log_prints=True)
 async def ingest_all(configs: list[str] | None = None, inbox_root: str = "var/inbox", out_root: str = "var/out",
                      db_url: str | None = None, demo: bool = False) -> dict[str, str]:
-    """Ingest every coalition's inbox (`inbox_root/<name>`); validation reports go to `out_root/<name>`."""
+    """Ingest every coalition's inbox (`inbox_root/<name>`); validation reports go to `out_root/<name>`. The
+    database is migrated here, once, not by each child run."""
+    files = config_files(configs or ["config"])
+    migrate(db_url)
     runs = {path.stem: {"config_path": str(path), "inbox": str(Path(inbox_root) / path.stem), "db_url": db_url,
-                        "demo": demo, "out_dir": str(Path(out_root) / path.stem)}
-            for path in config_files(configs or ["config"])}
+                        "demo": demo, "out_dir": str(Path(out_root) / path.stem), "migrated": True}
+            for path in files}
     return await _fan_out("ingest-inbox", runs)
 
 

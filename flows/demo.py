@@ -6,6 +6,7 @@ Leren section; email goes to the outbox as .eml files.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         config = load_config(config_path)
         inbox = inboxes[name][0].parent
         console.rule(f"{config.programme.name}")
-        results = ingest_inbox(str(config_path), str(inbox), db_url, demo=True, settle_seconds=0)
+        results = asyncio.run(ingest_inbox(str(config_path), str(inbox), db_url, demo=True, settle_seconds=0))
         read = sum(r.rows_read for r in results)
         quarantined = sum(r.rows_quarantined for r in results)
         console.print(f"{len(results)} bestanden, {read} rijen gelezen, {quarantined} in quarantaine")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -183,8 +184,8 @@ def test_flow_fails_clearly_when_the_database_is_down_from_the_start(prefect_har
     inbox.mkdir()
     write_csv(inbox / "planning.csv", planning(session()))
     port = closed_port()
-    state = ingest_inbox(str(CONFIG), str(inbox), f"postgresql+psycopg://postgres@127.0.0.1:{port}/x",
-                         return_state=True)
+    state = asyncio.run(ingest_inbox(str(CONFIG), str(inbox), f"postgresql+psycopg://postgres@127.0.0.1:{port}/x",
+                                     return_state=True))
     assert state.is_failed()
     assert f'connection to server at "127.0.0.1", port {port} failed: Connection refused' in state.message
 
@@ -203,7 +204,7 @@ def test_flow_retries_a_file_when_the_database_drops_and_loads_it_once_after(pre
     proxy = FlakyProxy(healthy=1, upstream=server.port)
     url = server.set(port=proxy.port).render_as_string(hide_password=False)
     try:
-        state = ingest_inbox(str(CONFIG), str(inbox), url, return_state=True)
+        state = asyncio.run(ingest_inbox(str(CONFIG), str(inbox), url, return_state=True))
         assert state.is_failed()
         assert "DatabaseUnavailable: database niet bereikbaar of verbinding verbroken" in state.message
         assert "tijdens planning.csv" in state.message
@@ -214,9 +215,9 @@ def test_flow_retries_a_file_when_the_database_drops_and_loads_it_once_after(pre
         assert (task_run.run_count, task_run.state.type.value, proxy.hung_up) == (attempts, "FAILED", attempts)
 
         proxy.healthy = 100
-        [result] = ingest_inbox(str(CONFIG), str(inbox), url)
+        [result] = asyncio.run(ingest_inbox(str(CONFIG), str(inbox), url))
         assert (result.status, result.rows_loaded) == ("loaded", 1)
-        [again] = ingest_inbox(str(CONFIG), str(inbox), url)
+        [again] = asyncio.run(ingest_inbox(str(CONFIG), str(inbox), url))
         assert again.status == "duplicate"
     finally:
         proxy.close()

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import time
 from email.policy import default
 from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogWorker
 
 from flows.close_period import close_period
@@ -137,8 +140,8 @@ def test_close_all_before_the_grace_starts_no_child_run(prefect_harness, tmp_pat
 
 def failing_ingest(tmp_path: Path, sqlite_url: str):
     """An ingest run whose inbox is missing: it fails before touching any file."""
-    state = ingest_inbox(str(BACKPACK), str(tmp_path / "ontbreekt"), sqlite_url, out_dir=str(tmp_path / "out"),
-                         return_state=True)
+    state = asyncio.run(ingest_inbox(str(BACKPACK), str(tmp_path / "ontbreekt"), sqlite_url,
+                                     out_dir=str(tmp_path / "out"), return_state=True))
     assert state.is_failed()
     with get_client(sync_client=True) as client:
         return client.read_flow_run(state.state_details.flow_run_id)
@@ -184,7 +187,7 @@ def test_an_inbox_is_ingested_in_one_task_in_batches_each_file_in_its_own_transa
     write_csv(inbox / "a-planning.csv", planning(session()))
     write_csv(inbox / "b-aanwezigheid.csv", attendance(present("1"), present("2")))
     write_csv(inbox / "c-kapot.csv", [["geen", "bekende", "kolommen"], ["1", "2", "3"]])
-    state = ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True)
+    state = asyncio.run(ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True))
     results = state.result()
     assert [(r.file, r.status, r.rows_loaded) for r in results] == [
         ("a-planning.csv", "loaded", 1), ("b-aanwezigheid.csv", "loaded", 2), ("c-kapot.csv", "rejected", 0)]
@@ -233,3 +236,23 @@ def test_an_ingest_in_a_terminal_shows_a_progress_bar_over_the_files(prefect_har
     screen = seen.decode("utf-8", errors="replace")
     # The bar is drawn when it starts and when it stops; the steps between depend on the refresh timing.
     assert "Aanleveringen verwerken" in screen and "0/3" in screen and "3/3" in screen
+
+
+def test_an_ingest_run_still_sends_the_heartbeat_that_lets_the_server_detect_a_crash(prefect_harness, tmp_path,
+                                                                                     sqlite_url):
+    """The flow is async so that its end does not wait for Prefect's heartbeat thread; the heartbeat itself stays
+    (an automation on missing heartbeats marks a run whose machine died as crashed)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    state = asyncio.run(ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True))
+    assert state.is_completed(), state.message
+    EventsWorker.drain_all(timeout=10)
+    wanted = EventFilter(event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+                         resource=EventResourceFilter(id=[f"prefect.flow-run.{state.state_details.flow_run_id}"]))
+    with get_client(sync_client=True) as client:
+        for _ in range(40):  # the server stores events a moment after receiving them
+            events = client.read_events(wanted, limit=50).events
+            if events:
+                break
+            time.sleep(0.5)
+    assert [e.event for e in events] == ["prefect.flow-run.heartbeat"]

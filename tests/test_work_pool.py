@@ -101,6 +101,8 @@ def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_
                 parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
             assert sorted(c.name for c in children) == [f"proef-{n}" for n in range(1, COALITIONS + 1)]
             assert all(c.state.is_completed() for c in children)
+            # The parent migrated the new, empty database once; the children loaded into it without checking again.
+            assert [c.parameters["migrated"] for c in children] == [True] * COALITIONS
     finally:
         process.send_signal(signal.SIGTERM)
         try:
