@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from kansenmonitor.config import Config
-from reports.render import environment
+from reports.templates import environment
 
 PAGE_PREFIX = "kwaliteit-"
 

@@ -1,10 +1,7 @@
 """One template set and one stylesheet, three outputs: the HTML file (stylesheet in its head, charts as
 PNG inside), the PDF (WeasyPrint on that same HTML, the charts named instead of inside: A4, running
 header, page numbers, PDF/UA) and the email body (the stylesheet inlined into style attributes by
-css-inline, charts by content id).
-
-Autoescape is on for every `.html`/`.j2` template, so delivered free text (ideas, remarks, names) is
-inert wherever it appears.
+css-inline, charts by content id), all from `reports.templates`' environment.
 """
 
 from __future__ import annotations
@@ -17,31 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import css_inline
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 from weasyprint import html as weasyprint_html
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from kansenmonitor import dutch
 from reports.charts import Chart
-from schemas import SOURCES
-
-
-def source_label(name: str) -> str:
-    """A source as the sources catalogue names it in Dutch, for a table cell: `bestedingen` is `Bestedingen NPO`."""
-    described = SOURCES[name].description if name in SOURCES else name
-    return described[:1].upper() + described[1:]
-
+from reports.templates import environment
 
 PDF_VARIANT = "pdf/ua-1"
 CHART_SCHEME = "kansenmonitor-chart"
-environment = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["html", "j2"]),
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-environment.filters["dutch_date"] = dutch.date
-environment.filters["number"] = dutch.plain_number
-environment.filters["source_label"] = source_label
 _inliner = css_inline.CSSInliner()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from kansenmonitor.config import Config
 from kansenmonitor.dutch import DELIVERY_STATUS
 from reports.quality_page import PAGE_PREFIX
-from reports.render import environment
+from reports.templates import environment
 
 
 def write_validation_report(config: Config, results: list, failed: list, out_dir: Path) -> Path:

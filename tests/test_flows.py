@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import subprocess
+import sys
 import time
 from email.policy import default
 from pathlib import Path
@@ -256,3 +258,13 @@ def test_an_ingest_run_still_sends_the_heartbeat_that_lets_the_server_detect_a_c
                 break
             time.sleep(0.5)
     assert [e.event for e in events] == ["prefect.flow-run.heartbeat"]
+
+
+def test_an_ingest_run_does_not_load_the_pdf_engine():
+    """A work pool starts a process per flow run: the ingest's own start pays no WeasyPrint, Pango or matplotlib
+    (about a second of CPU), which only closing a period needs; the steward's pages come from Jinja alone."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, flows.ingest_inbox, flows.cli; "
+                               "print(sorted(m for m in ('weasyprint', 'matplotlib') if m in sys.modules))"],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
