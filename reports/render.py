@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import base64
 import gc
+import io
 import re
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from hashlib import md5
 from pathlib import Path
 
 import css_inline
-from weasyprint import CSS, HTML
+from PIL import Image
+from weasyprint import CSS, DEFAULT_OPTIONS, HTML
 from weasyprint import html as weasyprint_html
 from weasyprint.css.counters import CounterStyle
+from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reports.charts import Chart
 from reports.templates import environment
@@ -39,8 +44,8 @@ def data_uri(chart: Chart) -> str:
 
 
 def chart_url(chart: Chart) -> str:
-    """How the HTML that WeasyPrint reads refers to a chart: by name, fetched from the build's charts, so
-    its HTML parser does not read the image as text and each chart is decoded once for all of a build's PDFs."""
+    """How the HTML that WeasyPrint reads refers to a chart: by name, found among the `Printer`'s images, so
+    its HTML parser does not read the image as text and the PDFs take the chart's PNG data as it is."""
     return f"{CHART_SCHEME}:{chart.name}"
 
 
@@ -91,21 +96,49 @@ class _ReportHTML(HTML):
         return [_USER_AGENT]
 
 
-class _ChartFetcher(URLFetcher):
-    """Gives WeasyPrint the report's charts by name and nothing else: a report refers to no other resource,
-    and one that did would fail the PDF rather than be fetched."""
+class _NoFetcher(URLFetcher):
+    """Fetches nothing: a report's only resources are its charts, which the `Printer` hands WeasyPrint
+    itself, so a reference to anything else fails the PDF rather than be fetched."""
 
-    def __init__(self, charts: Iterable[Chart]) -> None:
+    def __init__(self) -> None:
         super().__init__(fail_on_errors=True)
-        self._png = {chart_url(chart): chart.png for chart in charts}
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        return URLFetcherResponse(url, self._png[url], {"Content-Type": "image/png"})
+        raise FatalURLFetchingError(f"a report refers to {url}, which is not one of its charts")
+
+
+def _idat(png: bytes) -> bytes:
+    """The compressed rows of a PNG: its IDAT chunks' data, one zlib stream with a filter byte per row."""
+    rows, at = [], 8
+    while at < len(png):
+        (length,), kind = struct.unpack(">I", png[at:at + 4]), png[at + 4:at + 8]
+        if kind == b"IDAT":
+            rows.append(png[at + 8:at + 8 + length])
+        at += 12 + length
+    return b"".join(rows)
+
+
+class _ChartImage(RasterImage):
+    """A chart as WeasyPrint places it, with the PNG's compressed rows put in the PDF as they are. WeasyPrint 70
+    decodes every PNG and encodes it again in each PDF that shows it (a twelfth of a report's PDF); a PDF image
+    with the PNG predictor takes an 8-bit RGB PNG's IDAT data unchanged, so the pixels are the same."""
+
+    def __init__(self, chart: Chart, cache: dict) -> None:
+        url = chart_url(chart)
+        if chart.png[24:26] != b"\x08\x02" or chart.png[28] != 0:  # the header's bit depth, colour type, interlace
+            raise ValueError(f"{chart.name} is not an 8-bit RGB PNG without interlacing")
+        with Image.open(io.BytesIO(chart.png)) as header:  # reads the header only
+            super().__init__(header, md5(url.encode(), usedforsecurity=False).hexdigest(), chart.png, None, cache,
+                             "from-image", DEFAULT_OPTIONS)
+        self._rows = _idat(chart.png)
+
+    def _get_png_data(self, pillow_image: Image.Image) -> bytes:
+        return self._rows
 
 
 class Printer:
     """WeasyPrint's state for the PDFs of one build, `with Printer() as pdf:`: one Pango font map and one image
-    cache, so that fonts are set up once and a chart shown in several PDFs is decoded once.
+    cache (the build's charts, each placed as it is), so that fonts are set up once and no chart is decoded.
 
     Leaving the `with` frees both while Pango is loaded. The font map is a Pango object that cffi frees by
     calling into Pango, in reference cycles with WeasyPrint's layouts, so it is dropped and the build's garbage
@@ -125,6 +158,9 @@ class Printer:
 
     def write_pdf(self, html: str, target: Path, charts: Iterable[Chart] = ()) -> Path:
         """The PDF of the HTML rendered with `chart_url`, tagged for screen readers (PDF/UA-1)."""
-        _ReportHTML(string=html, url_fetcher=_ChartFetcher(charts)).write_pdf(
+        for chart in charts:
+            if chart_url(chart) not in self._images:
+                self._images[chart_url(chart)] = _ChartImage(chart, self._images)
+        _ReportHTML(string=html, url_fetcher=_NoFetcher()).write_pdf(
             target, pdf_variant=PDF_VARIANT, font_config=self._fonts, cache=self._images)
         return target
