@@ -6,8 +6,10 @@ eight schools each."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
+import io
 import email.policy
 import itertools
 import re
@@ -21,6 +23,7 @@ from matplotlib.text import Text
 from pdfminer.pdftypes import PDFStream, resolve1
 from pdfminer.psparser import LIT
 from pdfplumber.structure import PDFStructTree
+from PIL import Image
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 from weasyprint import HTML
@@ -31,7 +34,7 @@ from kansenmonitor.db import IndicatorValue
 from kansenmonitor.dutch import axis_period, format_target, months_of, plain_number
 from kansenmonitor.periods import Period
 from reports.charts import participants_chart, spending_chart, trend_chart
-from reports.render import PDF_VARIANT, USER_AGENT_CSS
+from reports.render import PDF_VARIANT, USER_AGENT_CSS, Printer, chart_url, with_data_uris
 from tasks.deliver.mail import compose
 from tests.reporting import render_reports
 from tests.test_reports import H1, H2, seed
@@ -192,6 +195,27 @@ def test_the_lean_user_agent_stylesheet_draws_the_same_pages(reports, tmp_path):
     HTML(string=report.html_path.read_text("utf-8")).write_pdf(stock, pdf_variant=PDF_VARIANT)
     lean = page_images(report.pdf_path, tmp_path / "lean")
     assert len(lean) > 1 and lean == page_images(stock, tmp_path / "stock")
+
+
+def test_a_pdf_takes_each_chart_png_as_it_is_and_shows_the_same_pixels(reports, tmp_path):
+    """WeasyPrint decodes a PNG and encodes it again in every PDF; the Printer gives it a chart's compressed rows
+    as they are. A chart compressed otherwise than WeasyPrint would keeps its own bytes in the PDF, and the page
+    shows the same pixels as WeasyPrint's own way (the chart inside the HTML)."""
+    chart = next(c for r in reports for c in r.charts)
+    other = io.BytesIO()
+    Image.open(io.BytesIO(chart.png)).save(other, format="png", compress_level=1)
+    fast = dataclasses.replace(chart, png=other.getvalue())
+    assert fast.png != chart.png
+    html = f'<html lang="nl"><body><img src="{chart_url(fast)}" alt="{chart.alt}"></body></html>'
+    ours, stock = tmp_path / "ours.pdf", tmp_path / "stock.pdf"
+    with Printer() as printer:
+        printer.write_pdf(html, ours, [fast])
+    HTML(string=with_data_uris(html, [fast])).write_pdf(stock, pdf_variant=PDF_VARIANT)
+    with pdfplumber.open(ours) as pdf:
+        objects = (pdf.doc.getobj(objid) for xref in pdf.doc.xrefs for objid in xref.get_objids())
+        images = [o.rawdata for o in objects if isinstance(o, PDFStream) and o.attrs.get("Subtype") == LIT("Image")]
+    assert len(images) == 1 and fast.png.index(images[0]) == fast.png.index(b"IDAT") + 4  # the IDAT chunk's data
+    assert page_images(ours, tmp_path / "ours") == page_images(stock, tmp_path / "stock")
 
 
 def test_the_split_row_check_sees_a_row_cut_in_two(tmp_path):
