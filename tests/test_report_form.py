@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email
-import io
 import email.policy
+import io
 import itertools
 import re
 import struct
