@@ -301,7 +301,7 @@ def _write(conn: Connection, config: Config, batch: Batch) -> None:
     for source in dict.fromkeys(p.validated.source.name for p in pending):
         files = [p for p in pending if p.validated.source.name == source]
         facts = _facts_superseded_within(config, files)
-        _supersede_stored(conn, config, files, batch.loaded_names, dict(zip(facts["record_key"], facts["key_hash"])))
+        _supersede_stored(conn, config, files, batch.loaded_names, facts)
         _insert_facts(conn, FACT_TABLES[source].__table__, facts)
     for p in pending:
         batch.loaded_names.add(p.delivery.file_name)
@@ -314,11 +314,12 @@ def _write(conn: Connection, config: Config, batch: Batch) -> None:
 
 
 def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], loaded_names: set[str],
-                      hashes: dict[str, int]) -> None:
+                      facts: dict[str, list]) -> None:
     """Rows stored before these files (of one source) superseded by the first of them that replaces them: on
-    PostgreSQL, when only keys replace, the stored rows sharing a digest (`hashes`, key -> digest) with the files'
-    keys looked up in one statement and, should any carry one of the keys, superseded in one more; else file by
-    file in order. Only digests travel: the keys themselves would cost far more to send than to compare here."""
+    PostgreSQL, when only keys replace, the stored rows sharing a digest (the batch's `facts` carry each key's)
+    with the files' keys looked up in one statement and, should any carry one of the keys, superseded in one more;
+    else file by file in order. Only digests travel: the keys themselves would cost far more to send than to
+    compare here."""
     by_key_only = not any(p.validated.source.register or p.delivery.file_name in loaded_names for p in files)
     if conn.dialect.name == "postgresql" and by_key_only and len(files) > 1:
         first: dict[str, int] = {}  # key -> the first file carrying it
@@ -327,6 +328,7 @@ def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], l
         if not first:
             return
         model = FACT_TABLES[files[0].validated.source.name]
+        hashes = dict(zip(facts["record_key"], facts["key_hash"]))
         digests = select(func.unnest(bindparam(None, sorted({hashes[key] for key in first}),
                                                type_=ARRAY(model.key_hash.type))).label("hash")).subquery()
         stored = conn.execute(select(model.id, model.record_key).join(digests, model.key_hash == digests.c.hash).where(
