@@ -158,12 +158,40 @@ class Record:
         )
 
 
+class SessionNumber(Base):
+    """A number per session of a coalition, as its planning and attendance spell it (date, title and village
+    exactly): the load gives both their session's number, so the marts join a registration to its session on one
+    integer instead of four columns (migration 0010). A spelling is numbered once and keeps its number."""
+
+    __tablename__ = "session_number"
+    __table_args__ = (UniqueConstraint("coalition", "session_date", "title", "area", name="uq_session_number"),)
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100))
+    session_date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    area: Mapped[str] = mapped_column(String(200))
+
+
+class ChildNumber(Base):
+    """A number per child (pseudonym) of a coalition, given to its attendance rows as they are loaded: the marts
+    count distinct children on an integer instead of a 64-character pseudonym (migration 0010)."""
+
+    __tablename__ = "child_number"
+    __table_args__ = (UniqueConstraint("coalition", "pupil", name="uq_child_number"),)
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coalition: Mapped[str] = mapped_column(String(100))
+    pupil: Mapped[str] = mapped_column(String(64))
+
+
 class ActivitySession(Record, Base):
     __tablename__ = "activity_session"
 
     session_date: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(300))
     area: Mapped[str] = mapped_column(String(200))
+    session_number: Mapped[int] = mapped_column(Integer)  # SessionNumber, given by the load
     target_group: Mapped[str] = mapped_column(String(10))
     theme_1: Mapped[str] = mapped_column(String(200))
     theme_2: Mapped[str | None] = mapped_column(String(200))
@@ -181,6 +209,8 @@ class Attendance(Record, Base):
     school_group: Mapped[int] = mapped_column(Integer)
     pupil: Mapped[str] = mapped_column(String(64))  # HMAC pseudonym, never the school's number
     present: Mapped[bool] = mapped_column(Boolean)
+    session_number: Mapped[int] = mapped_column(Integer)  # SessionNumber and ChildNumber, given by the load
+    child_number: Mapped[int] = mapped_column(Integer)
 
 
 class AttendancePerChild(Base):
@@ -196,6 +226,7 @@ class AttendancePerChild(Base):
     school: Mapped[str] = mapped_column(String(200), primary_key=True)
     school_group: Mapped[int] = mapped_column(Integer, primary_key=True)
     pupil: Mapped[str] = mapped_column(String(64), primary_key=True)
+    child_number: Mapped[int] = mapped_column(Integer)  # the attendance rows' (ChildNumber)
     registrations: Mapped[int] = mapped_column(Integer)
     presences: Mapped[int] = mapped_column(Integer)
 

@@ -60,12 +60,12 @@ def test_kept_through_a_redelivery_a_new_version_and_a_resolved_failure(engine, 
 
 def test_the_upgrade_counts_rows_loaded_before_and_the_downgrade_removes_it(db_url, backpack, tmp_path):
     migrate(db_url)
-    command.downgrade(alembic_config(db_url), "0008_compact_record_key")
     engine = make_engine(db_url)
     ingest_file(engine, backpack, write_csv(tmp_path / "planning.csv", planning(session())), KEY)
     ingest_file(engine, backpack, write_csv(tmp_path / "a.csv", attendance(present("1001"), present("1002"))), KEY)
     ingest_file(engine, backpack, write_csv(tmp_path / "a.csv", attendance(present("1001", marker="nee"))), KEY)
     engine.dispose()
+    command.downgrade(alembic_config(db_url), "0008_compact_record_key")  # the rows as loaded before 0009
     migrate(db_url)
     engine = make_engine(db_url)
     assert _counts(engine) == [("OBS de Aanloop", "Valthermond", 5, 1, 0)]

@@ -31,6 +31,7 @@ from kansenmonitor.db import (
 from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
+from tasks.ingest.load import add_numbers
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 COALITION = "Kansen Testdorp"
@@ -78,10 +79,13 @@ def load_file(conn, model, file_name: str, rows: list[dict], date_field: str | N
               **delivery) -> int:
     """One delivered file: its rows from spreadsheet row 2 on; `replaces` supersedes an earlier file's rows."""
     delivery_id = _deliver(conn, file_name, **delivery)
+    numbers = {name: [row[name] for row in rows] for name in rows[0]}
+    add_numbers(conn, "kansen-testdorp", model.__table__, numbers)  # sessions and children numbered as a load does
     conn.execute(insert(model), [
         dict(coalition="kansen-testdorp", record_key=f"{file_name}:{n}", source_row=n, delivery_id=delivery_id,
-             period=_period(row[date_field]) if date_field else H2, **row)
-        for n, row in enumerate(rows, start=2)])
+             period=_period(row[date_field]) if date_field else H2, **row, **{
+                 name: values[i] for name, values in numbers.items() if name not in row})
+        for i, (n, row) in enumerate(enumerate(rows, start=2))])
     if replaces:
         conn.execute(update(model).where(model.delivery_id == replaces).values(superseded_by=delivery_id))
     return delivery_id

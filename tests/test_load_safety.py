@@ -125,7 +125,7 @@ def test_a_load_that_fails_anyway_records_that_file_and_the_inbox_goes_on(engine
     with engine.connect() as conn:
         assert conn.execute(select(Delivery.refusal_cause, Delivery.refusal_context)
                             .where(Delivery.status == "failed")).one() == (
-            "load", "kansenmonitor 0.1.0, schema 0009_attendance_per_child")
+            "load", "kansenmonitor 0.1.0, schema 0010_session_and_child_numbers")
 
 
 # --- 4: a corrected file supersedes its earlier version whole ------------------------------------------------

@@ -93,7 +93,7 @@ def seed(engine, config) -> None:
         conn.execute(insert(Attendance), [dict(
             coalition=config.slug, period=H2, record_key=f"a{n}", source_row=n + 2, delivery_id=attendance,
             session_date=dt.date(2025, 3, 5), title="Circus", area=area, school=school, school_group=6,
-            pupil=f"p{n}", present=True) for n, (area, school) in enumerate(
+            pupil=f"p{n}", present=True, session_number=1 + n // 2, child_number=n) for n, (area, school) in enumerate(
                 [("Valthermond", "OBS de Aanloop"), ("Valthermond", "CKC Rehoboth"),
                  ("2e Exloërmond", "OBS de Westhoek")])])
 

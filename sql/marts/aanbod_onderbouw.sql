@@ -1,7 +1,9 @@
 -- Sessions for groups 1-4 with at least :min_children distinct children present, counted from the
--- programme's start to the end of the period, among all 1-4 sessions with children present. A session
--- has one village, so its children are counted once (grouped first, a grouping every database can
--- hash) and the sessions are then grouped per scope.
+-- programme's start to the end of the period, among all 1-4 sessions with children present. Registrations are
+-- joined to their session by its number (`session_number`, the session as both spell it) and a session's
+-- distinct children counted by their numbers: one integer column to join on and integers to count, where four
+-- columns misled PostgreSQL's estimate into sorting text. A session has one village, so its children are counted
+-- once and the sessions are then grouped per scope.
 WITH population AS (
     SELECT
         attendance.coalition,
@@ -11,27 +13,15 @@ WITH population AS (
         attendance.school,
         attendance.session_date,
         attendance.activity,
-        attendance.pupil
+        attendance.pupil,
+        attendance.session_number,
+        attendance.child_number
     FROM {{ ref('stg_attendance') }} AS attendance
     INNER JOIN {{ ref('stg_sessions') }} AS sessions
-        ON attendance.coalition = sessions.coalition
-            AND attendance.session_date = sessions.session_date
-            AND attendance.activity = sessions.activity
-            AND attendance.area = sessions.area
+        ON attendance.session_number = sessions.session_number
     WHERE sessions.target_group = '1-4'
         AND attendance.present
         AND attendance.session_date <= :period_end
-),
-
-children_at_sessions AS (
-    SELECT
-        coalition,
-        area,
-        session_date,
-        activity,
-        pupil
-    FROM population
-    GROUP BY coalition, area, session_date, activity, pupil
 ),
 
 sessions_for_groups_1_4 AS (
@@ -39,9 +29,9 @@ sessions_for_groups_1_4 AS (
         coalition,
         area,
         session_date,
-        COUNT(pupil) AS children_present
-    FROM children_at_sessions
-    GROUP BY coalition, area, session_date, activity
+        COUNT(DISTINCT child_number) AS children_present
+    FROM population
+    GROUP BY session_number, coalition, area, session_date
 ),
 
 per_scope AS (

@@ -1,9 +1,8 @@
 -- Children present at least once in the period, among the children registered; per village where
 -- the sessions took place and per child's school. `population` is the attendance rows themselves (what
 -- `kansenmonitor explain` lists); the count reads them as the database keeps them counted per child, school
--- and village (`stg_attendance_per_child`), each such row once for all its scopes (grouped per scope and
--- child in one pass), and the distinct children are a grouping every database can hash rather than a
--- COUNT(DISTINCT) per scope.
+-- and village (`stg_attendance_per_child`), each such row once for all its scopes, and counts distinct children
+-- by their numbers: integers, which a database sorts and compares far faster than pseudonyms.
 WITH population AS (
     SELECT
         coalition,
@@ -22,30 +21,21 @@ children AS (
         coalition,
         area,
         school,
-        pupil,
+        child_number,
         presences
     FROM {{ ref('stg_attendance_per_child') }}
     WHERE period = :period
 ),
 
-children_in_scope AS (
-    {% call(key, groups) grouped_by_scope(scopes, dialect, ['pupil']) %}
+per_scope AS (
+    {% call(key, groups) grouped_by_scope(scopes, dialect) %}
     SELECT
         {{ key }} AS scope_key,
-        pupil,
-        MAX(presences) AS presences
+        COUNT(DISTINCT CASE WHEN presences > 0 THEN child_number END) AS present,
+        COUNT(DISTINCT child_number) AS registered
     FROM children
     GROUP BY {{ groups }}
     {% endcall %}
-),
-
-per_scope AS (
-    SELECT
-        scope_key,
-        COUNT(CASE WHEN presences > 0 THEN pupil END) AS present,
-        COUNT(pupil) AS registered
-    FROM children_in_scope
-    GROUP BY scope_key
 )
 
 SELECT

@@ -1,5 +1,6 @@
 -- One registration of a child for a session; `is_present` is 1 or 0 on every database, `present` the
 -- boolean itself, to filter on (PostgreSQL estimates how many rows a boolean keeps; for a CASE it guesses).
+-- `session_number` and `child_number` number the session and the child as spelled (migration 0010).
 SELECT
     coalition,
     delivery_id,
@@ -12,6 +13,8 @@ SELECT
     school_group,
     pupil,
     present,
+    session_number,
+    child_number,
     CASE WHEN present THEN 1 ELSE 0 END AS is_present
 FROM attendance
 WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})

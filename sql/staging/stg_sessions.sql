@@ -1,4 +1,5 @@
--- Activity sessions of the planning that still count.
+-- Activity sessions of the planning that still count; `session_number` is the number attendance has for the
+-- session as spelled here.
 SELECT
     coalition,
     delivery_id,
@@ -11,7 +12,8 @@ SELECT
     theme_1,
     theme_2,
     kind,
-    supervisors
+    supervisors,
+    session_number
 FROM activity_session
 WHERE coalition IN (SELECT coalition FROM {{ ref('seed_coalitions') }})
     AND superseded_by IS NULL

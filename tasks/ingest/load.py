@@ -30,15 +30,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import (
     DERIVED_TABLES,
     FACT_TABLES,
     ActivitySession,
+    ChildNumber,
     Delivery,
     QuarantinedRow,
     QuarantineReason,
+    SessionNumber,
     key_hashes,
 )
 from tasks.ingest.copy_load import copy_rows
@@ -159,7 +163,9 @@ def _among(conn: Connection, column, values: list) -> ColumnElement[bool]:
     """`column IN values`, the values bound as one parameter: a statement the same for 3 keys and for 3,000."""
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(values)))))
+    # dates as SQLite stores them (ISO)
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(
+        None, json.dumps(values, default=str)))))
 
 
 def _keyed(conn: Connection, model, keys: list[str]) -> ColumnElement[bool]:
@@ -302,6 +308,7 @@ def _write(conn: Connection, config: Config, batch: Batch) -> None:
         files = [p for p in pending if p.validated.source.name == source]
         facts = _facts_superseded_within(config, files)
         _supersede_stored(conn, config, files, batch.loaded_names, facts)
+        add_numbers(conn, config.slug, FACT_TABLES[source].__table__, facts)
         _insert_facts(conn, FACT_TABLES[source].__table__, facts)
     for p in pending:
         batch.loaded_names.add(p.delivery.file_name)
@@ -343,6 +350,40 @@ def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], l
         return
     for p in files:
         _supersede(conn, config, p.validated, p.delivery, p.keys, p.delivery.file_name in loaded_names)
+
+
+def add_numbers(conn: Connection, coalition: str, table: Table, facts: dict[str, list]) -> None:
+    """To the fact columns of `table`'s rows (`facts`), the numbers of their sessions (planning and attendance) and
+    children (attendance), numbered within the coalition as they are spelled (`SessionNumber`, `ChildNumber`):
+    spelled alike, numbered alike; the marts join and count on them."""
+    if "session_number" in table.columns:
+        facts["session_number"] = _numbers(conn, coalition, SessionNumber,
+                                           [facts[c] for c in ("session_date", "title", "area")])
+    if "child_number" in table.columns:
+        facts["child_number"] = _numbers(conn, coalition, ChildNumber, [facts["pupil"]])
+
+
+def _numbers(conn: Connection, coalition: str, model, columns: list[list]) -> list[int]:
+    """Per row the number of its values of `columns` (the model's columns after the coalition), those not numbered
+    yet numbered first (in sorted order, so two loads of a coalition wait for each other rather than deadlock)."""
+    names = [c.name for c in model.__table__.columns][2:]
+    rows = list(zip(*columns))
+    numbers = _numbered(conn, coalition, model, names, rows)
+    new = sorted(set(rows) - numbers.keys())
+    if new:
+        insert_new = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(model).on_conflict_do_nothing()
+        conn.execute(insert_new, [dict(zip(names, row), coalition=coalition) for row in new])
+        numbers |= _numbered(conn, coalition, model, names, new)
+    return [numbers[row] for row in rows]
+
+
+def _numbered(conn: Connection, coalition: str, model, names: list[str], rows: list[tuple]) -> dict[tuple, int]:
+    """The numbers `model` has for `rows` (values of `names`), found by the first of them, the rest compared here."""
+    wanted = set(rows)
+    first = model.__table__.columns[names[0]]
+    found = conn.execute(select(model.number, *(model.__table__.columns[n] for n in names)).where(
+        model.coalition == coalition, _among(conn, first, sorted({row[0] for row in wanted})))).all()
+    return {tuple(row[1:]): row[0] for row in found if tuple(row[1:]) in wanted}
 
 
 def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str, list]:
