@@ -404,8 +404,9 @@ FACT_TABLES = {
 }
 
 
-# Tables the database itself derives from a source's fact table (triggers), which grow as it does.
-DERIVED_TABLES = {"aanwezigheid": AttendancePerChild}
+# Tables derived from a source's fact table as it is loaded (by the database's triggers, or the load's numbering),
+# which grow as it does.
+DERIVED_TABLES = {"activiteiten": (SessionNumber,), "aanwezigheid": (AttendancePerChild, SessionNumber, ChildNumber)}
 
 
 def database_url(url: str | None = None) -> str:

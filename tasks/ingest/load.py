@@ -409,7 +409,7 @@ def _facts_superseded_within(config: Config, files: list[_Pending]) -> dict[str,
 
 
 def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> list[str]:
-    """ANALYZE the fact tables of `sources`, and the tables the database derives from them (`DERIVED_TABLES`), that
+    """ANALYZE the fact tables of `sources`, and the tables derived from them as they load (`DERIVED_TABLES`), that
     grew by more than `growth` (0.2: a fifth) since PostgreSQL last gathered their statistics, or never had any;
     returns their names. Autovacuum would get there too, but later: the next batch's lookups and the period's
     indicators would be planned for the table as it was. Growth is measured in pages against those of the last
@@ -419,7 +419,7 @@ def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> li
     if conn.dialect.name != "postgresql":
         return []
     sources = set(sources)
-    models = [FACT_TABLES[s] for s in sources] + [DERIVED_TABLES[s] for s in sources & DERIVED_TABLES.keys()]
+    models = [FACT_TABLES[s] for s in sources] + [m for s in sources for m in DERIVED_TABLES.get(s, ())]
     tables = {m.__table__.name: m.__table__ for m in models}
     names = sorted(tables)
     grown = conn.execute(text(
