@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     literal_column,
     select,
     text,
@@ -370,10 +371,22 @@ def _numbers(conn: Connection, coalition: str, model, columns: list[list]) -> li
     rows = list(zip(*columns))
     numbers = _numbered(conn, coalition, model, names, rows)
     new = sorted(set(rows) - numbers.keys())
-    if new:
-        insert_new = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(model).on_conflict_do_nothing()
-        conn.execute(insert_new, [dict(zip(names, row), coalition=coalition) for row in new])
-        numbers |= _numbered(conn, coalition, model, names, new)
+    if not new:
+        return [numbers[row] for row in rows]
+    if conn.dialect.name == "postgresql":  # one statement, the values as arrays (a row each would be one each)
+        columns = [model.__table__.columns[name] for name in names]
+        given = [func.unnest(bindparam(None, list(values), type_=ARRAY(column.type)))
+                 for column, values in zip(columns, zip(*new))]
+        numbers |= {tuple(row[1:]): row[0] for row in conn.execute(
+            pg_insert(model).from_select(["coalition", *names], select(
+                literal(coalition, type_=model.coalition.type), *given)).on_conflict_do_nothing()
+            .returning(model.number, *columns))}
+    else:
+        conn.execute(sqlite_insert(model).on_conflict_do_nothing(),
+                     [dict(zip(names, row), coalition=coalition) for row in new])
+    unseen = [row for row in new if row not in numbers]  # SQLite's; PostgreSQL's numbered by a load at the same time
+    if unseen:
+        numbers |= _numbered(conn, coalition, model, names, unseen)
     return [numbers[row] for row in rows]
 
 
