@@ -96,7 +96,7 @@ def test_the_upgrade_numbers_rows_loaded_before_as_the_load_does(db_url, backpac
     command.downgrade(alembic_config(db_url), "0009_attendance_per_child")
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        assert "session_number" not in conn.execute(text("SELECT * FROM attendance")).keys()
+        assert "session_number" not in list(conn.execute(text("SELECT * FROM attendance")).keys())
     engine.dispose()
     migrate(db_url)
     engine = make_engine(db_url)
