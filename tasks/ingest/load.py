@@ -369,6 +369,8 @@ def _numbers(conn: Connection, coalition: str, model, columns: list[list]) -> li
     yet numbered first (in sorted order, so two loads of a coalition wait for each other rather than deadlock)."""
     names = [c.name for c in model.__table__.columns][2:]
     rows = list(zip(*columns))
+    if not rows:
+        return []
     numbers = _numbered(conn, coalition, model, names, rows)
     new = sorted(set(rows) - numbers.keys())
     if not new:
