@@ -230,6 +230,17 @@ def parse_goal(raw: pd.Series, config: Config, **_) -> Parsed:
                              "zoals in het rapport")
 
 
+def parse_distinct(parse: Callable[..., Parsed], raw: np.ndarray, workbook: np.ndarray, **kw) -> Parsed:
+    """`parse` of a column of text cells, run once per distinct (text, from a workbook) pair and spread back to
+    every row: a batch repeats its few dates, places, groups and markers on thousands of rows, and every parser
+    judges a cell by its text alone (a date also by whether a workbook holds it)."""
+    codes, _ = pd.factorize(raw, use_na_sentinel=False)
+    _, first, spread = np.unique(codes * 2 + workbook, return_index=True, return_inverse=True)
+    parsed = parse(pd.Series(raw[first], dtype="str"), workbook=pd.Series(workbook[first], dtype=bool), **kw)
+    rows = pd.RangeIndex(len(raw))
+    return Parsed(parsed.values.take(spread).set_axis(rows), parsed.reasons.take(spread).set_axis(rows))
+
+
 PARSERS: dict[str, Callable[..., Parsed]] = {
     "text": parse_text, "date": parse_date, "datetime": parse_datetime, "int": parse_int,
     "group": parse_group, "marker": parse_marker, "yes_no": parse_yes_no, "area": parse_area,

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
@@ -110,6 +111,11 @@ def pseudonymise(school: pd.Series, pupil: pd.Series, key: bytes) -> pd.Series:
             return None
         return _from_token(p) or hmac.new(key, f"{s}|{p}".encode(), hashlib.sha256).hexdigest()
 
-    pairs = list(zip(school.tolist(), pupil.tolist()))
-    known = {pair: one(*pair) for pair in dict.fromkeys(pairs)}
-    return pd.Series([known[pair] for pair in pairs], index=pupil.index, dtype=object)
+    schools, pupils = school.to_numpy(dtype=object), pupil.to_numpy(dtype=object)
+    school_codes, _ = pd.factorize(schools)  # -1 where missing
+    pupil_codes, pupil_values = pd.factorize(pupils)
+    pairs = (school_codes.astype(np.int64) + 1) * (len(pupil_values) + 1) + pupil_codes + 1
+    _, first, spread = np.unique(pairs, return_index=True, return_inverse=True)
+    known = np.empty(len(first), dtype=object)
+    known[:] = [one(schools[row], pupils[row]) for row in first]
+    return pd.Series(known[spread], index=pupil.index, dtype=object)

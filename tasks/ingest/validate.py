@@ -21,7 +21,7 @@ from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.periods import period_of, periods_of_school_year
 from schemas.base import Source
 from tasks.ingest.limits import rows_beyond
-from tasks.ingest.parse import PARSERS
+from tasks.ingest.parse import PARSERS, parse_distinct
 from tasks.ingest.pseudonymise import pseudonymise, quarantine_token
 from tasks.ingest.read import Sheet
 from tasks.ingest.recognise import Recognised
@@ -195,14 +195,15 @@ def _fail_uncached(sheet: Sheet, result: Validated, numbers: list[int], header: 
     return failed
 
 
-def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
-    """The batch's cells as delivered, one column per field ("" where a file lacks an optional header)."""
+def _delivered(files: list[_File], source: Source) -> dict[str, np.ndarray]:
+    """The batch's cells as delivered, one array of text per field ("" where a file lacks an optional header)."""
     columns = {}
     for name, meta in source.fields.items():
         if not meta["personal"]:
-            columns[name] = [cell for file in files for cell in (
-                [row[file.by_field[name]] for row in file.body] if name in file.by_field else [""] * len(file.body))]
-    return pd.DataFrame(columns, dtype="str")
+            columns[name] = np.array([cell for file in files for cell in (
+                [row[file.by_field[name]] for row in file.body] if name in file.by_field else [""] * len(file.body))],
+                dtype=object)
+    return columns
 
 
 def validate_many(sheets: list[tuple[Sheet, Recognised]], config: Config, key: bytes,
@@ -236,15 +237,15 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         file.result.fail(position - file.start, column, value, reason)
 
     checked = source.checked_schema
-    workbook = pd.Series(np.repeat([file.workbook for file in files], sizes), index=delivered.index, dtype=bool)
-    typed = pd.DataFrame(index=delivered.index)
+    workbook = np.repeat([file.workbook for file in files], sizes).astype(bool)
+    typed = pd.DataFrame(index=pd.RangeIndex(len(file_of)))
     parse_failed = {(file.start + index, name) for file in files for index, name in file.uncached}
     for name, meta in source.fields.items():
         if meta["personal"]:
             continue
         raw = delivered[name]
         allowed = next((c.statistics["allowed_values"] for c in checked.columns[name].checks if c.name == "isin"), None)
-        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed, workbook=workbook)
+        parsed = parse_distinct(PARSERS[meta["parse"]], raw, workbook, config=config, allowed=allowed)
         typed[name] = parsed.values
         for position, reason in parsed.reasons.dropna().items():
             fail(position, headers[name], raw[position], reason)
@@ -263,8 +264,6 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         file.result.keys = dict(enumerate(keys[file.start:file.stop]))
 
     row_numbers = np.array([n for file in files for n in file.numbers], dtype="int64")
-    first = ~typed.duplicated(["_file", "_key"])
-    first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first.to_numpy()]))
     suspects = _suspects(checked, typed)
     try:
         if suspects is None:
@@ -272,6 +271,8 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         elif suspects.any():
             checked.validate(typed[suspects], lazy=True)
     except pa.errors.SchemaErrors as errors:
+        first = ~typed.duplicated(["_file", "_key"])  # where each record first occurs, for the duplicates' reason
+        first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first.to_numpy()]))
         frame_checks_reported: set[tuple[int, str]] = set()
         for case in errors.failure_cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
@@ -289,7 +290,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
             if column and case.schema_context == "Column" and not pd.isna(case.check_number):
                 check = checked.columns[column].checks[int(case.check_number)]
             shown_column = headers[column] if column else ", ".join(headers[n] for n in source.natural_key)
-            value = delivered.at[position, column] if column else None
+            value = delivered[column][position] if column else None
             first_row = first_rows.get((typed.at[position, "_file"], typed.at[position, "_key"]))
             fail(position, shown_column, value, _check_message(check, str(case.check), first_row))
 
@@ -353,14 +354,17 @@ def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> np.ndarray | N
         values = frame[name]
         if not _dtype_holds(column, values):
             return None
-        missing = values.isna().to_numpy()
+        # Text is judged once per distinct value (pandas works through it cell by cell), the rest as it is.
+        codes, distinct = pd.factorize(values) if values.dtype == object else (None, values)
+        missing = codes < 0 if codes is not None else values.isna().to_numpy()
         if not column.nullable:
             suspect |= missing
         for check in column.checks:
             if check.name not in _ROW_CHECKS or not check.ignore_na or check.element_wise:
                 return None
-            passed = _ROW_CHECKS[check.name](values, check.statistics)
-            suspect |= ~missing & ~passed.to_numpy(dtype=bool, na_value=False)
+            passed = _ROW_CHECKS[check.name](pd.Series(distinct), check.statistics).to_numpy(dtype=bool,
+                                                                                            na_value=False)
+            suspect |= ~missing & ~(passed if codes is None else np.append(passed, True)[codes])
     if schema.checks:
         suspect |= frame.duplicated(["_file", "_key"], keep=False).to_numpy()
     return suspect
