@@ -33,7 +33,8 @@ def _psql(url: str, *commands: str) -> None:
     """`commands` in one psql session, in order."""
     parts = make_url(url)
     subprocess.run(["psql", "-q", "-h", parts.host, "-p", str(parts.port or 5432), "-U", parts.username,
-                    "-d", parts.database, "-v", "ON_ERROR_STOP=1", *[part for c in commands for part in ("-c", c)]], check=True)
+                    "-d", parts.database, "-v", "ON_ERROR_STOP=1", *[part for c in commands for part in ("-c", c)]],
+                   check=True)
 
 
 def yardsticks(url: str) -> dict[str, float]:

@@ -53,10 +53,14 @@ def pg_engine(pg_url):
     engine.dispose()
 
 
+def _inserted(table, *rows: dict):
+    return lambda conn: conn.execute(table.insert(), list(rows))
+
+
 def test_every_fact_table_refuses_a_fact_of_a_delivery_that_does_not_exist(pg_engine):
     for name in FACTS:
         table = next(m.__table__ for m in FACT_TABLES.values() if m.__tablename__ == name)
-        assert _refusal(pg_engine, lambda conn: conn.execute(table.insert(), [_fact(table, 1), _fact(table, 99)])) \
+        assert _refusal(pg_engine, _inserted(table, _fact(table, 1), _fact(table, 99))) \
             == f"{name}.delivery_id = 99 verwijst naar een levering die niet bestaat"
         with pg_engine.begin() as conn:  # the same row of an existing delivery is taken
             conn.execute(table.insert(), [_fact(table, 3)])
@@ -123,7 +127,7 @@ def test_sqlite_keeps_its_foreign_keys(sqlite_url):
     with engine.begin() as conn:
         _deliveries(conn, 1)
     table = Attendance.__table__
-    assert _refusal(engine, lambda conn: conn.execute(table.insert(), [_fact(table, 1, superseded_by=9)])) \
+    assert _refusal(engine, _inserted(table, _fact(table, 1, superseded_by=9))) \
         == "FOREIGN KEY constraint failed"
     with engine.begin() as conn:
         conn.execute(table.insert(), [_fact(table, 1, record_key="a")])
