@@ -35,10 +35,10 @@ def _deliveries(conn, *ids: int) -> None:
          "received_at": dt.datetime(2024, 9, 13), "status": "loaded"} for i in ids])
 
 
-def _refusal(engine, statement, *parameters) -> str:
+def _refusal(engine, statement) -> str:
     """The first line of the database's refusal of `statement` (SQL, or a function of the connection)."""
     with pytest.raises(IntegrityError) as refused, engine.begin() as conn:
-        conn.execute(text(statement), *parameters) if isinstance(statement, str) else statement(conn)
+        conn.execute(text(statement)) if isinstance(statement, str) else statement(conn)
     return str(refused.value.orig).splitlines()[0]
 
 
