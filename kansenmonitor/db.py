@@ -130,7 +130,11 @@ def _key_hash_default(context) -> int:
 
 
 class Record:
-    """Columns every fact table shares: where the row came from and whether it still counts."""
+    """Columns every fact table shares: where the row came from and whether it still counts.
+
+    `delivery_id` and `superseded_by` name ledger rows. SQLite checks them as foreign keys; PostgreSQL once per
+    statement (triggers of migration 0010), as row by row they held a COPY to half its speed, and its ledger refuses
+    to lose a delivery a fact names. The `ForeignKey`s here describe the reference either way."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     coalition: Mapped[str] = mapped_column(String(100))
@@ -161,7 +165,7 @@ class Record:
 class SessionNumber(Base):
     """A number per session of a coalition, as its planning and attendance spell it (date, title and village
     exactly): the load gives both their session's number, so the marts join a registration to its session on one
-    integer instead of four columns (migration 0010). A spelling is numbered once and keeps its number."""
+    integer instead of four columns (migration 0011). A spelling is numbered once and keeps its number."""
 
     __tablename__ = "session_number"
     __table_args__ = (UniqueConstraint("coalition", "session_date", "title", "area", name="uq_session_number"),)
@@ -175,7 +179,7 @@ class SessionNumber(Base):
 
 class ChildNumber(Base):
     """A number per child (pseudonym) of a coalition, given to its attendance rows as they are loaded: the marts
-    count distinct children on an integer instead of a 64-character pseudonym (migration 0010)."""
+    count distinct children on an integer instead of a 64-character pseudonym (migration 0011)."""
 
     __tablename__ = "child_number"
     __table_args__ = (UniqueConstraint("coalition", "pupil", name="uq_child_number"),)

@@ -1,4 +1,4 @@
-"""Session and child numbers (migration 0010): the load numbers each session and child of a coalition as spelled, so
+"""Session and child numbers (migration 0011): the load numbers each session and child of a coalition as spelled, so
 `aanbod_onderbouw` joins registrations to their session on one integer and the marts count children as integers,
 with the figures the four-column join and the pseudonyms gave."""
 
@@ -93,7 +93,7 @@ def test_the_upgrade_numbers_rows_loaded_before_as_the_load_does(db_url, backpac
     loaded = sorted((r.session_date, r.title, r.pupil, r.current) for r in _rows(engine, REGISTRATIONS))
     engine.dispose()
 
-    command.downgrade(alembic_config(db_url), "0009_attendance_per_child")
+    command.downgrade(alembic_config(db_url), "0010_ledger_per_statement")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         assert "session_number" not in list(conn.execute(text("SELECT * FROM attendance")).keys())

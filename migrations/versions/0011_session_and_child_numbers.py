@@ -11,15 +11,15 @@ instead of 64-character pseudonyms, with exactly the same figures. The rows alre
 The triggers of 0009 are created again: on PostgreSQL the function carries the child's number; SQLite rebuilds
 `attendance` to make the new columns NOT NULL, which drops its triggers.
 
-Revision ID: 0010_session_and_child_numbers
-Revises: 0009_attendance_per_child
+Revision ID: 0011_session_and_child_numbers
+Revises: 0010_ledger_per_statement
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_session_and_child_numbers'
-down_revision = '0009_attendance_per_child'
+revision = '0011_session_and_child_numbers'
+down_revision = '0010_ledger_per_statement'
 branch_labels = None
 depends_on = None
 
