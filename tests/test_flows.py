@@ -86,7 +86,8 @@ def test_a_scheduled_close_waits_for_the_grace_then_closes_once(prefect_harness,
     out = tmp_path / "out"
 
     def scheduled(day: dt.date):
-        state = close_period(str(BACKPACK), db_url=sqlite_url, out_dir=str(out), day=day, return_state=True)
+        state = asyncio.run(close_period(str(BACKPACK), db_url=sqlite_url, out_dir=str(out), day=day,
+                                         return_state=True))
         assert state.is_completed(), state.message
         return state
 
@@ -117,7 +118,7 @@ def test_a_held_period_is_closed_daily_until_the_release_lets_its_reports_out(pr
     out = tmp_path / "out"
 
     def scheduled(day: dt.date) -> dict:
-        return close_period(str(config_path), db_url=sqlite_url, out_dir=str(out), day=day)
+        return asyncio.run(close_period(str(config_path), db_url=sqlite_url, out_dir=str(out), day=day))
 
     assert {d.status for d in scheduled(dt.date(2025, 8, 15))["dispatches"]} == {"held"}
     assert {d.status for d in scheduled(dt.date(2025, 8, 16))["dispatches"]} == {"held"}
@@ -240,14 +241,8 @@ def test_an_ingest_in_a_terminal_shows_a_progress_bar_over_the_files(prefect_har
     assert "Aanleveringen verwerken" in screen and "0/3" in screen and "3/3" in screen
 
 
-def test_an_ingest_run_still_sends_the_heartbeat_that_lets_the_server_detect_a_crash(prefect_harness, tmp_path,
-                                                                                     sqlite_url):
-    """The flow is async so that its end does not wait for Prefect's heartbeat thread; the heartbeat itself stays
-    (an automation on missing heartbeats marks a run whose machine died as crashed)."""
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    state = asyncio.run(ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True))
-    assert state.is_completed(), state.message
+def heartbeats(state) -> list[str]:
+    """The heartbeat events the server stored for the run."""
     EventsWorker.drain_all(timeout=10)
     wanted = EventFilter(event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
                          resource=EventResourceFilter(id=[f"prefect.flow-run.{state.state_details.flow_run_id}"]))
@@ -257,7 +252,27 @@ def test_an_ingest_run_still_sends_the_heartbeat_that_lets_the_server_detect_a_c
             if events:
                 break
             time.sleep(0.5)
-    assert [e.event for e in events] == ["prefect.flow-run.heartbeat"]
+    return [e.event for e in events]
+
+
+def test_an_ingest_run_still_sends_the_heartbeat_that_lets_the_server_detect_a_crash(prefect_harness, tmp_path,
+                                                                                     sqlite_url):
+    """The flow is async so that its end does not wait for Prefect's heartbeat thread; the heartbeat itself stays
+    (an automation on missing heartbeats marks a run whose machine died as crashed)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    state = asyncio.run(ingest_inbox(str(BACKPACK), str(inbox), sqlite_url, return_state=True))
+    assert state.is_completed(), state.message
+    assert heartbeats(state) == ["prefect.flow-run.heartbeat"]
+
+
+def test_a_close_run_is_async_like_the_ingest_and_still_sends_its_heartbeat(prefect_harness, tmp_path, sqlite_url):
+    """The same for closing a period: as a sync flow every run waited 0-1 s at its end for the heartbeat thread."""
+    state = asyncio.run(close_period(str(BACKPACK), db_url=sqlite_url, out_dir=str(tmp_path / "out"),
+                                     day=dt.date(2025, 8, 14), return_state=True))
+    assert state.is_completed(), state.message
+    assert state.result() == {"period": None, "reason": WAIT_H2}
+    assert heartbeats(state) == ["prefect.flow-run.heartbeat"]
 
 
 def test_an_ingest_run_does_not_load_the_pdf_engine():
