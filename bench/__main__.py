@@ -88,8 +88,8 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
         show("copy_stream_rows_per_s", sticks["copy_stream"])
         show("to_sql_rows_per_s", sticks["to_sql"])
         show("load_vs_raw_copy", load_attendance / sticks["raw_copy"])
-        show("raw_copy_foreign_keys_rows_per_s", sticks["raw_copy_foreign_keys"])
-        show("load_vs_raw_copy_foreign_keys", load_attendance / sticks["raw_copy_foreign_keys"])
+        show("raw_copy_attendance_rows_per_s", sticks["raw_copy_attendance"])
+        show("load_vs_raw_copy_attendance", load_attendance / sticks["raw_copy_attendance"])
         raw_copy = sticks["raw_copy"]
         show("copy_stream_vs_raw_copy", sticks["copy_stream"] / sticks["raw_copy"])
         show("load_vs_to_sql", load_attendance / sticks["to_sql"])

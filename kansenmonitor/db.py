@@ -130,7 +130,11 @@ def _key_hash_default(context) -> int:
 
 
 class Record:
-    """Columns every fact table shares: where the row came from and whether it still counts."""
+    """Columns every fact table shares: where the row came from and whether it still counts.
+
+    `delivery_id` and `superseded_by` name ledger rows. SQLite checks them as foreign keys; PostgreSQL once per
+    statement (triggers of migration 0010), as row by row they held a COPY to half its speed, and its ledger refuses
+    to lose a delivery a fact names. The `ForeignKey`s here describe the reference either way."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     coalition: Mapped[str] = mapped_column(String(100))

@@ -14,7 +14,7 @@ from tasks.ingest import validate
 from tasks.ingest.limits import rows_beyond
 from tasks.ingest.read import parse_sheet, read_file
 from tasks.ingest.recognise import recognise
-from tests.deliveries import attendance, present, write_csv
+from tests.deliveries import attendance, present, write_csv, write_xlsx
 
 KEY = b"a-deployment-key-of-at-least-32-bytes!"
 
@@ -55,7 +55,7 @@ def test_the_failures_are_those_pandera_finds_judging_every_row(backpack, tmp_pa
                 result.valid["_row"].tolist())
 
     bulk = failures()
-    monkeypatch.setattr(validate, "_suspects", lambda schema, frame: None)
+    monkeypatch.setattr(validate, "_suspects", lambda schema, frame, factors=None: None)
     assert bulk == failures()
     assert [i for i, _ in bulk[0]] == [1, 2, 3, 4, 5, 6] and bulk[1] == [2, 9]
 
@@ -90,3 +90,68 @@ def test_a_list_parameter_travels_as_a_binary_array_with_every_value_intact(pg_u
     engine.dispose()
     assert dumper is ListBinaryDumper
     assert back == keys and found is True
+
+
+def _failures(result) -> list[tuple[int, str | None, str | None, str]]:
+    return [(result.row_numbers[index], f.column, f.value, f.reason)
+            for index, found in sorted(result.failed.items()) for f in found]
+
+
+def test_a_text_repeated_on_many_rows_fails_on_each_with_its_own_row_and_a_number_is_a_date_only_in_a_workbook(
+        backpack, tmp_path):
+    """Parsers judge each distinct (text, from a workbook) pair of a batch once: every row holding a failing text
+    still fails with its own file, row number, column and value, and the same text `45548` is Excel's date
+    13-09-2024 in the workbook and a failure in the CSV of the same batch."""
+    csv_path = write_csv(tmp_path / "aanwezigheid-september.csv", attendance(
+        present("1001"), present("1002", date="31-02-2024"), present("1003", group="groep 9"),
+        present("1004", date="31-02-2024", marker="misschien"), present("1005", date="45548"),
+        present("1006", school="OBS Onbekend"), present("1007", group="groep 9"), present("1008"),
+        present("1001")))
+    xlsx_path = write_xlsx(tmp_path / "aanwezigheid-oktober.xlsx", attendance(
+        present("2001", date="45548"), present("2002", date="31-02-2024"), present("2003", group="groep 9"),
+        present("1005", date="45548")))
+    sheets = []
+    for path in (csv_path, xlsx_path):
+        sheet = parse_sheet(read_file(path).data, path.suffix)
+        sheets.append((sheet, recognise(sheet, backpack, path.name)))
+
+    in_csv, in_workbook = validate.validate_many(sheets, backpack, KEY, dt.date(2024, 10, 1))
+
+    no_date = "deze datum bestaat niet"
+    group = "moet tussen 1 en 8 liggen"
+    assert _failures(in_csv) == [
+        (3, "Datum", "31-02-2024", no_date),
+        (4, "Groep", "groep 9", group),
+        (5, "Datum", "31-02-2024", no_date),
+        (5, "Aanwezig", "misschien", "onbekende aanwezigheidsmarkering; gebruik ja/nee, j/n, x/leeg of 1/0"),
+        (6, "Datum", "45548", "een los getal is geen datum; verwacht dd-mm-jjjj, d-m-jjjj of jjjj-mm-dd (eventueel "
+                              "met tijd hh:mm[:ss]) (alleen een Excel-werkmap kent datumgetallen)"),
+        (7, "School", "OBS Onbekend", "onbekende school 'OBS Onbekend'; bekend zijn: OBS de Aanloop, CKC Rehoboth, "
+                                      "OBS de Westhoek, CKC de Wegwijzer, OBS de Poolster, School 75, CKC de Klister, "
+                                      "School 59"),
+        (8, "Groep", "groep 9", group),
+        (10, "Datum, Activiteit, Dorp, School, Leerling", None,
+         "dubbele regel: komt al voor op rij 2 van dit bestand")]
+    assert in_csv.valid["_row"].tolist() == [2, 9]
+    assert _failures(in_workbook) == [(3, "Datum", "31-02-2024", no_date), (4, "Groep", "groep 9", group)]
+    assert in_workbook.valid["_row"].tolist() == [2, 5]
+    assert in_workbook.valid["session_date"].tolist() == [pd.Timestamp("2024-09-13")] * 2
+    assert in_workbook.valid["_period"].tolist() == ["2024-2025-H1"] * 2
+
+
+def test_each_parser_is_handed_each_distinct_text_of_a_batch_once(backpack, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "aanwezigheid.csv", attendance(
+        *[present(str(1000 + n), date="12-09-2024" if n % 3 else "31-02-2024", group=str(1 + n % 2))
+          for n in range(30)]))
+    sheet = parse_sheet(read_file(path).data, ".csv")
+    handed: dict[str, list[list[str]]] = {}
+    for kind in ("date", "group"):
+        parser = validate.PARSERS[kind]
+        monkeypatch.setitem(validate.PARSERS, kind, lambda raw, _parse=parser, _kind=kind, **kw: (
+            handed.setdefault(_kind, []).append(raw.tolist()), _parse(raw, **kw))[1])
+
+    [result] = validate.validate_many([(sheet, recognise(sheet, backpack, path.name))], backpack, KEY,
+                                      dt.date(2024, 10, 1))
+
+    assert handed == {"date": [["31-02-2024", "12-09-2024"]], "group": [["1", "2"]]}
+    assert sorted(result.row_numbers[i] for i in result.failed) == [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Numeric, String
 
 from kansenmonitor.config import Config
 from kansenmonitor.db import FACT_TABLES, Delivery
+from tasks.ingest.parse import Factor, factorized
 from tasks.ingest.read import DeliveryRejected
 
 if TYPE_CHECKING:  # validation imports these limits
@@ -27,13 +28,15 @@ def _dutch_number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def _beyond(values: pd.Series, column) -> tuple[np.ndarray, str] | None:
-    """Which values the column cannot hold (a boolean array), and why; None for a column without such a limit."""
+def _beyond(values: pd.Series, column, factor: Factor | None = None) -> tuple[np.ndarray, str] | None:
+    """Which values the column cannot hold (a boolean array), and why; None for a column without such a limit.
+    `factor`, when known, is `values` as a Factor."""
     kind = column.type
     if isinstance(kind, String) and kind.length:
         limit = kind.length
-        codes, distinct = pd.factorize(values)  # each distinct text measured once; missing (code -1) never too long
-        too_long = [len(value if isinstance(value, str) else str(value)) > limit for value in distinct] + [False]
+        codes, distinct = factor or factorized(values)  # each distinct text measured once; missing never too long
+        too_long = [not pd.isna(value) and len(value if isinstance(value, str) else str(value)) > limit
+                    for value in distinct]
         return np.array(too_long, dtype=bool)[codes], \
             f"tekst is te lang: hoogstens {kind.length} tekens passen in de database"
     if isinstance(kind, Numeric) and kind.precision:
@@ -53,13 +56,14 @@ def _numbers(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def rows_beyond(frame: pd.DataFrame, source: str) -> np.ndarray:
+def rows_beyond(frame: pd.DataFrame, source: str, factors: dict[str, Factor] | None = None) -> np.ndarray:
     """Which rows of `frame` (a source's typed fields) hold a value its fact table cannot store: worked out for a
-    batch of files at once, so a file with none is not checked again row by row."""
+    batch of files at once, so a file with none is not checked again row by row. `factors`: columns of `frame`
+    already factorised."""
     table = FACT_TABLES[source].__table__
     beyond = np.zeros(len(frame), dtype=bool)
     for name in frame.columns.intersection(list(table.columns.keys())):
-        found = _beyond(frame[name], table.columns[name])
+        found = _beyond(frame[name], table.columns[name], (factors or {}).get(name))
         if found is not None:
             beyond |= found[0]
     return beyond

@@ -29,12 +29,25 @@ TRUE_MARKERS = {"ja", "j", "x", "1", "yes", "y", "true", "waar"}
 FALSE_MARKERS = {"nee", "n", "0", "no", "false", "onwaar", ""}
 
 
-class Parsed:
-    """A parsed column: typed values, and per row the reason it failed (or None)."""
+Factor = tuple[np.ndarray, np.ndarray]
+"""A column as codes into its distinct values (`distinct[codes]` is the column): what is worked out per value is
+worked out once per distinct one, and a column factorised once serves every step after it."""
 
-    def __init__(self, values: pd.Series, reasons: pd.Series):
+
+def factorized(values: pd.Series) -> Factor:
+    """`values` as a Factor; a missing value is None."""
+    codes, distinct = pd.factorize(values)  # -1 where missing: the None appended last
+    return codes, np.append(np.asarray(distinct, dtype=object), None)
+
+
+class Parsed:
+    """A parsed column: typed values, and per row the reason it failed (or None); `factor`, when known, is the
+    values as a Factor."""
+
+    def __init__(self, values: pd.Series, reasons: pd.Series, factor: Factor | None = None):
         self.values = values
         self.reasons = reasons
+        self.factor = factor
 
 
 def _reasons(index: pd.Index) -> pd.Series:
@@ -228,6 +241,18 @@ def parse_goal(raw: pd.Series, config: Config, **_) -> Parsed:
     return _lookup(raw, lambda v: by_name.get(normalise_name(v).rstrip(".")),
                    lambda v: f"doel '{v}' is onbekend; noem het nummer (1 tot en met {len(titles)}) of de titel "
                              "zoals in het rapport")
+
+
+def parse_distinct(parse: Callable[..., Parsed], raw: np.ndarray, workbook: np.ndarray, **kw) -> Parsed:
+    """`parse` of a column of text cells, run once per distinct (text, from a workbook) pair and spread back to
+    every row: a batch repeats its few dates, places, groups and markers on thousands of rows, and every parser
+    judges a cell by its text alone (a date also by whether a workbook holds it)."""
+    codes, _ = pd.factorize(raw)
+    _, first, spread = np.unique(codes * 2 + workbook, return_index=True, return_inverse=True)
+    parsed = parse(pd.Series(raw[first], dtype="str"), workbook=pd.Series(workbook[first], dtype=bool), **kw)
+    rows = pd.RangeIndex(len(raw))
+    return Parsed(parsed.values.take(spread).set_axis(rows), parsed.reasons.take(spread).set_axis(rows),
+                  (spread, parsed.values.to_numpy(dtype=object)))
 
 
 PARSERS: dict[str, Callable[..., Parsed]] = {

@@ -15,11 +15,13 @@ import hashlib
 import hmac
 import re
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from kansenmonitor.db import Delivery, PseudonymKeyCheck
 from kansenmonitor.settings import settings
+from tasks.ingest.parse import Factor, factorized
 
 KEY_VARIABLE = "KANSENMONITOR_PSEUDONYM_KEY"
 SECRET_BLOCK_VARIABLE = "KANSENMONITOR_PSEUDONYM_SECRET_BLOCK"
@@ -100,16 +102,25 @@ def _from_token(text: str) -> str | None:
 
 
 def pseudonymise(school: pd.Series, pupil: pd.Series, key: bytes) -> pd.Series:
-    """HMAC-SHA256 of `school|pupil` per row, as hex; empty where either part is missing. Worked out once per
-    child: a batch holds the same children in every session they attended.
+    """HMAC-SHA256 of `school|pupil` per row, as hex; empty where either part is missing.
 
     A quarantine token (a corrected row coming back) already is the pseudonym and is taken as it is.
     """
+    codes, distinct = pseudonyms(factorized(school), factorized(pupil), key)
+    return pd.Series(distinct[codes], index=pupil.index, dtype=object)
+
+
+def pseudonyms(school: Factor, pupil: Factor, key: bytes) -> Factor:
+    """`pseudonymise` of columns given as Factors, worked out once per child: a batch holds the same children in
+    every session they attended."""
     def one(s: object, p: object) -> str | None:
         if not isinstance(s, str) or not isinstance(p, str) or not p:
             return None
-        return _from_token(p) or hmac.new(key, f"{s}|{p}".encode(), hashlib.sha256).hexdigest()
+        return _from_token(p) or hmac.digest(key, f"{s}|{p}".encode(), "sha256").hex()
 
-    pairs = list(zip(school.tolist(), pupil.tolist()))
-    known = {pair: one(*pair) for pair in dict.fromkeys(pairs)}
-    return pd.Series([known[pair] for pair in pairs], index=pupil.index, dtype=object)
+    (school_codes, schools), (pupil_codes, pupils) = school, pupil
+    pairs = (school_codes.astype(np.int64) + 1) * (len(pupils) + 1) + pupil_codes + 1
+    _, first, spread = np.unique(pairs, return_index=True, return_inverse=True)
+    known = np.empty(len(first), dtype=object)
+    known[:] = [one(schools[school_codes[row]], pupils[pupil_codes[row]]) for row in first]
+    return spread, known

@@ -202,7 +202,7 @@ def _read_csv(data: bytes) -> Sheet:
     quoted = "'" in text  # only a file with an apostrophe can hold a neutralised formula
     try:
         for record in reader:
-            cells = [unneutralise(cell.strip()) for cell in record] if quoted else [cell.strip() for cell in record]
+            cells = [unneutralise(cell.strip()) for cell in record] if quoted else list(map(str.strip, record))
             if any(cells):
                 rows.append(cells)
                 numbers.append(row)
@@ -379,5 +379,7 @@ def cell_text(value: object) -> str:
 
 def _trim_columns(rows: list[list[str]]) -> list[list[str]]:
     """Drop empty trailing columns and pad ragged rows so every row has the same width."""
-    width = max((max((i + 1 for i, c in enumerate(r) if c), default=0) for r in rows), default=0)
-    return [(r + [""] * width)[:width] if len(r) < width else r[:width] for r in rows]
+    width = max(map(len, rows), default=0)
+    while width and not any(len(r) >= width and r[width - 1] for r in rows):  # most often the header ends it
+        width -= 1
+    return [r if len(r) == width else (r + [""] * width)[:width] if len(r) < width else r[:width] for r in rows]

@@ -11,6 +11,8 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -21,8 +23,9 @@ from kansenmonitor.config import Config, normalise_name
 from kansenmonitor.periods import period_of, periods_of_school_year
 from schemas.base import Source
 from tasks.ingest.limits import rows_beyond
-from tasks.ingest.parse import PARSERS
-from tasks.ingest.pseudonymise import pseudonymise, quarantine_token
+from tasks.ingest.parse import PARSERS, Factor, factorized, parse_distinct
+from tasks.ingest.pseudonymise import pseudonyms as pseudonymise_factors
+from tasks.ingest.pseudonymise import quarantine_token
 from tasks.ingest.read import Sheet
 from tasks.ingest.recognise import Recognised
 
@@ -112,10 +115,11 @@ def _bounded_key(key: str) -> str:
     return f"{key[:KEY_LENGTH - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def _key_column(values: pd.Series) -> np.ndarray:
-    """`_key_part` of every value, worked out once per distinct value ("" where missing)."""
-    codes, distinct = pd.factorize(values)
-    return np.array([_key_part(value) for value in distinct] + [""], dtype=object)[codes]
+def _key_column(values: pd.Series, factor: Factor | None = None) -> np.ndarray:
+    """`_key_part` of every value, worked out once per distinct value ("" where missing); `factor`, when known,
+    is `values` as a Factor."""
+    codes, distinct = factor or factorized(values)
+    return np.array([_key_part(value) for value in distinct], dtype=object)[codes]
 
 
 def _check_message(check: pa.Check | None, check_name: str, first_row: int | None) -> str:
@@ -195,14 +199,15 @@ def _fail_uncached(sheet: Sheet, result: Validated, numbers: list[int], header: 
     return failed
 
 
-def _delivered(files: list[_File], source: Source) -> pd.DataFrame:
-    """The batch's cells as delivered, one column per field ("" where a file lacks an optional header)."""
-    columns = {}
+def _delivered(files: list[_File], source: Source) -> dict[str, np.ndarray]:
+    """The batch's cells as delivered, one array of text per field ("" where a file lacks an optional header)."""
+    columns, count = {}, sum(len(file.body) for file in files)
     for name, meta in source.fields.items():
         if not meta["personal"]:
-            columns[name] = [cell for file in files for cell in (
-                [row[file.by_field[name]] for row in file.body] if name in file.by_field else [""] * len(file.body))]
-    return pd.DataFrame(columns, dtype="str")
+            columns[name] = np.fromiter(chain.from_iterable(
+                map(itemgetter(file.by_field[name]), file.body) if name in file.by_field else repeat("", len(file.body))
+                for file in files), dtype=object, count=count)
+    return columns
 
 
 def validate_many(sheets: list[tuple[Sheet, Recognised]], config: Config, key: bytes,
@@ -236,42 +241,51 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         file.result.fail(position - file.start, column, value, reason)
 
     checked = source.checked_schema
-    workbook = pd.Series(np.repeat([file.workbook for file in files], sizes), index=delivered.index, dtype=bool)
-    typed = pd.DataFrame(index=delivered.index)
+    workbook = np.repeat([file.workbook for file in files], sizes).astype(bool)
+    typed = pd.DataFrame(index=pd.RangeIndex(len(file_of)))
     parse_failed = {(file.start + index, name) for file in files for index, name in file.uncached}
+    factors: dict[str, Factor] = {}  # the typed columns as parsed, per distinct delivered value
     for name, meta in source.fields.items():
         if meta["personal"]:
             continue
         raw = delivered[name]
         allowed = next((c.statistics["allowed_values"] for c in checked.columns[name].checks if c.name == "isin"), None)
-        parsed = PARSERS[meta["parse"]](raw, config=config, allowed=allowed, workbook=workbook)
-        typed[name] = parsed.values
+        parsed = parse_distinct(PARSERS[meta["parse"]], raw, workbook, config=config, allowed=allowed)
+        typed[name], factors[name] = parsed.values, parsed.factor
         for position, reason in parsed.reasons.dropna().items():
             fail(position, headers[name], raw[position], reason)
             parse_failed.add((position, name))
 
-    pseudonyms = pseudonymise(typed["school"], typed["pupil"], key) if "pupil" in typed else None
+    pseudonyms = None
+    if "pupil" in typed:
+        keyed_factors = {**factors, "pupil": pseudonymise_factors(factors["school"], factors["pupil"], key)}
+        pseudonyms = pd.Series(np.take(keyed_factors["pupil"][1], keyed_factors["pupil"][0]), index=typed.index,
+                               dtype=object)
+    else:
+        keyed_factors = factors
     keyed = typed.assign(pupil=pseudonyms) if pseudonyms is not None else typed
-    beyond = rows_beyond(keyed, source.name)
+    beyond = rows_beyond(keyed, source.name, keyed_factors)
     for file in files:
         file.result.within_limits = not beyond[file.start:file.stop].any()
-    parts = [_key_column(keyed[name]).tolist() for name in source.natural_key]
-    keys = [_bounded_key("|".join(p)) for p in zip(*parts)]
+    parts = [_key_column(keyed[name], keyed_factors.get(name)).tolist() for name in source.natural_key]
+    keys = list(map("|".join, zip(*parts)))
+    if max(map(len, keys), default=0) > KEY_LENGTH:
+        keys = list(map(_bounded_key, keys))
     typed["_key"] = pd.Series(keys, index=typed.index, dtype=object) if keys else pd.Series(dtype="str")
     typed["_file"] = file_of
     for file in files:
         file.result.keys = dict(enumerate(keys[file.start:file.stop]))
 
     row_numbers = np.array([n for file in files for n in file.numbers], dtype="int64")
-    first = ~typed.duplicated(["_file", "_key"])
-    first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first.to_numpy()]))
-    suspects = _suspects(checked, typed)
+    suspects = _suspects(checked, typed, factors)
     try:
         if suspects is None:
             checked.validate(typed, lazy=True)
         elif suspects.any():
             checked.validate(typed[suspects], lazy=True)
     except pa.errors.SchemaErrors as errors:
+        first = ~typed.duplicated(["_file", "_key"])  # where each record first occurs, for the duplicates' reason
+        first_rows = dict(zip(zip(typed["_file"][first], typed["_key"][first]), row_numbers[first.to_numpy()]))
         frame_checks_reported: set[tuple[int, str]] = set()
         for case in errors.failure_cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
@@ -289,7 +303,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
             if column and case.schema_context == "Column" and not pd.isna(case.check_number):
                 check = checked.columns[column].checks[int(case.check_number)]
             shown_column = headers[column] if column else ", ".join(headers[n] for n in source.natural_key)
-            value = delivered.at[position, column] if column else None
+            value = delivered[column][position] if column else None
             first_row = first_rows.get((typed.at[position, "_file"], typed.at[position, "_key"]))
             fail(position, shown_column, value, _check_message(check, str(case.check), first_row))
 
@@ -314,7 +328,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
                          pseudonyms.iloc[start:stop].tolist())
         ok = np.ones(stop - start, dtype=bool)
         ok[list(result.failed)] = False
-        result.valid, result.batch, result.offset = rows[ok], stored, start
+        result.valid, result.batch, result.offset = rows[ok] if result.failed else rows, stored, start
 
 
 # The column checks the contract uses, per row: whether a value (never a missing one) passes.
@@ -339,11 +353,12 @@ def _dtype_holds(column: pa.Column, values: pd.Series) -> bool:
     return bool(np.all(column.dtype.check(Engine.dtype(values.dtype), values)))
 
 
-def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> np.ndarray | None:
+def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame,
+              factors: dict[str, Factor] | None = None) -> np.ndarray | None:
     """The rows some check of `schema` fails, worked out column at a time, and every row of a duplicated record
     (whether a row is the first of its record depends on the others), so pandera, which names each failure,
     needs to judge only these; None when the schema asks for something not worked out here (pandera then
-    judges every row)."""
+    judges every row). `factors`: columns of `frame` already factorised."""
     if schema.strict or schema.unique or schema.coerce or any(c.name != "duplicate_record" for c in schema.checks):
         return None
     suspect = np.zeros(len(frame), dtype=bool)
@@ -353,14 +368,18 @@ def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> np.ndarray | N
         values = frame[name]
         if not _dtype_holds(column, values):
             return None
-        missing = values.isna().to_numpy()
+        # Text is judged once per distinct value (pandas works through it cell by cell), the rest as it is.
+        text = values.dtype == object and bool(column.checks)
+        codes, distinct = ((factors or {}).get(name) or factorized(values)) if text else (None, values)
+        missing = pd.isna(distinct)[codes] if text else values.isna().to_numpy()
         if not column.nullable:
             suspect |= missing
         for check in column.checks:
             if check.name not in _ROW_CHECKS or not check.ignore_na or check.element_wise:
                 return None
-            passed = _ROW_CHECKS[check.name](values, check.statistics)
-            suspect |= ~missing & ~passed.to_numpy(dtype=bool, na_value=False)
+            passed = _ROW_CHECKS[check.name](pd.Series(distinct), check.statistics).to_numpy(dtype=bool,
+                                                                                            na_value=False)
+            suspect |= ~missing & ~(passed[codes] if text else passed)
     if schema.checks:
         suspect |= frame.duplicated(["_file", "_key"], keep=False).to_numpy()
     return suspect
