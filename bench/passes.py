@@ -115,13 +115,13 @@ def by_stage(url: str, jobs) -> Stages:
 
 
 def _ingest_coalition(url: str, config_path: Path) -> tuple[float, int]:
-    """One coalition's inbox as the ingest flow's task function takes it."""
-    from flows.ingest_inbox import ingest_files_task
+    """One coalition's inbox as the ingest flow takes it, minus Prefect."""
+    from flows.ingest_inbox import ingest_inbox_files
 
     start = time.perf_counter()
     config = load_config(config_path)
     files = inbox_files(config_path.parent / "inbox", config)
-    rows = sum(r.rows_read for r in ingest_files_task.fn(config, files, url, False))
+    rows = sum(r.rows_read for r in ingest_inbox_files(config, files, url, False))
     return time.perf_counter() - start, rows
 
 

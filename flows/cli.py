@@ -198,7 +198,7 @@ def close(config: ConfigOption, period: PeriodOption, db: DbOption = None, out: 
 
     _period(period, _config(config))
     _reachable(db)
-    result = close_period(str(config), period, db, str(out))
+    result = asyncio.run(close_period(str(config), period, db, str(out)))
     gate = result["quality"]
     console.print(f"kwaliteitscontrole: {plural(len(gate.problems), 'bevinding', 'bevindingen')}; "
                   f"kwaliteitspagina: {gate.page}")

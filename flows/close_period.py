@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import acreate_table_artifact
 from sqlalchemy import Engine
 
 from flows.artifacts import cell, indicator_table
@@ -112,8 +112,8 @@ def send_task(config: Config, period: Period, db_url: str | None, out_dir: Path,
 
 
 @flow(name="close-period", log_prints=True, on_failure=[notify_steward], on_crashed=[notify_steward])
-def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
-                 out_dir: str = "out", day: dt.date | None = None, computed: bool = False) -> dict:
+async def close_period(config_path: str, period: str | None = None, db_url: str | None = None,
+                       out_dir: str = "out", day: dt.date | None = None, computed: bool = False) -> dict:
     """Judge the period's data, compute its indicators, write `indicatoren-<period>.csv`, render the reports and
     send them; every period of a coalition can share `out_dir`.
 
@@ -123,6 +123,9 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     grace for late deliveries has passed, until all its reports are sent; otherwise it logs why not and stops.
     `day` stands in for today: a test, or a catch-up run as of another date. `computed`: close-all computed and
     stored the indicators of all coalitions at once beforehand (`compute_together`).
+
+    Async, as `ingest_inbox`, only so that the end of a run does not wait for Prefect's heartbeat thread (0-1 s);
+    the work inside is synchronous: call it with `asyncio.run`.
     """
     logger = get_run_logger()
     migrate(db_url)
@@ -137,7 +140,7 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gate = quality_gate_task(config, closing, db_url, out)
-    create_table_artifact(
+    await acreate_table_artifact(
         table=[{"controle": cell(f.check), "onderdeel": cell(f.scope), "blokkerend": "ja" if f.blocking else "nee",
                 "bevinding": cell(f.detail)} for f in gate.problems]
         or [{"controle": "alle", "bevinding": "geen bevindingen"}],
@@ -147,8 +150,8 @@ def close_period(config_path: str, period: str | None = None, db_url: str | None
         logger.warning("de rapporten van %s worden tegengehouden tot de datasteward ze vrijgeeft: "
                        "kansenmonitor release --config %s --period %s", period, config_path, period)
     rows = indicators_task(config, closing, db_url, out, computed)
-    create_table_artifact(table=indicator_table(rows), key=f"indicatoren-{config.slug}",
-                          description=f"Indicatoren {period}")
+    await acreate_table_artifact(table=indicator_table(rows), key=f"indicatoren-{config.slug}",
+                                 description=f"Indicatoren {period}")
     dispatches = send_task(config, closing, db_url, out, reports_task(config, closing, db_url, out))
     logger.info("%s indicatoren berekend, %s rapporten verstuurd of klaargezet", len(rows), len(dispatches))
     return {"period": period, "indicators": rows, "dispatches": dispatches, "quality": gate, "out": str(out)}

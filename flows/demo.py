@@ -44,7 +44,7 @@ def run_demo(out: Path, db_url: str, console: Console) -> dict[str, Path]:
         console.print(f"{len(results)} bestanden, {read} rijen gelezen, {quarantined} in quarantaine")
         periods = [p.name for p in programme_periods(config) if p.name in DEMO_SCHOOL_YEAR]
         for period in periods:
-            close_period(str(config_path), period, db_url, str(out / name))
+            asyncio.run(close_period(str(config_path), period, db_url, str(out / name)))
         console.print(f"validatierapport: {write_steward_report(db_url, config, results, out / name)}")
         folders[name] = out / name
     console.rule("Klaar")

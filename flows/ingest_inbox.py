@@ -8,15 +8,14 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
-from prefect.cache_policies import NO_CACHE
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
 from flows.artifacts import delivery_table, markdown_table
 from flows.hooks import notify_steward
-from flows.retries import retry_policy
+from flows.retries import with_retries
 from kansenmonitor.config import Config, load_config
 from kansenmonitor.db import database
 from kansenmonitor.dutch import DELIVERY_STATUS
@@ -28,13 +27,11 @@ from tasks.ingest.inbox import scan_inbox
 from tasks.ingest.pseudonymise import pseudonym_key
 
 
-@task(name="ingest-files", task_run_name="ingest {paths[0].name} (+{extra} more)", cache_policy=NO_CACHE,
-      **retry_policy())
-def ingest_files_task(config: Config, paths: list[Path], db_url: str | None, demo: bool, extra: int = 0,
-                      progress: Callable[[int], None] | None = None) -> list[IngestResult]:
+def ingest_inbox_files(config: Config, paths: list[Path], db_url: str | None, demo: bool,
+                       progress: Callable[[int], None] | None = None) -> list[IngestResult]:
     """Validated and loaded per batch, a transaction per batch (should a file fail to load: each file on its
-    own); a retry after an outage finds the files already loaded as duplicates. (Never cached: a rerun must
-    look at the inbox again.)"""
+    own). In the flow it is retried after an outage (`with_retries`), and a retry finds the files already
+    loaded as duplicates."""
     with database(db_url) as engine:
         return ingest_files(engine, config, paths, pseudonym_key(demo), progress=progress)
 
@@ -90,8 +87,9 @@ async def ingest_inbox(config_path: str, inbox: str, db_url: str | None = None, 
                   disable=len(files) < 2 or not sys.stderr.isatty(), console=Console(stderr=True)) as progress:
         bar = progress.add_task("Aanleveringen verwerken", total=len(files))
         if files:
-            results += ingest_files_task(config, files, db_url, demo, len(files) - 1,
-                                         lambda done: progress.advance(bar, done))
+            results += with_retries(lambda: ingest_inbox_files(config, files, db_url, demo,
+                                                               lambda done: progress.advance(bar, done)),
+                                    logger, "de inbox in te lezen")
     results += [IngestResult(path.name, "skipped", message=reason) for path, reason in found.skipped]
     log_results(logger, results)
     table = delivery_table(results)

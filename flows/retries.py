@@ -7,18 +7,27 @@ KANSENMONITOR_RETRY_SECONDS sets the first wait; it is read when a flow-run proc
 
 from __future__ import annotations
 
+import logging
 import smtplib
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from prefect.tasks import exponential_backoff
+from prefect.utilities.math import clamped_poisson_interval
 from sqlalchemy.exc import OperationalError
 
+from kansenmonitor.dutch import number
 from kansenmonitor.settings import settings
 from tasks.deliver.mail import ReportsNotSent
 from tasks.ingest.files import DatabaseUnavailable
 
 RETRIES = 3
+JITTER = 0.5
 # What a wait can cure: a database or mail server that is away. A bug or bad configuration fails at once.
 TRANSIENT = (DatabaseUnavailable, OperationalError, ReportsNotSent, smtplib.SMTPException, OSError)
+
+T = TypeVar("T")
 
 
 def is_transient(task, task_run, state) -> bool:
@@ -28,6 +37,20 @@ def is_transient(task, task_run, state) -> bool:
 
 def retry_policy() -> dict:
     """Keyword arguments for `@task`: the retries, their exponential waits and the jitter."""
-    first_wait = settings().retry_seconds
-    return {"retries": RETRIES, "retry_delay_seconds": exponential_backoff(first_wait), "retry_jitter_factor": 0.5,
-            "retry_condition_fn": is_transient}
+    return {"retries": RETRIES, "retry_delay_seconds": exponential_backoff(settings().retry_seconds),
+            "retry_jitter_factor": JITTER, "retry_condition_fn": is_transient}
+
+
+def with_retries(step: Callable[[], T], logger: logging.Logger | logging.LoggerAdapter, what: str) -> T:
+    """`step` run in the flow itself, retried as `retry_policy` retries a task: the same waits, jitter and
+    failures (for the ingest, to which a task run of its own added ~0.06 s of Prefect per run). `what` says in
+    the run's log what each retry is for: "poging 1 van 4 om <what> is mislukt ..."."""
+    for attempt, wait in enumerate(exponential_backoff(settings().retry_seconds)(RETRIES), start=1):
+        try:
+            return step()
+        except TRANSIENT as exc:
+            pause = clamped_poisson_interval(wait, clamping_factor=JITTER)
+            logger.warning("poging %s van %s om %s is mislukt (%s: %s); nieuwe poging over %s s", attempt,
+                           RETRIES + 1, what, type(exc).__name__, exc, number(pause, 1))
+            time.sleep(pause)
+    return step()

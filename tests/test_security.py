@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -253,7 +254,8 @@ def test_the_loader_closes_a_period_gate_indicators_reports_and_mail(prefect_har
     ingest_file(loader, backpack, write_csv(tmp_path / "planning.csv", planning(session())), KEY)
     ingest_file(loader, backpack, write_csv(tmp_path / "a.csv", attendance(present(PUPILS[0]), present(PUPILS[1]))),
                 KEY)
-    result = close_period(str(ROOT / "config" / "borger-odoorn.yaml"), "2024-2025-H1", url, str(tmp_path / "out"))
+    result = asyncio.run(close_period(str(ROOT / "config" / "borger-odoorn.yaml"), "2024-2025-H1", url,
+                                      str(tmp_path / "out")))
     assert result["quality"].page.exists()
     assert (tmp_path / "out" / "indicatoren-2024-2025-H1.csv").read_text(encoding="utf-8").count("\n") > 10
     assert {d.status for d in result["dispatches"]} == {"sent"}
