@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from prefect.tasks import exponential_backoff
 from prefect.utilities.math import clamped_poisson_interval
 from sqlalchemy.exc import OperationalError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from kansenmonitor.dutch import number
 from kansenmonitor.settings import settings
@@ -45,12 +45,16 @@ def with_retries(step: Callable[[], T], logger: logging.Logger | logging.LoggerA
     """`step` run in the flow itself, retried as `retry_policy` retries a task: the same waits, jitter and
     failures (for the ingest, to which a task run of its own added ~0.06 s of Prefect per run). `what` says in
     the run's log what each retry is for: "poging 1 van 4 om <what> is mislukt ..."."""
-    for attempt, wait in enumerate(exponential_backoff(settings().retry_seconds)(RETRIES), start=1):
-        try:
-            return step()
-        except TRANSIENT as exc:
-            pause = clamped_poisson_interval(wait, clamping_factor=JITTER)
-            logger.warning("poging %s van %s om %s is mislukt (%s: %s); nieuwe poging over %s s", attempt,
-                           RETRIES + 1, what, type(exc).__name__, exc, number(pause, 1))
-            time.sleep(pause)
-    return step()
+    backoff = exponential_backoff(settings().retry_seconds)
+
+    def wait(state: RetryCallState) -> float:  # the wait after the attempt that just failed
+        return clamped_poisson_interval(backoff(state.attempt_number)[-1], clamping_factor=JITTER)
+
+    def log(state: RetryCallState) -> None:
+        failure = state.outcome.exception()
+        logger.warning("poging %s van %s om %s is mislukt (%s: %s); nieuwe poging over %s s", state.attempt_number,
+                       RETRIES + 1, what, type(failure).__name__, failure, number(state.next_action.sleep, 1))
+
+    retrying = Retrying(stop=stop_after_attempt(RETRIES + 1), wait=wait, retry=retry_if_exception_type(TRANSIENT),
+                        before_sleep=log, reraise=True)
+    return retrying(step)
