@@ -51,8 +51,8 @@ def _numbered_alike(engine, sessions_by_spelling: dict[str, str]) -> tuple[dict,
 
 def _figures(engine, config, indicator: str) -> dict[str, tuple]:
     """(numerator, denominator) of `indicator` in 2024-2025-H1 per scope name."""
-    return {r.scope_name: (r.numerator, r.denominator)
-            for r in compute_indicators(engine, config, parse_period("2024-2025-H1", config)) if r.indicator == indicator}
+    computed = compute_indicators(engine, config, parse_period("2024-2025-H1", config))
+    return {r.scope_name: (r.numerator, r.denominator) for r in computed if r.indicator == indicator}
 
 
 def _unplanned(engine, config) -> list[str]:

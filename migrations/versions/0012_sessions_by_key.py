@@ -76,7 +76,8 @@ def upgrade() -> None:
             AS kept ON kept.coalition = spelled.coalition AND kept.session_key = spelled.session_key
         WHERE spelled.number <> kept.number"""
     _renumber(postgresql, merged)
-    op.execute(f"DELETE FROM session_number WHERE session_key IS NULL OR number IN (SELECT number FROM ({merged}) AS m)")
+    op.execute(f"DELETE FROM session_number WHERE session_key IS NULL "
+               f"OR number IN (SELECT number FROM ({merged}) AS merged)")
     with op.batch_alter_table('session_number') as batch:
         batch.drop_constraint('uq_session_number', type_='unique')
         for column in SPELLING:
@@ -93,11 +94,12 @@ def downgrade() -> None:
         for column, kind in SPELLING.items():
             batch.add_column(sa.Column(column, kind, nullable=True))
     spelled = ", ".join(SPELLING)
-    spellings = " UNION ".join(f"SELECT DISTINCT session_number, coalition, {spelled} FROM {table}" for table in NUMBERED)
+    spellings = " UNION ".join(f"SELECT DISTINCT session_number, coalition, {spelled} FROM {table}"
+                               for table in NUMBERED)
     # A session's number stays with the current planning's spelling (else a superseded planning's, else the first of
     # attendance's); a number no row has any more goes.
-    ranked = (f"SELECT DISTINCT session_number, {spelled}, CASE WHEN superseded_by IS NULL THEN 0 ELSE 1 END AS preference "
-              f"FROM activity_session UNION SELECT DISTINCT session_number, {spelled}, 2 FROM attendance")
+    ranked = (f"SELECT DISTINCT session_number, {spelled}, CASE WHEN superseded_by IS NULL THEN 0 ELSE 1 END "
+              f"AS preference FROM activity_session UNION SELECT DISTINCT session_number, {spelled}, 2 FROM attendance")
     op.execute(f"""UPDATE session_number SET session_date = kept.session_date, title = kept.title,
         area = kept.area FROM (
             SELECT session_number, {spelled}, ROW_NUMBER() OVER (
