@@ -320,6 +320,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
     stored = typed.drop(columns="_file").assign(_row=row_numbers, _period=periods)
     if pseudonyms is not None:
         stored["pupil"] = pseudonyms.astype(object)
+        pupils = pseudonyms.tolist()  # sliced per file below: a list slice, not a Series
     for file in files:
         result, start, stop = file.result, file.start, file.stop
         result.periods = dict(enumerate(periods[start:stop]))
@@ -333,8 +334,7 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
                 result.fail(index, headers[source.period_field],
                             file.body[index][file.by_field[source.period_field]], outside_reason)
         if pseudonyms is not None:
-            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"],
-                         pseudonyms.iloc[start:stop].tolist())
+            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"], pupils[start:stop])
         ok = np.ones(stop - start, dtype=bool)
         ok[list(result.failed)] = False
         result.valid, result.batch, result.offset = rows[ok] if result.failed else rows, stored, start
