@@ -23,7 +23,7 @@ from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
 from kansenmonitor.settings import settings
 from sampledata.national import coalition_dirs
-from tasks.ingest.files import ORDER, _ledger_row, batch_size
+from tasks.ingest.files import ORDER, _cycles_uncollected, _ledger_row, batch_size
 from tasks.ingest.inbox import inbox_files
 from tasks.ingest.load import analyze_grown, load_many
 from tasks.ingest.pseudonymise import pseudonymise
@@ -78,8 +78,9 @@ def by_stage(url: str, jobs) -> Stages:
         recognised = [recognise(sheet, config, path.name) for sheet, path in zip(read, files)]
         stages.seconds["parse"] += time.perf_counter() - start
         order = sorted(range(len(files)), key=lambda i: ORDER[recognised[i].source.name])
-        for first in range(0, len(order), batch_size()):
-            batch = order[first:first + batch_size()]
+        size, growth = batch_size(), settings().analyze_growth
+        for first in range(0, len(order), size):
+            batch = order[first:first + size]
             start = time.perf_counter()
             validated = validate_many([(read[i], recognised[i]) for i in batch], config, KEY, RECEIVED.date())
             checked = time.perf_counter() - start
@@ -93,12 +94,12 @@ def by_stage(url: str, jobs) -> Stages:
             stages.rows["pseudonymise"] += sum(len(columns[1]) for columns in pupils)
             ledgers = [_ledger_row(config, files[i], contents[i].sha256, RECEIVED, source=recognised[i].source.name,
                                    sheet=read[i].name, status="loaded") for i in batch]
-            start = time.perf_counter()
-            with engine.begin() as conn:  # as tasks/ingest/files.py loads a batch: in one transaction
-                deliveries = load_many(conn, config, list(zip(validated, ledgers)))
             sources = [recognised[i].source.name for i in batch]
+            start = time.perf_counter()
+            with _cycles_uncollected(), engine.begin() as conn:  # as ingest loads a batch: in one transaction,
+                deliveries = load_many(conn, config, list(zip(validated, ledgers)))  # the cycle collector paused
             with engine.begin() as conn:
-                analyze_grown(conn, set(sources), settings().analyze_growth)
+                analyze_grown(conn, set(sources), growth)
             seconds = time.perf_counter() - start
             stages.seconds["load"] += seconds
             for source, result, delivery in zip(sources, validated, deliveries):

@@ -163,18 +163,19 @@ class Record:
 
 
 class SessionNumber(Base):
-    """A number per session of a coalition, as its planning and attendance spell it (date, title and village
-    exactly): the load gives both their session's number, so the marts join a registration to its session on one
-    integer instead of four columns (migration 0011). A spelling is numbered once and keeps its number."""
+    """A number per session of a coalition, by the key its planning's record has (`session_key`: the date, the title
+    and the village as the record keys normalise them, so case, spaces and diacritics aside and the village by its
+    configured name): the key the load's reference check matches attendance on. The load gives planning and
+    attendance rows their session's number, so the marts join a registration to its session on one integer
+    (migration 0011), and a registration the check accepts counts for its session however it spells it (0012).
+    A session is numbered once and keeps its number."""
 
     __tablename__ = "session_number"
-    __table_args__ = (UniqueConstraint("coalition", "session_date", "title", "area", name="uq_session_number"),)
+    __table_args__ = (UniqueConstraint("coalition", "session_key", name="uq_session_number"),)
 
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     coalition: Mapped[str] = mapped_column(String(100))
-    session_date: Mapped[dt.date] = mapped_column(Date)
-    title: Mapped[str] = mapped_column(String(300))
-    area: Mapped[str] = mapped_column(String(200))
+    session_key: Mapped[str] = mapped_column(String(500))
 
 
 class ChildNumber(Base):

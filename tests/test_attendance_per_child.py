@@ -3,13 +3,16 @@ village and group, through whatever supersedes them, and the marts that count ch
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic import command
 from sqlalchemy import text
 
-from kansenmonitor.db import make_engine
+from kansenmonitor.db import Attendance, Delivery, make_engine
 from kansenmonitor.migrate import alembic_config, migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators.compute import compute_indicators
+from tasks.ingest.copy_load import copy_rows
 from tasks.ingest.files import ingest_file
 from tests.deliveries import attendance, planning, present, session, write_csv
 
@@ -87,3 +90,36 @@ def test_the_upgrade_counts_rows_loaded_before_and_the_downgrade_removes_it(db_u
                 .scalar()
     engine.dispose()
     assert left == 0
+
+
+def test_a_copy_is_counted_per_child_by_hashing_its_rows_not_sorting_them(pg_url):
+    """The trigger's sums over a COPY (0013) are planned for all its rows: hashed per child, where planned for the
+    one row in two hundred that `superseded_by IS NULL` is assumed to keep, 0011 sorted them on seven columns. The
+    plan is read from `auto_explain`, which writes the trigger's statements to the client."""
+    migrate(pg_url)
+    engine = make_engine(pg_url)
+    table = Attendance.__table__
+    rows = [dict(session_date=dt.date(2024, 9, 2 + session), title="Voetbal", area="Valthermond",
+                 school="OBS de Aanloop", school_group=5, pupil=f"{child:064d}", present=session % 2 == 0,
+                 coalition="borger-odoorn", period="2024-2025-H1", record_key=f"{session}|{child}",
+                 key_hash=session * 1000 + child, source_row=session * 1000 + child, delivery_id=1,
+                 session_number=session + 1, child_number=child + 1)
+            for session in range(10) for child in range(200)]
+    plans: list[str] = []
+    try:
+        with engine.begin() as conn:
+            conn.execute(Delivery.__table__.insert(), [dict(
+                id=1, coalition="borger-odoorn", file_name="a.csv", sha256="0" * 64, size_bytes=1,
+                received_at=dt.datetime(2024, 9, 13), status="loaded")])
+            conn.exec_driver_sql("LOAD 'auto_explain'")
+            for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_level = notice"):
+                conn.exec_driver_sql(f"SET LOCAL auto_explain.{setting}")
+            conn.connection.driver_connection.add_notice_handler(lambda notice: plans.append(notice.message_primary))
+            copy_rows(conn, table, list(rows[0]), [list(row.values()) for row in rows])
+        counted = next(plan for plan in plans if "INSERT INTO attendance_per_child" in plan)
+        assert "HashAggregate" in counted and "Sort" not in counted
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*), SUM(registrations), SUM(presences) FROM attendance_per_child"))\
+                .one() == (200, 2000, 1000)
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import insert, select, update
 
@@ -32,6 +33,7 @@ from kansenmonitor.migrate import migrate
 from kansenmonitor.periods import parse_period
 from tasks.indicators.compute import IndicatorRow, compute_indicators, store_indicators, write_indicators_csv
 from tasks.ingest.load import add_numbers
+from tasks.ingest.validate import natural_key
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 COALITION = "Kansen Testdorp"
@@ -75,14 +77,24 @@ def _period(day: dt.date | dt.datetime) -> str:
     return H1 if day < type(day)(2025, 1, 1) else H2
 
 
+def _record_key(file_name: str, n: int, row: dict) -> str:
+    """A planning or attendance row's key as a load gives it (its session's number follows it); another row's file
+    and row number."""
+    if "session_date" not in row:
+        return f"{file_name}:{n}"
+    return natural_key([pd.Timestamp(row["session_date"]), row["title"], row["area"],
+                        *(row[c] for c in ("school", "pupil") if c in row)])
+
+
 def load_file(conn, model, file_name: str, rows: list[dict], date_field: str | None, replaces: int | None = None,
               **delivery) -> int:
     """One delivered file: its rows from spreadsheet row 2 on; `replaces` supersedes an earlier file's rows."""
     delivery_id = _deliver(conn, file_name, **delivery)
-    numbers = {name: [row[name] for row in rows] for name in rows[0]}
+    numbers = {name: [row[name] for row in rows] for name in rows[0]} | {
+        "record_key": [_record_key(file_name, n, row) for n, row in enumerate(rows, start=2)]}
     add_numbers(conn, "kansen-testdorp", model.__table__, numbers)  # sessions and children numbered as a load does
     conn.execute(insert(model), [
-        dict(coalition="kansen-testdorp", record_key=f"{file_name}:{n}", source_row=n, delivery_id=delivery_id,
+        dict(coalition="kansen-testdorp", source_row=n, delivery_id=delivery_id,
              period=_period(row[date_field]) if date_field else H2, **row, **{
                  name: values[i] for name, values in numbers.items() if name not in row})
         for i, (n, row) in enumerate(enumerate(rows, start=2))])

@@ -39,9 +39,10 @@ def children(day, title, area, **per_school):
             for school, numbers in per_school.items() for n in numbers]
 
 
-def two_halves(engine, config, tmp_path):
-    """H1 as a healthy baseline; H2 with School 59 silent, one crowded session, Nieuw-Buinen's participants
-    falling from 12 to 4, and a supervisor register from July 2024."""
+def two_halves(engine, config, tmp_path, crowded_spelling="Voetbal"):
+    """H1 as a healthy baseline; H2 with School 59 silent, one crowded session (its CKC Rehoboth children registered
+    at `crowded_spelling`), Nieuw-Buinen's participants falling from 12 to 4, and a supervisor register from July
+    2024."""
     valthermond, exloermond, buinen = "Valthermond", "2e Exloërmond", "Nieuw-Buinen"
     sessions = [("12-09-2024", "Voetbal", valthermond), ("13-09-2024", "Toneel", exloermond),
                 ("14-09-2024", "Knutselen", buinen), ("15-01-2025", "Voetbal", valthermond),
@@ -63,8 +64,8 @@ def two_halves(engine, config, tmp_path):
         *children("13-02-2025", "Toneel", exloermond, **{"OBS de Westhoek": second, "CKC de Wegwijzer": second}),
         *children("17-01-2025", "Knutselen", buinen, **{"OBS de Poolster": range(1, 3), "School 75": [1],
                                                          "CKC de Klister": [1]}),
-        *children("12-03-2025", "Voetbal", valthermond, **{"OBS de Aanloop": range(1, 11),
-                                                            "CKC Rehoboth": range(1, 11)}),
+        *children("12-03-2025", "Voetbal", valthermond, **{"OBS de Aanloop": range(1, 11)}),
+        *children("12-03-2025", crowded_spelling, valthermond, **{"CKC Rehoboth": range(1, 11)}),
     ]
     ingest(engine, config, write_csv(tmp_path / "aanwezigheid.csv", attendance(*rows)))
     answers = [[i, dt.datetime(2025, 3, 3, 14, 0), dt.datetime(2025, 3, 3, 14, 5), "", "anonymous", school, 6,
@@ -106,6 +107,19 @@ def test_gate_reports_exactly_the_planted_gaps(engine, backpack, tmp_path):
         ("volledigheid_aanwezigheid", "aanwezigheid"), ("deelnemers_daling", "aanwezigheid")}
     assert result.page == tmp_path / "out" / "kwaliteit-2024-2025-H2.html"
     assert not (tmp_path / "out" / "data-docs").exists()
+
+
+def test_a_session_spelled_two_ways_is_one_session_to_the_gate(engine, backpack, tmp_path):
+    """The crowded session's CKC Rehoboth children are registered at "voëtbal" (to the reference check, which
+    loads them, the planning's Voetbal): it is one session of 20 children, as `aanbod_onderbouw` counts it, not two of
+    10, which the median (6) would not have flagged; and none of its registrations is unplanned."""
+    two_halves(engine, backpack, tmp_path, crowded_spelling="voëtbal")
+    result = judge_period(engine, backpack, parse_period("2024-2025-H2", backpack), tmp_path / "out")
+
+    assert [(f.scope, f.detail) for f in result.problems if f.check == "sessie_uitschieter"] == [
+        ("12-03-2025 Voetbal Valthermond",
+         "Sessie 12-03-2025 Voetbal in Valthermond: 20 kinderen aanwezig, meer dan 3× de mediaan (6)")]
+    assert [f.passed for f in result.findings if f.check == "sessie_niet_gepland"] == [True]
 
 
 def test_hold_release_and_hold_again_on_new_findings(engine, backpack, tmp_path):

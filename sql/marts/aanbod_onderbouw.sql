@@ -1,6 +1,7 @@
 -- Sessions for groups 1-4 with at least :min_children distinct children present, counted from the
 -- programme's start to the end of the period, among all 1-4 sessions with children present. Registrations are
--- joined to their session by its number (`session_number`, the session as both spell it) and a session's
+-- joined to their session by its number (`session_number`: the session as the load's reference check matched the
+-- registration to the planning, so case, spaces and the village's alias aside) and a session's
 -- distinct children counted by their numbers: one integer column to join on and integers to count, where four
 -- columns misled PostgreSQL's estimate into sorting text. A session has one village, so its children are counted
 -- once and the sessions are then grouped per scope.

@@ -3,6 +3,7 @@ SELECT
     period,
     session_date,
     title,
+    session_number,
     area,
     pupil
 FROM attendance

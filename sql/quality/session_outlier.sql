@@ -1,14 +1,15 @@
--- Sessions with more children present than :factor times the median session of the period.
+-- Sessions with more children present than :factor times the median session of the period. A session is its
+-- number (attendance spelling it differently is the same session), named by the least of its spellings.
 -- The median is computed with window functions so the same SQL runs on SQLite and PostgreSQL.
 WITH sessions AS (
     SELECT
         b.session_date,
-        b.title,
+        MIN(b.title) AS title,
         b.area,
         COUNT(DISTINCT b.pupil) AS present
     FROM {{ batch }} AS b
     WHERE b.period = :period
-    GROUP BY b.session_date, b.title, b.area
+    GROUP BY b.session_number, b.session_date, b.area
 ),
 
 ranked AS (

@@ -1,6 +1,7 @@
 -- One registration of a child for a session; `is_present` is 1 or 0 on every database, `present` the
 -- boolean itself, to filter on (PostgreSQL estimates how many rows a boolean keeps; for a CASE it guesses).
--- `session_number` and `child_number` number the session and the child as spelled (migration 0011).
+-- `session_number` and `child_number` number the session (by its key, as the load's reference check matches it:
+-- migration 0012) and the child (migration 0011).
 SELECT
     coalition,
     delivery_id,

@@ -1,5 +1,5 @@
 -- Activity sessions of the planning that still count; `session_number` is the number attendance has for the
--- session as spelled here.
+-- session, however it spells it (by the session's key, as the load's reference check matches: migration 0012).
 SELECT
     coalition,
     delivery_id,

@@ -148,12 +148,13 @@ def ingest_files(engine: Engine, config: Config, paths: list[Path], key: bytes, 
         _advance(progress, len(paths) - len(waiting))
         pending = deque(sorted((i for i, o in enumerate(outcomes) if isinstance(o, _Readable)),
                                key=lambda i: ORDER[outcomes[i].recognised.source.name]))
-        size = batch_size()
+        size, growth = batch_size(), settings().analyze_growth  # read once: building the settings costs ~2 ms
         while pending:
             batch = [pending.popleft() for _ in range(min(size, len(pending)))]
             files = [outcomes[i] for i in batch]
             loaded = _database(engine, ", ".join(dict.fromkeys(file.path.name for file in files)), _load_batch, engine,
-                               config, list(zip(files, _validate(files, config, key, received.date()))), received)
+                               config, list(zip(files, _validate(files, config, key, received.date()))), received,
+                               growth)
             for i, file, result in zip(batch, files, loaded):
                 outcomes[i] = result
                 waiting[file.path] -= 1
@@ -299,13 +300,13 @@ def _other_correction_sheets(config: Config, path: Path, data: bytes, sha: str, 
 
 
 def _load_batch(engine: Engine, config: Config, files: list[tuple[_Readable, Validated | Exception]],
-                received: dt.datetime) -> list[IngestResult]:
+                received: dt.datetime, growth: float) -> list[IngestResult]:
     """The batch's files in one transaction, in order; should any of them fail, the batch is rolled back and every
     file loaded in its own transaction (`_load`), so the others are loaded and the failure is recorded for the one
-    that caused it. Afterwards the fact tables that grew much are analysed."""
+    that caused it. Afterwards the fact tables that grew by more than `growth` are analysed."""
     loadable = [(file, validated) for file, validated in files if not isinstance(validated, Exception)]
     if len(loadable) < 2:
-        return [_database(engine, f.path.name, _load, engine, config, f, v, received) for f, v in files]
+        return [_database(engine, f.path.name, _load, engine, config, f, v, received, growth) for f, v in files]
     before = [(v.valid, {i: list(f) for i, f in v.failed.items()}) for _, v in loadable]  # the load may move rows
     try:
         with engine.begin() as conn:
@@ -318,8 +319,8 @@ def _load_batch(engine: Engine, config: Config, files: list[tuple[_Readable, Val
     except Exception:  # noqa: BLE001 - each file again on its own, which records the failure as that file's
         for (_, validated), (valid, failed) in zip(loadable, before):
             validated.valid, validated.failed = valid, failed
-        return [_database(engine, f.path.name, _load, engine, config, f, v, received) for f, v in files]
-    _analyze(engine, {v.source.name for _, v in loadable})
+        return [_database(engine, f.path.name, _load, engine, config, f, v, received, growth) for f, v in files]
+    _analyze(engine, {v.source.name for _, v in loadable}, growth)
     return [_load_failed(engine, config, f, received, v) if isinstance(v, Exception) else _loaded(f, deliveries[id(f)])
             for f, v in files]
 
@@ -334,18 +335,18 @@ def _loaded(file: _Readable, delivery: Delivery) -> IngestResult:
                         delivery.rows_loaded, delivery.rows_quarantined, delivery_id=delivery.id)
 
 
-def _analyze(engine: Engine, sources: set[str]) -> None:
+def _analyze(engine: Engine, sources: set[str], growth: float) -> None:
     """Fresh statistics for the fact tables the load grew much (`KANSENMONITOR_ANALYZE_GROWTH`); only a help to
     the planner, so a failure is logged and the committed load's results still reported."""
     try:
         with engine.begin() as conn:
-            analyze_grown(conn, sources, settings().analyze_growth)
+            analyze_grown(conn, sources, growth)
     except SQLAlchemyError as error:
         logging.getLogger(__name__).warning("ANALYZE na het laden mislukt: %s", error)
 
 
 def _load(engine: Engine, config: Config, file: _Readable, validated: Validated | Exception,
-          received: dt.datetime) -> IngestResult:
+          received: dt.datetime, growth: float) -> IngestResult:
     """Load one file in its own transaction; when the load itself fails for another reason than the database
     being away, that file alone is recorded as failed and the rest of the inbox goes on."""
     path, source = file.path, file.recognised.source.name
@@ -364,7 +365,7 @@ def _load(engine: Engine, config: Config, file: _Readable, validated: Validated 
         return _load_failed(engine, config, file, received, error)
     except Exception as error:  # noqa: BLE001 - any other failure stays this file's, recorded with its reason
         return _load_failed(engine, config, file, received, error)
-    _analyze(engine, {source})
+    _analyze(engine, {source}, growth)
     return _loaded(file, delivery)
 
 

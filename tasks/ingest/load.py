@@ -107,13 +107,21 @@ class Batch:
         return self.planned
 
 
+def session_key(attendance_key: str) -> str:
+    """The session an attendance record is of, keyed as the planning's record of it is: its record key without its
+    last two parts (school and child). Record keys normalise their parts (`natural_key`: case, spaces and diacritics
+    aside, the village by its configured name), so `voetbal` at `2e Exloermond` is the planning's `Voetbal` at
+    `Tweede Exloërmond`. The reference check accepts attendance by it and the session numbers follow it."""
+    return attendance_key.rsplit("|", 2)[0]
+
+
 def check_session_references(conn: Connection, config: Config, validated: Validated, batch: Batch) -> None:
     """Attendance must refer to a session in the current planning; otherwise the row fails."""
     if validated.source.name != "aanwezigheid" or validated.valid.empty:
         return
     planned = batch.planned_sessions(conn, config)
     valid = validated.valid
-    missing = pd.Series([key.rsplit("|", 2)[0] not in planned for key in valid["_key"].tolist()], index=valid.index)
+    missing = pd.Series([session_key(key) not in planned for key in valid["_key"].tolist()], index=valid.index)
     if not missing.any():
         return
     mapping = config.sources.get(validated.source.name)
@@ -355,11 +363,13 @@ def _supersede_stored(conn: Connection, config: Config, files: list[_Pending], l
 
 def add_numbers(conn: Connection, coalition: str, table: Table, facts: dict[str, list]) -> None:
     """To the fact columns of `table`'s rows (`facts`), the numbers of their sessions (planning and attendance) and
-    children (attendance), numbered within the coalition as they are spelled (`SessionNumber`, `ChildNumber`):
-    spelled alike, numbered alike; the marts join and count on them."""
+    children (attendance), numbered within the coalition (`SessionNumber`, `ChildNumber`): a session by its key (the
+    planning's record key, `session_key` of attendance's), so a registration the reference check accepted has its
+    session's number however it spells it; a child by its pseudonym. The marts join and count on them."""
     if "session_number" in table.columns:
-        facts["session_number"] = _numbers(conn, coalition, SessionNumber,
-                                           [facts[c] for c in ("session_date", "title", "area")])
+        keys = facts["record_key"]
+        sessions = [session_key(key) for key in keys] if "pupil" in table.columns else keys
+        facts["session_number"] = _numbers(conn, coalition, SessionNumber, [sessions])
     if "child_number" in table.columns:
         facts["child_number"] = _numbers(conn, coalition, ChildNumber, [facts["pupil"]])
 
