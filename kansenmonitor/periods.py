@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kansenmonitor.config import Config
 
@@ -32,17 +33,25 @@ def _school_year_of(day: dt.date, config: Config) -> int:
 
 
 def periods_of_school_year(first_year: int, config: Config) -> list[Period]:
-    school_year_start = _month_day(config.programme.school_year_start, first_year)
+    return list(_periods_of_school_year(first_year, config.programme.school_year_start,
+                                        tuple((b.start, b.end, b.name) for b in config.periods)))
+
+
+@lru_cache(maxsize=1024)
+def _periods_of_school_year(first_year: int, school_year_start: str,
+                            boundaries: tuple[tuple[str, str, str], ...]) -> tuple[Period, ...]:
+    """Worked out once per school year and calendar: validation places every distinct day of a batch."""
+    year_start = _month_day(school_year_start, first_year)
     result = []
-    for boundary in config.periods:
-        start = _month_day(boundary.start, first_year)
-        if start < school_year_start:
-            start = _month_day(boundary.start, first_year + 1)
-        end = _month_day(boundary.end, start.year)
+    for boundary_start, boundary_end, name in boundaries:
+        start = _month_day(boundary_start, first_year)
+        if start < year_start:
+            start = _month_day(boundary_start, first_year + 1)
+        end = _month_day(boundary_end, start.year)
         if end < start:
-            end = _month_day(boundary.end, start.year + 1)
-        result.append(Period(start, end, f"{first_year}-{first_year + 1}-{boundary.name}"))
-    return sorted(result)
+            end = _month_day(boundary_end, start.year + 1)
+        result.append(Period(start, end, f"{first_year}-{first_year + 1}-{name}"))
+    return tuple(sorted(result))
 
 
 def period_of(day: dt.date | dt.datetime, config: Config) -> Period | None:

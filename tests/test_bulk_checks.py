@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pytest
 
+from kansenmonitor.config import SourceMapping
 from kansenmonitor.db import key_hash, key_hashes
 from schemas import SOURCES
+from schemas.base import Source
 from tasks.ingest import validate
 from tasks.ingest.limits import rows_beyond
-from tasks.ingest.read import parse_sheet, read_file
+from tasks.ingest.parse import PARSERS, parse_distinct
+from tasks.ingest.read import DeliveryRejected, parse_sheet, read_file
 from tasks.ingest.recognise import recognise
 from tests.deliveries import attendance, present, write_csv, write_xlsx
 
@@ -155,3 +160,62 @@ def test_each_parser_is_handed_each_distinct_text_of_a_batch_once(backpack, tmp_
 
     assert handed == {"date": [["31-02-2024", "12-09-2024"]], "group": [["1", "2"]]}
     assert sorted(result.row_numbers[i] for i in result.failed) == [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]
+
+
+LOOSE = ("een los getal is geen datum; verwacht dd-mm-jjjj, d-m-jjjj of jjjj-mm-dd (eventueel met tijd hh:mm[:ss]) "
+         "(alleen een Excel-werkmap kent datumgetallen)")
+NO_DATE = "geen geldige datum; verwacht dd-mm-jjjj, d-m-jjjj of jjjj-mm-dd (eventueel met tijd hh:mm[:ss])"
+
+
+def test_each_parser_judges_a_cell_by_its_text_as_the_contract_says():
+    cases = {  # parser: [(text, from a workbook, value, reason)]
+        "group": [("groep 3", False, 3, None), ("Groep3", False, 3, None), ("groep", False, None, None),
+                  ("3.000", False, 3000, None), ("x1", False, None, "geen groep; verwacht 1 tot en met 8"),
+                  ("", False, None, None)],
+        "int": [("1.234", False, 1234, None), ("+5", False, 5, None), ("-0", False, 0, None),
+                ("12,5", False, None, "geen geheel getal"), ("1234567890", False, None, "geen geheel getal")],
+        "date": [("12-09-2024", False, pd.Timestamp("2024-09-12"), None),
+                 ("2024-9-1 10:30", False, pd.Timestamp("2024-09-01"), None),
+                 ("31-02-2024", False, None, "deze datum bestaat niet"), ("45548", False, None, LOOSE),
+                 ("45548", True, pd.Timestamp("2024-09-13"), None), ("12/09/2024", False, None, NO_DATE)],
+        "datetime": [("2024-9-1 10:30", False, pd.Timestamp("2024-09-01 10:30"), None)],
+        "marker": [("x", False, True, None), ("", False, False, None), ("J", False, True, None),
+                   ("misschien", False, None, "onbekende aanwezigheidsmarkering; gebruik ja/nee, j/n, x/leeg of 1/0")],
+        "yes_no": [("Ja", False, True, None), ("", False, None, None), ("x", False, None, "verwacht ja of nee"),
+                   ("nee", False, False, None)],
+        "text": [("Voetbal", False, "Voetbal", None), ("", False, None, None)],
+    }
+    for kind, cells in cases.items():
+        texts = [text for text, *_ in cells] * 2  # every text twice: judged once, given to both rows
+        workbook = [book for _, book, *_ in cells] * 2
+        parsed = parse_distinct(PARSERS[kind], np.array(texts, dtype=object), np.array(workbook, dtype=bool))
+        values = [None if pd.isna(value) else value for value in parsed.values]
+        reasons = [reason if isinstance(reason, str) else None for reason in parsed.reasons]
+        assert (values, reasons) == ([value for *_, value, _ in cells] * 2, [reason for *_, reason in cells] * 2), kind
+
+
+def test_a_record_twice_in_one_file_is_a_duplicate_in_another_file_a_new_version():
+    files = np.array([0, 0, 0, 1, 1, 2])
+    keys = ["a", "b", "a", "a", "c", "c"]
+    assert validate._duplicated(files, keys).tolist() == [True, False, True, False, False, False]
+    apart = np.array([0, 1, 0, 1])  # a file's rows not together (not a batch as validation builds it)
+    assert validate._duplicated(apart, ["a", "a", "a", "b"]).tolist() == [True, False, True, False]
+
+
+def test_a_configurations_headers_are_worked_out_once_for_all_the_files_of_its_inbox(backpack, tmp_path, monkeypatch):
+    worked_out = []
+    headers = Source.required_headers
+    monkeypatch.setattr(Source, "required_headers", lambda self, mapping: (worked_out.append(self.name),
+                                                                          headers(self, mapping))[1])
+    sheets = []
+    for number in range(3):
+        path = write_csv(tmp_path / f"aanwezigheid-{number}.csv", attendance(present(str(1000 + number))))
+        sheets.append(parse_sheet(read_file(path).data, ".csv"))
+
+    assert [recognise(sheet, backpack).source.name for sheet in sheets] == ["aanwezigheid"] * 3
+    assert sorted(worked_out) == sorted(SOURCES)
+    mapped = backpack.model_copy(update={"sources": {**backpack.sources,
+                                                     "aanwezigheid": SourceMapping(columns={"pupil": "Leerlingnummer"})}})
+    with pytest.raises(DeliveryRejected, match="mist de kolommen: Leerlingnummer"):
+        recognise(sheets[0], mapped)  # another configuration: its own headers
+    assert len(worked_out) == 2 * len(SOURCES)

@@ -58,9 +58,18 @@ def _empty(raw: pd.Series) -> pd.Series:
     return raw.isna() | (raw == "")
 
 
+def _cells(raw: pd.Series) -> list[str | None]:
+    """The cells as Python text, None where missing: the parsers below judge a few dozen distinct cells of a
+    batch one by one in Python, which costs less than pandas' fixed cost per operation on a column."""
+    return [cell if isinstance(cell, str) else None for cell in raw.tolist()]
+
+
+def _parsed(raw: pd.Series, values: list[object], reasons: list[str | None], dtype: str) -> Parsed:
+    return Parsed(pd.Series(values, index=raw.index, dtype=dtype), pd.Series(reasons, index=raw.index, dtype=object))
+
+
 def parse_text(raw: pd.Series, **_) -> Parsed:
-    values = raw.where(~_empty(raw), None).astype(object)
-    return Parsed(values.where(values.notna(), None), _reasons(raw.index))
+    return _parsed(raw, [cell or None for cell in _cells(raw)], [None] * len(raw), object)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -79,44 +88,52 @@ def _timestamp(text: str) -> tuple[bool, dt.datetime | None]:
     return False, None
 
 
-def _timestamps(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps for the cells in a contract form, and which cells had a form but no real date; each
-    distinct text is parsed once (`_timestamp` is cached: deliveries repeat their few dates on every row)."""
-    results = [_timestamp(text) if isinstance(text, str) and text else (False, None) for text in raw.tolist()]
-    stamps = pd.Series([moment for _, moment in results], index=raw.index, dtype="datetime64[us]")
-    return stamps, pd.Series([has_form for has_form, _ in results], index=raw.index, dtype=bool)
+def _moments(raw: pd.Series, workbook: pd.Series | None, day_only: bool) -> Parsed:
+    """A date as the contract writes it (`day_only`: the day it falls on); a bare number only from an XLSX
+    (`workbook` per row), where it is Excel's own date serial: in a CSV it is a typing slip or an account
+    number, never a date."""
+    in_workbook = [False] * len(raw) if workbook is None else workbook.tolist()
+    values, reasons = [], []
+    for text, from_workbook in zip(_cells(raw), in_workbook):
+        has_form, moment = _timestamp(text) if text else (False, None)
+        reason = None
+        if text and EXCEL_SERIAL.match(text) and not from_workbook:
+            moment = None
+            reason = f"een los getal is geen datum; verwacht {DATE_FORMS} (alleen een Excel-werkmap kent datumgetallen)"
+        elif text and not has_form:
+            reason = f"geen geldige datum; verwacht {DATE_FORMS}"
+        elif text and moment is None:
+            reason = "deze datum bestaat niet"
+        if day_only and moment is not None:
+            moment = dt.datetime(moment.year, moment.month, moment.day)
+        values.append(moment)
+        reasons.append(reason)
+    return _parsed(raw, values, reasons, "datetime64[us]")
 
 
 def parse_datetime(raw: pd.Series, workbook: pd.Series | None = None, **_) -> Parsed:
-    """A date as the contract writes it; a bare number only from an XLSX (`workbook` per row), where it is
-    Excel's own date serial: in a CSV it is a typing slip or an account number, never a date."""
-    stamps, matched = _timestamps(raw)
-    loose = raw.str.fullmatch(EXCEL_SERIAL.pattern.removesuffix(r"\Z")).fillna(False).astype(bool)
-    if workbook is not None:
-        loose &= ~workbook
-    stamps = stamps.mask(loose)
-    reasons = _reasons(raw.index)
-    filled = ~_empty(raw)
-    reasons[filled & ~matched] = f"geen geldige datum; verwacht {DATE_FORMS}"
-    reasons[filled & matched & ~loose & stamps.isna()] = "deze datum bestaat niet"
-    reasons[loose] = f"een los getal is geen datum; verwacht {DATE_FORMS} (alleen een Excel-werkmap kent datumgetallen)"
-    return Parsed(stamps, reasons)
+    return _moments(raw, workbook, day_only=False)
 
 
-def parse_date(raw: pd.Series, **kw) -> Parsed:
-    parsed = parse_datetime(raw, **kw)
-    return Parsed(parsed.values.dt.normalize(), parsed.reasons)
+def parse_date(raw: pd.Series, workbook: pd.Series | None = None, **_) -> Parsed:
+    return _moments(raw, workbook, day_only=True)
 
 
-def _integers(raw: pd.Series, reason: str) -> Parsed:
-    cleaned = raw.str.replace(r"^([0-9]{1,3})((?:\.[0-9]{3})+)$", lambda m: m.group(1) + m.group(2).replace(".", ""),
-                              regex=True)
-    ok = cleaned.str.fullmatch(r"[+-]?[0-9]{1,9}").fillna(False).astype(bool)
-    values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    values[ok] = pd.to_numeric(cleaned[ok]).astype("Int64")
-    reasons = _reasons(raw.index)
-    reasons[~_empty(raw) & ~ok] = reason
-    return Parsed(values, reasons)
+THOUSANDS = re.compile(r"^([0-9]{1,3})((?:\.[0-9]{3})+)$")
+INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
+GROUP_WORD = re.compile(r"(?i)^groep\s*")
+
+
+def _integers(raw: pd.Series, reason: str, prefix: re.Pattern | None = None) -> Parsed:
+    """Whole numbers, a thousands separator (`1.234`) allowed; `prefix`, when given, is dropped first."""
+    values, reasons = [], []
+    for text in _cells(raw):
+        text = prefix.sub("", text) if prefix is not None and text is not None else text  # `groep` alone: empty
+        cleaned = THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(".", ""), text) if text else text
+        ok = bool(cleaned) and INTEGER.fullmatch(cleaned) is not None
+        values.append(int(cleaned) if ok else None)
+        reasons.append(reason if text and not ok else None)
+    return _parsed(raw, values, reasons, "Int64")
 
 
 def parse_int(raw: pd.Series, **_) -> Parsed:
@@ -124,44 +141,41 @@ def parse_int(raw: pd.Series, **_) -> Parsed:
 
 
 def parse_group(raw: pd.Series, **_) -> Parsed:
-    return _integers(raw.str.replace(r"(?i)^groep\s*", "", regex=True), "geen groep; verwacht 1 tot en met 8")
+    return _integers(raw, "geen groep; verwacht 1 tot en met 8", GROUP_WORD)
+
+
+def _markers(raw: pd.Series, true: set[str], false: set[str], reason: str, empty_fails: bool) -> Parsed:
+    values, reasons = [], []
+    for text in _cells(raw):
+        lowered = (text or "").casefold()
+        value = True if lowered in true else False if lowered in false else None
+        values.append(value)
+        reasons.append(reason if value is None and (text or empty_fails) else None)
+    return _parsed(raw, values, reasons, "boolean")
 
 
 def parse_marker(raw: pd.Series, **_) -> Parsed:
     """Presence: ja/nee, j/n, x/leeg and 1/0 all occur; an empty cell means absent."""
-    lowered = raw.fillna("").str.casefold()
-    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    values[lowered.isin(TRUE_MARKERS)] = True
-    values[lowered.isin(FALSE_MARKERS)] = False
-    reasons = _reasons(raw.index)
-    reasons[values.isna()] = "onbekende aanwezigheidsmarkering; gebruik ja/nee, j/n, x/leeg of 1/0"
-    return Parsed(values, reasons)
+    return _markers(raw, TRUE_MARKERS, FALSE_MARKERS,
+                    "onbekende aanwezigheidsmarkering; gebruik ja/nee, j/n, x/leeg of 1/0", empty_fails=True)
 
 
 def parse_yes_no(raw: pd.Series, **_) -> Parsed:
-    lowered = raw.fillna("").str.casefold()
-    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    values[lowered.isin(TRUE_MARKERS - {"x"})] = True
-    values[lowered.isin(FALSE_MARKERS - {""})] = False
-    reasons = _reasons(raw.index)
-    reasons[~_empty(raw) & values.isna()] = "verwacht ja of nee"
-    return Parsed(values, reasons)
-
-
-def _per_distinct(raw: pd.Series, function: Callable[[str], object]) -> pd.Series:
-    """`function` of every cell, worked out once per distinct text (a delivery repeats its few names on every
-    row); None for a missing cell."""
-    codes, distinct = pd.factorize(raw)
-    results = np.empty(len(distinct) + 1, dtype=object)
-    results[:-1] = [function(value) for value in distinct]
-    return pd.Series(results[codes], index=raw.index, dtype=object)  # code -1 (missing) takes the last: None
+    return _markers(raw, TRUE_MARKERS - {"x"}, FALSE_MARKERS - {""}, "verwacht ja of nee", empty_fails=False)
 
 
 def _lookup(raw: pd.Series, find: Callable[[str], str | None], reason: Callable[[str], str]) -> Parsed:
-    found = {value: find(value) if value != "" else None for value in pd.unique(raw.dropna())}
-    values = _per_distinct(raw, found.get)
-    reasons = _per_distinct(raw, lambda value: reason(value) if value != "" and found[value] is None else None)
-    return Parsed(values, reasons)
+    """`find` of every distinct cell (a delivery repeats its few names on every row), and `reason` where it
+    finds nothing; a missing or empty cell is left empty."""
+    found: dict[str, str | None] = {}
+    values, reasons = [], []
+    for text in _cells(raw):
+        if text and text not in found:
+            found[text] = find(text)
+        value = found[text] if text else None
+        values.append(value)
+        reasons.append(reason(text) if text and value is None else None)
+    return _parsed(raw, values, reasons, object)
 
 
 def parse_area(raw: pd.Series, config: Config, **_) -> Parsed:
@@ -193,8 +207,8 @@ def parse_pillar(raw: pd.Series, config: Config, **_) -> Parsed:
 def parse_choice(raw: pd.Series, allowed: list[str] | None = None, **_) -> Parsed:
     """Answers are matched case-insensitively onto the contract's spelling; others stay for pandera to reject."""
     canonical = {normalise_name(a): a for a in allowed or []}
-    values = _per_distinct(raw, lambda v: canonical.get(normalise_name(v), v) if isinstance(v, str) and v else None)
-    return Parsed(values, _reasons(raw.index))
+    values = [canonical.get(normalise_name(cell), cell) if cell else None for cell in _cells(raw)]
+    return _parsed(raw, values, [None] * len(raw), object)
 
 
 def parse_amount(raw: pd.Series, **_) -> Parsed:
@@ -247,11 +261,15 @@ def parse_distinct(parse: Callable[..., Parsed], raw: np.ndarray, workbook: np.n
     """`parse` of a column of text cells, run once per distinct (text, from a workbook) pair and spread back to
     every row: a batch repeats its few dates, places, groups and markers on thousands of rows, and every parser
     judges a cell by its text alone (a date also by whether a workbook holds it)."""
-    codes, _ = pd.factorize(raw)
-    _, first, spread = np.unique(codes * 2 + workbook, return_index=True, return_inverse=True)
-    parsed = parse(pd.Series(raw[first], dtype="str"), workbook=pd.Series(workbook[first], dtype=bool), **kw)
+    spread, _ = pd.factorize(raw, use_na_sentinel=False)  # codes in order of first appearance
+    if workbook.any():
+        spread, _ = pd.factorize(spread * 2 + workbook)
+    first = np.empty(spread.max(initial=-1) + 1, dtype=np.intp)
+    first[spread[::-1]] = np.arange(len(spread) - 1, -1, -1)  # the last write wins: each pair's first row
+    parsed = parse(pd.Series(raw[first], dtype=object), workbook=pd.Series(workbook[first], dtype=bool), **kw)
     rows = pd.RangeIndex(len(raw))
-    return Parsed(parsed.values.take(spread).set_axis(rows), parsed.reasons.take(spread).set_axis(rows),
+    return Parsed(pd.Series(parsed.values.array.take(spread), index=rows, dtype=parsed.values.dtype, copy=False),
+                  pd.Series(parsed.reasons.to_numpy(dtype=object)[spread], index=rows, dtype=object, copy=False),
                   (spread, parsed.values.to_numpy(dtype=object)))
 
 

@@ -166,6 +166,8 @@ def _separator(text: str) -> str:
     `csv.Sniffer` judges too, at a fraction of its cost); the most frequent one when none does."""
     best, best_score = None, (0, 0)
     for separator in SEPARATORS:
+        if separator not in text:  # every row one cell: never the answer
+            continue
         widths: dict[int, int] = {}
         try:
             for record in itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=separator),

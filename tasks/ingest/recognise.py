@@ -24,14 +24,25 @@ class Recognised:
     columns: dict[int, str]  # position in the row -> canonical field
 
 
+_EXPECTED: dict[int, tuple[Config, list[tuple[Source, dict[str, str], dict[str, str]]]]] = {}
+_EXPECTED_KEPT = 64  # configurations remembered (one per coalition a worker ingests)
+
+
 def _expected(config: Config) -> list[tuple[Source, dict[str, str], dict[str, str]]]:
-    """Per source: its headers in this coalition's export by matching key, and its required headers."""
+    """Per source: its headers in this coalition's export by matching key, and its required headers; worked out
+    once per configuration (which cannot change: it is frozen), not for every file of its inbox."""
+    kept = _EXPECTED.get(id(config))
+    if kept is not None and kept[0] is config:
+        return kept[1]
     expected = []
     for source in SOURCES.values():
         mapping = config.sources.get(source.name)
         columns = mapping.columns if mapping else {}
         wanted = {normalise_name(h): name for name, h in source.headers(columns).items()}
         expected.append((source, wanted, source.required_headers(columns)))
+    if len(_EXPECTED) >= _EXPECTED_KEPT:
+        _EXPECTED.clear()
+    _EXPECTED[id(config)] = (config, expected)
     return expected
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, repeat
@@ -98,13 +99,15 @@ CORRECTION_COLUMN = "Correctie-ID"
 
 
 def _key_part(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    text = str(value)
+    text = value if isinstance(value, str) else None  # text first: most key parts are
+    if text is None:
+        if value is None or pd.isna(value):
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return value.isoformat()
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        text = str(value)
     return " ".join(text.lower().split()) if text.isascii() else normalise_name(text)  # same, without Unicode work
 
 
@@ -139,6 +142,9 @@ def _check_message(check: pa.Check | None, check_name: str, first_row: int | Non
     return f"voldoet niet aan de controle {check_name}"
 
 
+_NOT_YET = pd.DataFrame()  # a file's valid rows until its batch is validated (a frame per file costs ~0.1 ms)
+
+
 @dataclass
 class _File:
     """One file's part of a batch: its rows as delivered and where they sit in the batch's frame."""
@@ -164,7 +170,7 @@ def _prepare(sheet: Sheet, recognised: Recognised, offset: int) -> _File:
     numbers = sheet.row_numbers[recognised.header_index + 1:]
     by_field = {name: pos for pos, name in recognised.columns.items()}
     shown = sorted(pos for pos, name in recognised.columns.items() if not source.fields[name]["personal"])
-    result = Validated(source, len(body), pd.DataFrame(), raw=DeliveredRows(body, header, shown))
+    result = Validated(source, len(body), _NOT_YET, raw=DeliveredRows(body, header, shown))
     result.row_numbers = dict(enumerate(numbers))
     headless = [pos for pos, h in enumerate(header) if not h]
     for index, row in enumerate(body if headless else []):  # what the cell holds is outside the contract: not kept
@@ -242,8 +248,8 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
 
     checked = source.checked_schema
     workbook = np.repeat([file.workbook for file in files], sizes).astype(bool)
-    typed = pd.DataFrame(index=pd.RangeIndex(len(file_of)))
     parse_failed = {(file.start + index, name) for file in files for index, name in file.uncached}
+    columns: dict[str, pd.Series] = {}
     factors: dict[str, Factor] = {}  # the typed columns as parsed, per distinct delivered value
     for name, meta in source.fields.items():
         if meta["personal"]:
@@ -251,10 +257,12 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
         raw = delivered[name]
         allowed = next((c.statistics["allowed_values"] for c in checked.columns[name].checks if c.name == "isin"), None)
         parsed = parse_distinct(PARSERS[meta["parse"]], raw, workbook, config=config, allowed=allowed)
-        typed[name], factors[name] = parsed.values, parsed.factor
-        for position, reason in parsed.reasons.dropna().items():
-            fail(position, headers[name], raw[position], reason)
+        columns[name], factors[name] = parsed.values, parsed.factor
+        reasons = parsed.reasons.to_numpy(dtype=object)
+        for position in np.flatnonzero(pd.notna(reasons)).tolist():
+            fail(position, headers[name], raw[position], reasons[position])
             parse_failed.add((position, name))
+    typed = pd.DataFrame(columns, index=pd.RangeIndex(len(file_of)), copy=False)  # one frame, not a column at a time
 
     pseudonyms = None
     if "pupil" in typed:
@@ -307,15 +315,17 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
             first_row = first_rows.get((typed.at[position, "_file"], typed.at[position, "_key"]))
             fail(position, shown_column, value, _check_message(check, str(case.check), first_row))
 
-    periods, outside = _periods(source, typed, config, received)
+    periods, outside = _periods(source, typed, config, received, factors)
     outside_reason = _outside_reason(source, config)
     stored = typed.drop(columns="_file").assign(_row=row_numbers, _period=periods)
     if pseudonyms is not None:
         stored["pupil"] = pseudonyms.astype(object)
+        pupils = pseudonyms.tolist()  # sliced per file below: a list slice, not a Series
     for file in files:
         result, start, stop = file.result, file.start, file.stop
         result.periods = dict(enumerate(periods[start:stop]))
-        rows = stored.iloc[start:stop].set_axis(pd.RangeIndex(stop - start))
+        rows = stored.iloc[start:stop]
+        rows.index = pd.RangeIndex(stop - start)  # in place: half the cost of set_axis, which copies the frame
         for position in np.flatnonzero(outside[start:stop]):
             index = int(position)
             if source.name == "leerlingaantallen":  # the school year as read, e.g. 0000-0001
@@ -324,24 +334,33 @@ def _validate_files(files: list[_File], source: Source, config: Config, key: byt
                 result.fail(index, headers[source.period_field],
                             file.body[index][file.by_field[source.period_field]], outside_reason)
         if pseudonyms is not None:
-            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"],
-                         pseudonyms.iloc[start:stop].tolist())
+            _mask_pupils(result, file.header[file.by_field["pupil"]], headers["pupil"], pupils[start:stop])
         ok = np.ones(stop - start, dtype=bool)
         ok[list(result.failed)] = False
         result.valid, result.batch, result.offset = rows[ok] if result.failed else rows, stored, start
 
 
+def _str_length(values: pd.Series, stats: dict) -> np.ndarray:
+    """pandera's `str_length` of text (a column that passed `_dtype_holds`), one len() per value: pandas' `.str`
+    first infers the column's type."""
+    low = stats["min_value"] if stats["min_value"] is not None else 0
+    high = stats["max_value"] if stats["max_value"] is not None else np.inf
+    return np.array([isinstance(value, str) and low <= len(value) <= high for value in values.tolist()], dtype=bool)
+
+
+def _passed(check: Callable[[pd.Series, dict], pd.Series]) -> Callable[[pd.Series, dict], np.ndarray]:
+    return lambda values, stats: check(values, stats).to_numpy(dtype=bool, na_value=False)
+
+
 # The column checks the contract uses, per row: whether a value (never a missing one) passes.
-_ROW_CHECKS: dict[str, Callable[[pd.Series, dict], pd.Series]] = {
-    "isin": lambda values, stats: values.isin(stats["allowed_values"]),
-    "str_length": lambda values, stats: values.str.len().between(
-        stats["min_value"] if stats["min_value"] is not None else 0,
-        stats["max_value"] if stats["max_value"] is not None else np.inf),
-    "in_range": lambda values, stats: values.between(
+_ROW_CHECKS: dict[str, Callable[[pd.Series, dict], np.ndarray]] = {
+    "isin": _passed(lambda values, stats: values.isin(stats["allowed_values"])),
+    "str_length": _str_length,
+    "in_range": _passed(lambda values, stats: values.between(
         stats["min_value"], stats["max_value"],
         {(True, True): "both", (True, False): "left", (False, True): "right", (False, False): "neither"}[
-            (stats["include_min"], stats["include_max"])]),
-    "greater_than_or_equal_to": lambda values, stats: values >= stats["min_value"],
+            (stats["include_min"], stats["include_max"])])),
+    "greater_than_or_equal_to": _passed(lambda values, stats: values >= stats["min_value"]),
 }
 
 
@@ -368,26 +387,47 @@ def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame,
         values = frame[name]
         if not _dtype_holds(column, values):
             return None
-        # Text is judged once per distinct value (pandas works through it cell by cell), the rest as it is.
-        text = values.dtype == object and bool(column.checks)
-        codes, distinct = ((factors or {}).get(name) or factorized(values)) if text else (None, values)
-        missing = pd.isna(distinct)[codes] if text else values.isna().to_numpy()
+        # Judged once per distinct value where the column is known as a Factor (every check here is one value at
+        # a time), text otherwise factorised first (pandas works through it cell by cell), the rest as it is.
+        factor = (factors or {}).get(name)
+        if factor is None and values.dtype == object and column.checks:
+            factor = factorized(values)
+        codes, judged = (factor[0], pd.Series(factor[1], dtype=values.dtype)) if factor else (None, values)
+        missing = judged.isna().to_numpy()
+        missing = missing[codes] if factor else missing
         if not column.nullable:
             suspect |= missing
         for check in column.checks:
             if check.name not in _ROW_CHECKS or not check.ignore_na or check.element_wise:
                 return None
-            passed = _ROW_CHECKS[check.name](pd.Series(distinct), check.statistics).to_numpy(dtype=bool,
-                                                                                            na_value=False)
-            suspect |= ~missing & ~(passed[codes] if text else passed)
+            passed = _ROW_CHECKS[check.name](judged, check.statistics)
+            suspect |= ~missing & ~(passed[codes] if factor else passed)
     if schema.checks:
-        suspect |= frame.duplicated(["_file", "_key"], keep=False).to_numpy()
+        suspect |= _duplicated(frame["_file"].to_numpy(), frame["_key"].tolist())
     return suspect
 
 
-def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.date) -> tuple[np.ndarray, np.ndarray]:
+def _duplicated(files: np.ndarray, keys: list[str]) -> np.ndarray:
+    """Every row whose record (file, key) occurs more than once. A batch holds each file's rows together, and a
+    file with as many distinct keys as rows (nearly every one) is judged by one set of its keys, not by hashing
+    (file, key) pairs the way `DataFrame.duplicated` does."""
+    if np.any(np.diff(files) < 0):  # a file's rows apart: not a batch as _validate_files builds it
+        return pd.DataFrame({"_file": files, "_key": keys}).duplicated(keep=False).to_numpy()
+    duplicated = np.zeros(len(keys), dtype=bool)
+    bounds = [0, *(np.flatnonzero(np.diff(files)) + 1).tolist(), len(keys)]
+    for start, stop in zip(bounds, bounds[1:]):
+        part = keys[start:stop]
+        if len(set(part)) < len(part):
+            counts = Counter(part)
+            duplicated[start:stop] = [counts[key] > 1 for key in part]
+    return duplicated
+
+
+def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.date,
+             factors: dict[str, Factor] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each record's period (the one containing its date), and which records fall outside the programme's run
-    (or, for a school year, outside the calendar); worked out once per distinct date of the batch."""
+    (or, for a school year, outside the calendar); worked out once per distinct day of the batch. `factors`:
+    columns of `typed` already factorised."""
     programme, count = config.programme, len(typed)
     if source.name == "leerlingaantallen":
         codes, years = pd.factorize(typed["school_year"])
@@ -401,12 +441,17 @@ def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.d
     if source.fields[source.period_field]["parse"] == "period":  # a record about a period names it
         named = typed[source.period_field].astype(object)
         return named.where(named.notna(), None).to_numpy(dtype=object), np.zeros(count, dtype=bool)
-    codes, days = pd.factorize(typed[source.period_field].dt.normalize())
-    placed = [_period_of(day.date(), config) for day in days]
-    names = np.array([period.name if period else None for period in placed] + [None], dtype=object)[codes]
-    outside = np.array([period is None or not programme.start <= day.date() <= programme.end
-                        for day, period in zip(days, placed)] + [False], dtype=bool)[codes]
-    return names, outside
+    codes, moments = (factors or {}).get(source.period_field) or factorized(typed[source.period_field])
+    by_day: dict[dt.date | None, tuple[str | None, bool]] = {None: (None, False)}
+    for moment in moments:
+        day = None if pd.isna(moment) else moment.date()
+        if day not in by_day:
+            period = _period_of(day, config)
+            by_day[day] = (period.name if period else None,
+                           period is None or not programme.start <= day <= programme.end)
+    placed = [by_day[None if pd.isna(moment) else moment.date()] for moment in moments]
+    return (np.array([name for name, _ in placed], dtype=object)[codes],
+            np.array([out for _, out in placed], dtype=bool)[codes])
 
 
 def _outside_reason(source: Source, config: Config) -> str:
