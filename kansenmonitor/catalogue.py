@@ -8,7 +8,6 @@ how an operator tries a new indicator, and how the tests add one.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kansenmonitor.config import ConfigError
+from kansenmonitor.settings import models_folder
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "sql"
 Kind = Literal["share", "count", "mean", "budget", "coverage"]
@@ -52,7 +52,7 @@ class Indicator(_Strict):
 
 def models_dir() -> Path:
     """The folder of SQL models and the catalogue: `KANSENMONITOR_MODELS`, else the repository's `sql/`."""
-    return _folder(os.environ.get("KANSENMONITOR_MODELS") or "")
+    return _folder(models_folder())
 
 
 @cache

@@ -1,4 +1,5 @@
-"""Every environment variable kansenmonitor reads, in one place (docs/configuration.md lists them).
+"""Every `KANSENMONITOR_*` environment variable, read in one place (docs/configuration.md lists them); `bin/serve`
+asks it for `KANSENMONITOR_WORKERS`.
 
 The deployment's secrets and the machine's addresses come from the environment, never from a coalition's YAML
 file. `settings()` reads the environment anew on every call: a flow-run process, a test or the CLI may change it.
@@ -6,10 +7,11 @@ file. `settings()` reads the environment anew on every call: a flow-run process,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -42,6 +44,10 @@ class Settings(BaseSettings):
     ingest_batch_files: int = 25
     # A fact table grown by more than this fraction since its statistics were gathered is analysed after a batch.
     analyze_growth: float = 0.2
+    # Overrides every configuration's `inbox_settle_seconds` (the tests and the bench write complete files).
+    inbox_settle_seconds: float | None = Field(default=None, ge=0)
+    # `make serve` (bin/serve): the workers it starts on the local process pool.
+    workers: int = Field(default=1, ge=1)
     # Development: the PostgreSQL the tests and the benchmark use.
     test_pg: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     bench_pg: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -59,3 +65,9 @@ def settings() -> Settings:
                         else issue["msg"])
             problems.append(f"{variable} is '{issue['input']}'; {expected}")
         raise SettingsError("; ".join(problems)) from None
+
+
+def models_folder() -> str:
+    """`KANSENMONITOR_MODELS` ("" when unset), straight from the environment: the catalogue looks it up per indicator
+    and cell when a period is closed, and building the settings costs milliseconds."""
+    return os.environ.get("KANSENMONITOR_MODELS") or ""

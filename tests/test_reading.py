@@ -24,7 +24,7 @@ from flows.cli import app
 from kansenmonitor.db import ActivitySession, Delivery, QuarantinedRow
 from tasks.ingest.failures import failed_rows
 from tasks.ingest.files import ingest_file, ingest_files
-from tasks.ingest.inbox import SETTLE_ENVIRONMENT, scan_inbox
+from tasks.ingest.inbox import scan_inbox
 from tests.deliveries import PLANNING_HEADER, planning, session, write_csv, write_xlsx
 
 KEY = b"reading-key"
@@ -121,7 +121,7 @@ def test_an_xlsx_that_takes_too_long_to_read_is_refused_in_time(engine, backpack
 # --- 7: a file still being written is not read ---------------------------------------------------------------
 
 def test_a_file_still_being_written_waits_until_it_has_settled(engine, backpack, tmp_path, monkeypatch):
-    monkeypatch.delenv(SETTLE_ENVIRONMENT)  # the configuration's own wait: 60 seconds by default
+    monkeypatch.delenv("KANSENMONITOR_INBOX_SETTLE_SECONDS")  # the configuration's own wait: 60 seconds by default
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     whole = write_csv(tmp_path / "planning.csv", planning(*sessions(30))).read_bytes()

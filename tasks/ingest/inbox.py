@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kansenmonitor.config import Config
+from kansenmonitor.settings import settings
 
 DELIVERY_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 TEMPORARY_SUFFIXES = {".part", ".partial", ".crdownload", ".download", ".tmp"}
-SETTLE_ENVIRONMENT = "KANSENMONITOR_INBOX_SETTLE_SECONDS"
 DELIVER_INSTEAD = "lever het opnieuw aan als Excel-werkmap (.xlsx) of als CSV UTF-8 (.csv)"
 UNSUPPORTED = {
     ".xls": "een Excel 97-2003-werkmap (.xls) wordt niet gelezen; open het in Excel, kies Opslaan als > "
@@ -49,9 +49,10 @@ def unsupported(path: Path) -> str | None:
 
 def settle_seconds(config: Config) -> float:
     """How long a file must be unchanged before it is read: the configuration's, unless the environment
-    overrides it for every coalition (the test suite and the demo write complete files and read them at once)."""
-    override = os.environ.get(SETTLE_ENVIRONMENT)
-    return float(override) if override else config.inbox_settle_seconds
+    (`KANSENMONITOR_INBOX_SETTLE_SECONDS`) overrides it for every coalition (the test suite and the bench write
+    complete files and read them at once)."""
+    override = settings().inbox_settle_seconds
+    return config.inbox_settle_seconds if override is None else override
 
 
 def _skip_reason(entry: os.DirEntry, settle: float, now: float) -> str | None:
