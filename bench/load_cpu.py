@@ -22,7 +22,7 @@ os.environ.setdefault("KANSENMONITOR_INBOX_SETTLE_SECONDS", "0")
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bench.db import ADMIN_URL, fresh_database  # noqa: E402
+from bench.db import bench_server, fresh_database  # noqa: E402
 from bench.passes import KEY, RECEIVED, inboxes  # noqa: E402
 from kansenmonitor.db import make_engine  # noqa: E402
 from kansenmonitor.migrate import migrate  # noqa: E402
@@ -82,7 +82,7 @@ def measure(data: Path) -> dict[str, float | str]:
     batches = _batches(data)
     growth = settings().analyze_growth
     spent = dict.fromkeys(("python_s", "server_load_s", "server_analyze_s"), 0.0)
-    admin_engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin_engine = create_engine(settings().bench_pg, isolation_level="AUTOCOMMIT")
     with fresh_database() as url, admin_engine.connect() as admin:
         migrate(url)
         name = url.rsplit("/", 1)[1]
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.01)
     parser.add_argument("--data", type=Path, help="the country written here before (`sampledata.national`)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with bench_server(), tempfile.TemporaryDirectory() as folder:
         data = args.data or Path(folder)
         if not args.data:
             generate(data, args.scale, workers=2)

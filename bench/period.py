@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench import passes
-from bench.db import fresh_database
+from bench.db import bench_server, fresh_database
 from flows.close_period import make_reports
 from kansenmonitor.db import database
 from kansenmonitor.periods import parse_period
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=0.01)
     scale = parser.parse_args(argv).scale
     shape = Shape.at(scale)
-    with tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
+    with bench_server(), tempfile.TemporaryDirectory(prefix="kansenmonitor-bench-") as folder:
         generate(Path(folder), scale, workers=2)
         jobs = passes.inboxes(Path(folder))
         with fresh_database() as url:
