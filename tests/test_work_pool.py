@@ -84,9 +84,10 @@ def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_
     runs before the other polls once; each is a new Python process importing Prefect and pandas, seconds long.
     Without a limit one worker may claim all four at one poll (it claims what it finds).
 
-    Only this test's runs: the server schedules none (its scheduler is off), where pausing the deployments after
-    `bin/serve` deployed them left a window: a quarter-hour `ingest-all` due while the workers came up ran first,
-    on the real configurations, and its concurrency limit (CANCEL_NEW) then cancelled this test's parent."""
+    Only this test's runs: the server schedules none (its scheduler is off). Pausing the deployments once the
+    workers were up left a window: a quarter-hour `ingest-all` due just then was claimed before the pause (which
+    deletes only runs still scheduled) and held the deployment's one slot, so its concurrency limit (CANCEL_NEW)
+    cancelled this test's parent; seen once near 00:45."""
     configs = _coalitions(tmp_path)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
