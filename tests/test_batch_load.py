@@ -124,6 +124,39 @@ def test_after_a_batch_the_fact_table_has_statistics_for_all_but_the_text_key(pg
     assert rows == 80
 
 
+def test_a_table_another_session_is_analysing_is_skipped_not_waited_for(pg_url, backpack, tmp_path, monkeypatch):
+    """Two workers loading coalitions at once both find `attendance` grown: the second does not queue behind the
+    first's ANALYZE (which holds the table's SHARE UPDATE EXCLUSIVE lock) to gather the same statistics again, but
+    skips it; the tables nobody holds are analysed as usual."""
+    from kansenmonitor.db import make_engine
+    from kansenmonitor.migrate import migrate
+    from tasks.ingest.load import analyze_grown
+
+    migrate(pg_url)
+    engine = make_engine(pg_url)
+    files = [write_csv(tmp_path / "planning.csv", planning(session())),
+             write_csv(tmp_path / "a.csv", attendance(*[present(str(1000 + p)) for p in range(100)]))]
+    assert [r.status for r in ingest_files(engine, backpack, files, KEY)] == ["loaded"] * 2
+    monkeypatch.setenv("KANSENMONITOR_ANALYZE_GROWTH", "1000")  # the second file grows the tables unanalysed
+    grown = [write_csv(tmp_path / "b.csv", attendance(*[present(str(2000 + p)) for p in range(100)]))]
+    assert [r.status for r in ingest_files(engine, backpack, grown, KEY)] == ["loaded"]
+    analysed = "SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname IN ('attendance', 'child_number')"
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+        before = dict(conn.execute(text(analysed)).all())
+    with engine.connect() as holder, engine.connect() as loader:
+        holder.execute(text("LOCK TABLE attendance IN SHARE UPDATE EXCLUSIVE MODE"))  # what a running ANALYZE holds
+        loader.execute(text("SET lock_timeout = '5s'"))  # waiting instead of skipping fails here, not hangs
+        assert "attendance" in analyze_grown(loader, {"aanwezigheid"}, growth=0)
+        loader.commit()
+        holder.rollback()
+    with engine.connect() as conn:
+        after = dict(conn.execute(text(analysed)).all())
+    engine.dispose()
+    assert after["attendance"] == before["attendance"]
+    assert after["child_number"] == before["child_number"] + 1
+
+
 def test_the_cycle_collector_runs_again_after_an_ingest_also_one_that_failed(engine, backpack, tmp_path):
     """Ingest pauses Python's cycle collector while it reads and loads an inbox; it runs again afterwards, whether
     the ingest ended normally or halfway with an error, and stays off when it was off before."""

@@ -454,7 +454,9 @@ def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> li
     indicators would be planned for the table as it was. Growth is measured in pages against those of the last
     ANALYZE or VACUUM, as the planner itself scales its estimates. The text key is left out: it is looked up only
     through its digest, and measuring long, nearly all distinct texts was a fifth of its work. SQLite plans by its
-    own rules without statistics and is left alone."""
+    own rules without statistics and is left alone. A table another session is analysing (two workers loading
+    coalitions at once) is skipped, not waited for: its statistics are on their way, and a second ANALYZE of the
+    same rows would only repeat them."""
     if conn.dialect.name != "postgresql":
         return []
     sources = set(sources)
@@ -468,5 +470,5 @@ def analyze_grown(conn: Connection, sources: Iterable[str], growth: float) -> li
     quote = conn.dialect.identifier_preparer.quote
     for name in grown:
         columns = [quote(c.name) for c in tables[name].columns if c.name != "record_key"]
-        conn.execute(text(f"ANALYZE {quote(name)} ({', '.join(columns)})"))
+        conn.execute(text(f"ANALYZE (SKIP_LOCKED) {quote(name)} ({', '.join(columns)})"))
     return grown
