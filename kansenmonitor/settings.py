@@ -1,5 +1,5 @@
 """Every `KANSENMONITOR_*` environment variable, read in one place (docs/configuration.md lists them); `bin/serve`
-asks it for `KANSENMONITOR_WORKERS`.
+asks it for `KANSENMONITOR_WORKERS` and `_WORKER_LIMIT`.
 
 The deployment's secrets and the machine's addresses come from the environment, never from a coalition's YAML
 file. `settings()` reads the environment anew on every call: a flow-run process, a test or the CLI may change it.
@@ -46,8 +46,10 @@ class Settings(BaseSettings):
     analyze_growth: float = 0.2
     # Overrides every configuration's `inbox_settle_seconds` (the tests and the bench write complete files).
     inbox_settle_seconds: float | None = Field(default=None, ge=0)
-    # `make serve` (bin/serve): the workers it starts on the local process pool.
+    # `make serve` (bin/serve): the workers it starts on the local process pool, and the most flow runs each runs
+    # at once (`prefect worker start --limit`; None: no cap).
     workers: int = Field(default=1, ge=1)
+    worker_limit: int | None = Field(default=None, ge=1)
     # Development: the PostgreSQL the tests and the benchmark use.
     test_pg: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     bench_pg: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

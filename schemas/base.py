@@ -25,7 +25,8 @@ def column(header: str, parse: str = "text", *, personal: bool = False, optional
     `personal` columns are read (so the header is recognised) but never stored, not even in quarantine.
     `optional_header` columns may be missing from an export altogether.
     """
-    assert parse in PARSERS, parse
+    if parse not in PARSERS:
+        raise ValueError(f"unknown parser {parse!r} for column {header!r}; one of {', '.join(PARSERS)}")
     checks.setdefault("nullable", False)
     return pa.Field(
         **checks,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 
 import pytest
@@ -9,6 +10,10 @@ from sqlalchemy import func, select, text
 
 from kansenmonitor.db import Attendance, Delivery, QuarantinedRow
 from tasks.ingest.files import ingest_files
+from tasks.ingest.load import ReconciliationError, load_many
+from tasks.ingest.read import parse_sheet
+from tasks.ingest.recognise import recognise
+from tasks.ingest.validate import validate_many
 from tests.deliveries import attendance, planning, present, session, write_csv
 
 KEY = b"a-deployment-key-of-at-least-32-bytes!"
@@ -173,3 +178,23 @@ def test_the_cycle_collector_runs_again_after_an_ingest_also_one_that_failed(eng
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_rows_that_do_not_add_up_stop_the_load_with_the_counts(engine, backpack, tmp_path):
+    """Every row read is loaded or quarantined, once. A fault in the code that breaks this (here a valid row failed
+    but not taken from the valid ones, as a check that forgets its second half would) stops the load, naming the
+    counts: a check that raises, where a bare `assert` would be gone under `python -O` (ruff's S101 keeps asserts
+    out of the code) and the ledger would count the row twice."""
+    data = write_csv(tmp_path / "planning.csv", planning(session(), session(title="Dans"))).read_bytes()
+    sheet = parse_sheet(data, ".csv")
+    [validated] = validate_many([(sheet, recognise(sheet, backpack, "planning.csv"))], backpack, KEY,
+                                dt.date(2024, 9, 13))
+    assert (validated.rows_read, len(validated.valid), len(validated.failed)) == (2, 2, 0)
+    validated.fail(validated.valid.index[1], "Activiteit", "Dans", "een reden die de rij niet uit `valid` haalt")
+    ledger = dict(coalition=backpack.slug, file_name="planning.csv", sha256="0" * 64, size_bytes=len(data),
+                  received_at=dt.datetime(2024, 9, 13), source="activiteiten", status="loaded")
+    with engine.begin() as conn, pytest.raises(ReconciliationError) as refused:
+        load_many(conn, backpack, [(validated, ledger)])
+    assert str(refused.value) == "de telling klopt niet: 2 rijen gelezen, maar 2 geladen en 1 in quarantaine"
+    with engine.connect() as conn:  # unchecked, the file would be in the ledger with a row loaded and quarantined
+        assert conn.execute(select(func.count()).select_from(Delivery)).scalar() == 0

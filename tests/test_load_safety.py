@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import openpyxl
 import pytest
@@ -206,12 +208,36 @@ def test_superseding_takes_the_same_statements_whatever_the_size_and_lists_no_ke
     assert count(planned, Attendance) == 1640
 
 
-def test_the_supersede_is_planned_for_its_keys_and_looks_them_up_in_the_index(pg_url, backpack, tmp_path):
-    """On PostgreSQL, in a coalition of 20,000 current rows: psycopg prepares nothing on the server (so no statement
-    runs on a generic plan, however often it repeats), and the supersede-by-key statement the load issues, planned
-    for its values, reads the compact index, not the coalition."""
+@contextmanager
+def _explained(engine, wanted: Callable[[str], bool]) -> Iterator[list[tuple[str, dict, str, tuple]]]:
+    """Per statement `wanted` picks, as the load runs it: the statement, its values, its plan (EXPLAIN in the same
+    transaction with the same values) and whether psycopg prepared anything (its threshold, the session's count)."""
+    seen = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if wanted(statement):
+            seen.append((statement, parameters, _plan(cursor.connection, statement, parameters),
+                         (cursor.connection.prepare_threshold, cursor.connection.execute(
+                             "SELECT count(*) FROM pg_prepared_statements").fetchone()[0])))
+
+    event.listen(engine, "after_cursor_execute", explain)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", explain)
+
+
+def _plan(connection, statement: str, parameters: dict) -> str:
     from psycopg import sql
 
+    with connection.cursor() as own:
+        own.execute(sql.SQL("EXPLAIN ") + sql.SQL(statement), parameters)
+        return "\n".join(row[0] for row in own.fetchall())
+
+
+def _coalition_of_20000_current_rows(pg_url, backpack, tmp_path):
+    """A PostgreSQL database whose attendance holds 20,000 current rows of one coalition (pupils 10000 to 29999),
+    ANALYZEd: where a plan without the index reads them all."""
     from kansenmonitor.db import make_engine
     from kansenmonitor.migrate import migrate
 
@@ -220,30 +246,52 @@ def test_the_supersede_is_planned_for_its_keys_and_looks_them_up_in_the_index(pg
     ingest_file(engine, backpack, write_csv(tmp_path / "planning.csv", planning(session())), KEY)
     ingest_file(engine, backpack, write_csv(tmp_path / "a.csv", attendance(
         *[present(str(10_000 + p)) for p in range(20_000)])), KEY)
-    plans, prepared = [], []
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE attendance"))
+    return engine
 
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if not (statement.startswith("UPDATE attendance") and "key_hash" in statement):
-            return
-        with cursor.connection.cursor() as own:  # the same transaction, with the same values
-            own.execute(sql.SQL("EXPLAIN ") + sql.SQL(statement), parameters)
-            plans.append("\n".join(row[0] for row in own.fetchall()))
-            prepared.append((cursor.connection.prepare_threshold,
-                             own.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]))
 
-    event.listen(engine, "after_cursor_execute", explain)
-    try:
+def test_the_supersede_is_planned_for_its_keys_and_looks_them_up_in_the_index(pg_url, backpack, tmp_path):
+    """On PostgreSQL, in a coalition of 20,000 current rows: psycopg prepares nothing on the server (so no statement
+    runs on a generic plan, however often it repeats), and the supersede-by-key statement the load issues, planned
+    for its values, reads the compact index, not the coalition."""
+    engine = _coalition_of_20000_current_rows(pg_url, backpack, tmp_path)
+    with _explained(engine, lambda s: s.startswith("UPDATE attendance") and "key_hash" in s) as seen:
         for n in range(8):  # more than psycopg's default of 5 runs before it would prepare a statement
             corrected = ingest_file(engine, backpack, write_csv(tmp_path / f"b{n}.csv", attendance(
                 *[present(str(10_000 + p), marker="nee" if n % 2 else "ja") for p in range(3 + n)])), KEY)
             assert (corrected.status, corrected.rows_loaded) == ("loaded", 3 + n)
-    finally:
-        event.remove(engine, "after_cursor_execute", explain)
     current = count(engine, Attendance)
     engine.dispose()
-    assert (prepared, current) == ([(None, 0)] * 8, 20_000)  # psycopg never prepares; the session holds nothing
-    assert len(plans) == 8
-    assert "ix_attendance_current" in plans[-1] and "Seq Scan on attendance" not in plans[-1], plans[-1]
+    assert ([prepared for *_, prepared in seen], current) == ([(None, 0)] * 8, 20_000)  # the session holds nothing
+    plan = seen[-1][2]
+    assert "ix_attendance_current" in plan and "Seq Scan on attendance" not in plan, plan
+
+
+def test_the_batch_supersede_looks_its_digests_up_in_the_index(pg_url, backpack, tmp_path):
+    """The same for a batch of files (`_supersede_stored`): the stored rows are found by joining `unnest(digests)` to
+    the compact index, and superseded by their ids through the primary key; nothing prepared. Without the index
+    the same lookup, planned for the same values, would read the coalition's 20,000 rows: the table is big enough
+    for the plan to tell."""
+    engine = _coalition_of_20000_current_rows(pg_url, backpack, tmp_path)
+    batch = [write_csv(tmp_path / "b1.csv", attendance(*[present(str(10_000 + p), marker="nee") for p in range(3)])),
+             write_csv(tmp_path / "b2.csv", attendance(*[present(str(10_002 + p), marker="nee") for p in range(4)]))]
+    with _explained(engine, lambda s: "unnest" in s and s.startswith(("SELECT attendance.id", "UPDATE attendance"))) \
+            as seen:
+        results = ingest_files(engine, backpack, batch, KEY)
+    assert [(r.status, r.rows_loaded) for r in results] == [("loaded", 3), ("loaded", 4)]
+    # 10000 to 10005 delivered again (10002 twice: b2's replaces b1's), so still 20,000 current rows, 7 replaced
+    assert (count(engine, Attendance), count(engine, Attendance, current_only=False)) == (20_000, 20_007)
+    (lookup, values, found, lookup_prepared), (_, _, superseded, update_prepared) = seen
+    assert (lookup_prepared, update_prepared) == ((None, 0), (None, 0))
+    assert "ix_attendance_current" in found and "Seq Scan on attendance" not in found, found
+    assert "attendance_pkey" in superseded and "Seq Scan on attendance" not in superseded, superseded
+    with engine.connect() as conn:
+        conn.execute(text("DROP INDEX ix_attendance_current"))  # rolled back below
+        unindexed = _plan(conn.connection.driver_connection, lookup, values)
+        conn.rollback()
+    engine.dispose()
+    assert "Seq Scan on attendance" in unindexed, unindexed
 
 
 # --- 5: quarantine keeps the contract's columns only ---------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -25,6 +26,7 @@ from kansenmonitor.db import ActivitySession, Delivery, QuarantinedRow
 from tasks.ingest.failures import failed_rows
 from tasks.ingest.files import ingest_file, ingest_files
 from tasks.ingest.inbox import scan_inbox
+from tasks.ingest.read import Sheet, parse_sheet
 from tests.deliveries import PLANNING_HEADER, planning, session, write_csv, write_xlsx
 
 KEY = b"reading-key"
@@ -336,20 +338,58 @@ def test_a_csv_in_another_single_byte_encoding_is_refused_naming_it(engine, back
 
 
 
-def test_an_error_value_in_a_workbook_is_shown_as_excel_shows_it(engine, backpack, tmp_path):
-    """A value pasted from a formula that failed (#N/A) is kept as Excel shows it, so the steward sees it."""
+def _with_error_value(path: Path) -> Path:
+    """A planning of two sessions whose first has #N/A for its supervisors, as a value pasted from a formula that
+    failed is stored (`t="e"`)."""
     workbook = openpyxl.Workbook()
     for row in planning(session(title="Fout"), session(title="Gewoon", supervisors=3)):
         workbook.active.append(row)
-    path = tmp_path / "planning.xlsx"
     workbook.save(path)
     rewrite_member(path, "xl/worksheets/sheet1.xml",
                    lambda xml: xml.replace(b'<c r="H2" t="n"><v>3</v></c>', b'<c r="H2" t="e"><v>#N/A</v></c>'))
     with zipfile.ZipFile(path) as archive:
         assert b'<c r="H2" t="e"><v>#N/A</v></c>' in archive.read("xl/worksheets/sheet1.xml")
-    result = ingest_file(engine, backpack, path, KEY)
+    return path
+
+
+def test_an_error_value_in_a_workbook_is_shown_as_excel_shows_it(engine, backpack, tmp_path):
+    """A value pasted from a formula that failed (#N/A) is kept as Excel shows it, so the steward sees it."""
+    result = ingest_file(engine, backpack, _with_error_value(tmp_path / "planning.xlsx"), KEY)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
     assert reasons(engine, "planning.xlsx") == [(2, "Begeleiders", "#N/A", "geen geheel getal")]
+
+def _readers_of(data: bytes) -> tuple[set[str], Sheet]:
+    """Which reader read the cells of the workbook `data` (`parse_sheet`), and what it read: a profile hook hears
+    every call, calamine's `to_python` of a sheet and any function of openpyxl's package alike."""
+    package = str(Path(openpyxl.__file__).parent)
+    ran = set()
+
+    def hear(frame, event, arg):
+        if event == "c_call" and isinstance(getattr(arg, "__self__", None), python_calamine.CalamineSheet):
+            ran.add("calamine")
+        elif event == "call" and frame.f_code.co_filename.startswith(package):
+            ran.add("openpyxl")
+
+    sys.setprofile(hear)
+    try:
+        sheet = parse_sheet(data, ".xlsx")
+    finally:
+        sys.setprofile(None)
+    return ran, sheet
+
+
+def test_a_plain_workbook_is_read_by_calamine_and_one_with_an_error_value_by_openpyxl(tmp_path):
+    """The fast reader is the one that reads an ordinary workbook: not a line of openpyxl runs. A workbook with an
+    error value, which calamine would leave empty, is read by openpyxl instead, and the same hook hears that."""
+    plain = write_xlsx(tmp_path / "planning.xlsx", planning(session(title="Gewoon")))
+    ran, sheet = _readers_of(plain.read_bytes())
+    assert ran == {"calamine"}
+    assert (sheet.rows, sheet.row_numbers) == ([PLANNING_HEADER, ["12-09-2024", "Gewoon", "Valthermond", "5-8",
+                                                                   "Sport", "Cultuur", "vast", "3"]], [1, 2])
+    ran, sheet = _readers_of(_with_error_value(tmp_path / "fout.xlsx").read_bytes())
+    assert ran == {"openpyxl"}
+    assert [row[7] for row in sheet.rows[1:]] == ["#N/A", "3"]
+
 
 # --- issue 14: each file of an inbox is opened, read and recognised once ---------------------------------------
 

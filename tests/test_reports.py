@@ -20,7 +20,7 @@ from kansenmonitor.db import Attendance, ChildResponse, Delivery, IndicatorValue
 from kansenmonitor.periods import parse_period
 from reports.build import build_reports
 from tasks.deliver.report_data import read_publication
-from tests.reporting import render_reports
+from tests.reporting import STYLESHEET, Styles, render_reports
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 CHROMIUM = "/usr/bin/chromium"
@@ -254,6 +254,20 @@ def test_email_body_refers_to_charts_by_content_id_and_the_file_embeds_them(buil
     assert "data:image/" not in report.html
     assert report.html_path.read_text("utf-8").count("data:image/png;base64,") == len(report.charts)
     assert "<script" not in report.html and "<link" not in report.html and "http" not in report.html
+
+
+def test_the_report_files_take_every_style_from_the_one_stylesheet_and_only_the_email_inlines_it(build):
+    """The HTML file, and the PDF that WeasyPrint prints from the same HTML, are styled by `report.css` in the head,
+    once: no element carries a style of its own. The email body is styled in its elements on purpose (mail
+    programs drop a stylesheet; css-inline writes it into them), which shows the check sees such attributes."""
+    reports = build()
+    assert sorted({r.audience for r in reports.values()}) == ["kernteam", "lokale_coalitie", "stuurgroep",
+                                                              "vervolgbesluit"]
+    for name, report in reports.items():
+        page = Styles(report.html_path.read_text("utf-8"))
+        assert (page.attributes, page.sheets) == ([], [STYLESHEET]), name
+        email = Styles(report.html)
+        assert email.sheets == [] and {"body", "h1", "table", "td"} <= set(email.attributes), name
 
 
 def test_pdf_text_holds_every_goal_with_its_figure(build, backpack):

@@ -73,13 +73,29 @@ def _coalitions(folder: Path) -> list[Path]:
 
 
 def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_url, prefect_pg_url, tmp_path):
+    """Afterwards, with the server stopped, Prefect's own tables in its PostgreSQL database hold the parent and its
+    four children, each child labelled by the worker that ran it (`prefect.worker.name`, which a worker gives every
+    run it submits), and both workers ran children.
+
+    That both do is made certain by each worker's `--limit 2` (KANSENMONITOR_WORKER_LIMIT): the parent holds one
+    place of the worker that took it until its children are done, so one worker can run at most two of the four
+    children at a time and the other worker finds at least two still scheduled when it next polls, within about a
+    second (PREFECT_WORKER_QUERY_SECONDS=1). The only way one worker could take them all is by finishing two child
+    runs before the other polls once; each is a new Python process importing Prefect and pandas, seconds long.
+    Without a limit one worker may claim all four at one poll (it claims what it finds).
+
+    Only this test's runs: the server schedules none (its scheduler is off). Pausing the deployments once the
+    workers were up left a window: a quarter-hour `ingest-all` due just then was claimed before the pause (which
+    deletes only runs still scheduled) and held the deployment's one slot, so its concurrency limit (CANCEL_NEW)
+    cancelled this test's parent; seen once near 00:45."""
     configs = _coalitions(tmp_path)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_API_PORT=str(port),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_API_DATABASE_CONNECTION_URL=prefect_pg_url,
                PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1", KANSENMONITOR_WORKERS="2",
-               KANSENMONITOR_RETRY_SECONDS="0.1")
+               KANSENMONITOR_WORKER_LIMIT="2", KANSENMONITOR_RETRY_SECONDS="0.1",
+               PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
     (tmp_path / "prefect-home").mkdir()
     log = tmp_path / "serve.log"
     with log.open("w") as output:
@@ -90,9 +106,6 @@ def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_
                 get_client(sync_client=True) as client:
             _wait("two workers", lambda: _try(lambda: len(client.read_workers_for_work_pool(
                 "kansenmonitor-process")) == 2), process, log)
-            for deployment in client.read_deployments():
-                if deployment.name in ("ingest-all", "close-all"):
-                    client.pause_deployment(deployment.id)  # only the runs of this test
             parent = run_deployment("ingest-all/ingest-all", timeout=600, poll_interval=1, parameters={
                 "configs": [str(c) for c in configs], "inbox_root": str(tmp_path / "inbox"),
                 "out_root": str(tmp_path / "out"), "db_url": pg_url, "demo": True})
@@ -109,6 +122,22 @@ def test_two_workers_on_a_postgresql_server_load_every_coalitions_files_once(pg_
             process.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+    prefect_db = create_engine(make_url(prefect_pg_url).set(drivername="postgresql+psycopg"))
+    with prefect_db.connect() as conn:  # every flow run the server kept, with its deployment, parent and worker
+        runs = conn.execute(text(
+            "SELECT run.name, run.state_type, deployment.name, placeholder.flow_run_id, "
+            "run.labels ->> 'prefect.worker.name' FROM flow_run AS run "
+            "LEFT JOIN deployment ON deployment.id = run.deployment_id "
+            "LEFT JOIN task_run AS placeholder ON placeholder.id = run.parent_task_run_id "
+            "ORDER BY placeholder.id IS NOT NULL, run.name")).all()
+    prefect_db.dispose()
+    workers = {f"kansenmonitor-worker-{n}" for n in (1, 2)}
+    assert [run[:4] for run in runs] == [(parent.name, "COMPLETED", "ingest-all", None), *(
+        (f"proef-{n}", "COMPLETED", "ingest-inbox", parent.id) for n in range(1, COALITIONS + 1))]
+    assert runs[0][4] in workers
+    assert {run[4] for run in runs[1:]} == workers  # both workers ran children
+    assert not (tmp_path / "prefect-home" / "prefect.db").exists()  # nor kept a SQLite database on the side
 
     engine = make_engine(pg_url)
     with engine.connect() as conn:

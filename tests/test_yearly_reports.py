@@ -14,7 +14,7 @@ from kansenmonitor.db import Delivery, IndicatorValue, PartnerResponse
 from tasks.indicators.compute import compute_indicators, store_indicators
 from tasks.ingest.files import ingest_file
 from tests.deliveries import write_csv
-from tests.reporting import render_reports
+from tests.reporting import STYLESHEET, Styles, render_reports
 
 H1, H2 = "2024-2025-H1", "2024-2025-H2"
 NOW = dt.datetime(2025, 8, 1, 9, 0)
@@ -65,6 +65,8 @@ def test_the_jaarverslag_has_both_half_years_and_euros_per_bestedingspunt_agains
     assert "jaarverslag" not in {r.name for r in first}  # only at the close of the school year's last half
     built = {r.name: r for r in render_reports(engine, coevorden, H2, tmp_path / "h2", None)}
     report = built["jaarverslag"]
+    page = Styles(report.html_path.read_text("utf-8"))
+    assert (page.attributes, page.sheets) == ([], [STYLESHEET])  # styled by the stylesheet alone, as every report
     assert report.recipients == ["griffie@coevorden.example", "college@coevorden.example"]
     assert report.subject == "Kansenmonitor NPO Coevorden — tweede halfjaar 2024-2025 (januari–juli 2025) — " \
                              "jaarverslag"

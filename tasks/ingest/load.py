@@ -275,6 +275,22 @@ def _quarantine(conn: Connection, config: Config, validated: Validated, delivery
         conn.execute(insert(QuarantineReason), reasons)
 
 
+class ReconciliationError(RuntimeError):
+    """A file's rows read are not its rows loaded plus its rows quarantined: a fault in the code, not in the file.
+    Raised, not asserted, so `python -O` keeps the check; the steward reads the message in the ledger."""
+
+
+def _reconciled(validated: Validated) -> dict[str, int]:
+    """The ledger's counts of a validated file, once they add up: every row read is loaded or quarantined, once."""
+    counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
+                  rows_quarantined=len(validated.failed))
+    if counts["rows_read"] != counts["rows_loaded"] + counts["rows_quarantined"]:
+        raise ReconciliationError(
+            f"de telling klopt niet: {counts['rows_read']} rijen gelezen, maar {counts['rows_loaded']} geladen en "
+            f"{counts['rows_quarantined']} in quarantaine")
+    return counts
+
+
 def load_many(conn: Connection, config: Config, deliveries: Sequence[tuple[Validated, dict]]) -> list[Delivery]:
     """Check each file, then write the ledger rows (`ledger`, with the reconciled counts), the facts and the
     quarantine, in order: a later file supersedes what an earlier one delivered. The caller's transaction makes it
@@ -285,9 +301,7 @@ def load_many(conn: Connection, config: Config, deliveries: Sequence[tuple[Valid
     for validated, ledger in deliveries:
         check_session_references(conn, config, validated, batch)
         check_database_limits(config, validated)
-        counts = dict(rows_read=validated.rows_read, rows_loaded=len(validated.valid),
-                      rows_quarantined=len(validated.failed))
-        assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], "reconciliation failed"
+        counts = _reconciled(validated)
         keys = validated.valid["_key"].unique().tolist() if not validated.valid.empty else []
         checked.append(_Pending(validated, ledger | counts, keys))
         batch.pending.append(checked[-1])
