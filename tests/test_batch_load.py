@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from itertools import chain
 
 import pytest
 from sqlalchemy import func, select, text
 
-from kansenmonitor.db import Attendance, Delivery, QuarantinedRow
+from kansenmonitor.db import DERIVED_TABLES, FACT_TABLES, Attendance, Delivery, QuarantinedRow
 from tasks.ingest.files import ingest_files
 from tasks.ingest.load import ReconciliationError, load_many
 from tasks.ingest.read import parse_sheet
@@ -122,6 +123,49 @@ def test_after_a_batch_the_fact_table_has_statistics_for_all_but_the_text_key(pg
     assert {"coalition", "key_hash", "superseded_by", "delivery_id", "session_date", "pupil"} <= analysed
     assert "record_key" not in analysed
     assert rows == 80
+
+
+def test_the_fact_tables_are_analysed_on_a_sample_of_6000_rows_without_the_text_key(pg_url, backpack, tmp_path):
+    """Migration 0014: ANALYZE reads 6,000 rows of a fact table (statistics target 20, not the default 100's
+    30,000) and measures no record key, whoever runs it (the load, autovacuum, an administrator); the downgrade gives
+    PostgreSQL's defaults back. 7,000 rows tell the two apart: the default samples them all."""
+    from alembic import command
+
+    from kansenmonitor.db import make_engine
+    from kansenmonitor.migrate import alembic_config, migrate
+
+    migrate(pg_url)
+    engine = make_engine(pg_url)
+    files = [write_csv(tmp_path / "planning.csv", planning(session())),
+             write_csv(tmp_path / "a.csv", attendance(*[present(str(10000 + p)) for p in range(7000)]))]
+    assert [r.status for r in ingest_files(engine, backpack, files, KEY)] == ["loaded"] * 2
+
+    def analysed() -> tuple[str, bool]:
+        """What `ANALYZE VERBOSE attendance` says of its sample, and whether the record key got statistics."""
+        with engine.connect() as conn:
+            said = []
+            conn.connection.dbapi_connection.add_notice_handler(lambda notice: said.append(notice.message_primary))
+            conn.execute(text("ANALYZE VERBOSE attendance"))
+            measured = conn.execute(text("SELECT attname FROM pg_stats WHERE tablename = 'attendance'")).scalars()
+            sample = next(line for line in said if "rows in sample" in line)
+            return sample.split("; ")[1].split(",")[0], "record_key" in set(measured)
+
+    assert analysed() == ("6000 rows in sample", False)
+    tables = sorted({m.__table__.name for m in [*FACT_TABLES.values(), *chain(*DERIVED_TABLES.values())]})
+    with engine.connect() as conn:  # every column of every fact and derived table, so a new one cannot forget it
+        targets = conn.execute(text(
+            "SELECT attrelid::regclass::text, attname, attstattarget FROM pg_attribute "
+            "WHERE attrelid = ANY(CAST(:tables AS regclass[])) AND attnum > 0 AND NOT attisdropped"),
+            {"tables": tables}).all()
+    assert {table for table, _, _ in targets} == set(tables)
+    assert [row for row in targets if row[2] != (0 if row[1] == "record_key" else 20)] == []
+    engine.dispose()
+    command.downgrade(alembic_config(pg_url), "0013_per_child_hashed")
+    assert analysed() == ("7000 rows in sample", True)
+    engine.dispose()
+    migrate(pg_url)
+    assert analysed()[0] == "6000 rows in sample"
+    engine.dispose()
 
 
 def test_a_table_another_session_is_analysing_is_skipped_not_waited_for(pg_url, backpack, tmp_path, monkeypatch):
