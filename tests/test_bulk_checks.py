@@ -198,8 +198,6 @@ def test_a_record_twice_in_one_file_is_a_duplicate_in_another_file_a_new_version
     files = np.array([0, 0, 0, 1, 1, 2])
     keys = ["a", "b", "a", "a", "c", "c"]
     assert validate._duplicated(files, keys).tolist() == [True, False, True, False, False, False]
-    apart = np.array([0, 1, 0, 1])  # a file's rows not together (not a batch as validation builds it)
-    assert validate._duplicated(apart, ["a", "a", "a", "b"]).tolist() == [True, False, True, False]
 
 
 def test_a_configurations_headers_are_worked_out_once_for_all_the_files_of_its_inbox(backpack, tmp_path, monkeypatch):

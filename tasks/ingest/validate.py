@@ -408,11 +408,9 @@ def _suspects(schema: pa.DataFrameSchema, frame: pd.DataFrame,
 
 
 def _duplicated(files: np.ndarray, keys: list[str]) -> np.ndarray:
-    """Every row whose record (file, key) occurs more than once. A batch holds each file's rows together, and a
-    file with as many distinct keys as rows (nearly every one) is judged by one set of its keys, not by hashing
-    (file, key) pairs the way `DataFrame.duplicated` does."""
-    if np.any(np.diff(files) < 0):  # a file's rows apart: not a batch as _validate_files builds it
-        return pd.DataFrame({"_file": files, "_key": keys}).duplicated(keep=False).to_numpy()
+    """Every row whose record (file, key) occurs more than once. A batch holds each file's rows together, in file
+    order (`_validate_files`), and a file with as many distinct keys as rows (nearly every one) is judged by one set
+    of its keys, not by hashing (file, key) pairs the way `DataFrame.duplicated` does."""
     duplicated = np.zeros(len(keys), dtype=bool)
     bounds = [0, *(np.flatnonzero(np.diff(files)) + 1).tolist(), len(keys)]
     for start, stop in zip(bounds, bounds[1:]):
