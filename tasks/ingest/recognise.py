@@ -7,6 +7,7 @@ rejected with the closest source and the columns it misses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -24,26 +25,22 @@ class Recognised:
     columns: dict[int, str]  # position in the row -> canonical field
 
 
-_EXPECTED: dict[int, tuple[Config, list[tuple[Source, dict[str, str], dict[str, str]]]]] = {}
-_EXPECTED_KEPT = 64  # configurations remembered (one per coalition a worker ingests)
+def _expected(config: Config) -> tuple[tuple[Source, dict[str, str], dict[str, str]], ...]:
+    """Per source: its headers in this coalition's export by matching key, and its required headers."""
+    return _expected_for(tuple((name, tuple(mapping.columns.items())) for name, mapping in config.sources.items()))
 
 
-def _expected(config: Config) -> list[tuple[Source, dict[str, str], dict[str, str]]]:
-    """Per source: its headers in this coalition's export by matching key, and its required headers; worked out
-    once per configuration (which cannot change: it is frozen), not for every file of its inbox."""
-    kept = _EXPECTED.get(id(config))
-    if kept is not None and kept[0] is config:
-        return kept[1]
+@lru_cache(maxsize=64)  # one per coalition a worker ingests
+def _expected_for(columns_by_source: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+                  ) -> tuple[tuple[Source, dict[str, str], dict[str, str]], ...]:
+    """Worked out once per configuration's column names, not for every file of its inbox."""
+    configured = {name: dict(columns) for name, columns in columns_by_source}
     expected = []
     for source in SOURCES.values():
-        mapping = config.sources.get(source.name)
-        columns = mapping.columns if mapping else {}
+        columns = configured.get(source.name, {})
         wanted = {normalise_name(h): name for name, h in source.headers(columns).items()}
         expected.append((source, wanted, source.required_headers(columns)))
-    if len(_EXPECTED) >= _EXPECTED_KEPT:
-        _EXPECTED.clear()
-    _EXPECTED[id(config)] = (config, expected)
-    return expected
+    return tuple(expected)
 
 
 def _match(wanted: dict[str, str], required: dict[str, str], keys: list[str]) -> tuple[dict[int, str], list[str]]:

@@ -441,13 +441,14 @@ def _periods(source: Source, typed: pd.DataFrame, config: Config, received: dt.d
         return named.where(named.notna(), None).to_numpy(dtype=object), np.zeros(count, dtype=bool)
     codes, moments = (factors or {}).get(source.period_field) or factorized(typed[source.period_field])
     by_day: dict[dt.date | None, tuple[str | None, bool]] = {None: (None, False)}
+    placed = []
     for moment in moments:
         day = None if pd.isna(moment) else moment.date()
         if day not in by_day:
             period = _period_of(day, config)
             by_day[day] = (period.name if period else None,
                            period is None or not programme.start <= day <= programme.end)
-    placed = [by_day[None if pd.isna(moment) else moment.date()] for moment in moments]
+        placed.append(by_day[day])
     return (np.array([name for name, _ in placed], dtype=object)[codes],
             np.array([out for _, out in placed], dtype=bool)[codes])
 
